@@ -1,0 +1,38 @@
+# One entry point for people and CI. `make check` = install, lint, types, tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: install check lint types test demo bench clean
+
+$(BIN)/tctfmsg: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/tctfmsg
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy
+
+test: install
+	$(BIN)/pytest
+
+check: lint types test
+
+demo: install
+	$(BIN)/tctfmsg local up
+	$(BIN)/tctfmsg subscriber import samples/subscribers.csv --list newsletter
+	$(BIN)/tctfmsg subscriber list --list newsletter
+
+bench: install
+	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk/cdk.out

@@ -1,0 +1,3 @@
+from tctfmsg.cli.app import main
+
+main()

@@ -1,0 +1,77 @@
+"""The `tctfmsg` command: global target options, error presentation, and the nouns."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from typer.core import TyperGroup
+
+from tctfmsg.cli import local, subscriber
+from tctfmsg.cli.console import err_console
+from tctfmsg.cli.context import state
+from tctfmsg.errors import TctfmsgError
+
+
+class FriendlyErrors(TyperGroup):
+    """Every expected failure becomes one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TctfmsgError as exc:
+            _fail(exc.message, exc.hint)
+        except EndpointConnectionError as exc:
+            _fail(f"cannot reach {exc.kwargs.get('endpoint_url')}", "is the target up?")
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            _fail(f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}")
+        except BotoCoreError as exc:
+            _fail(f"AWS SDK error: {exc}", "check your AWS credentials and region")
+        except KeyboardInterrupt:
+            _fail("interrupted", code=130)
+
+
+def _fail(message: str, hint: str | None = None, code: int = 1) -> None:
+    if os.environ.get("TCTFMSG_DEBUG"):
+        raise
+    err_console.print(f"[bold red]error:[/] {message}" + (f" — {hint}" if hint else ""))
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=FriendlyErrors,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Operate tctfmsg: subscribers, campaigns, templates, providers and the embedded stack.",
+)
+app.add_typer(local.app, name="local")
+app.add_typer(subscriber.app, name="subscriber")
+
+
+@app.callback()
+def target(
+    ctx: typer.Context,
+    use_local: Annotated[
+        bool, typer.Option("--local", help="Target the embedded stack (or TCTFMSG_TARGET=local).")
+    ] = False,
+    stage: Annotated[
+        str | None,
+        typer.Option(help="Target a deployed stage; AWS profile and region from AWS_* variables."),
+    ] = None,
+) -> None:
+    """Choose what every command acts on: the embedded stack or a deployed stage."""
+    if use_local and stage:
+        raise typer.BadParameter("use either --local or --stage, not both")
+    overrides: dict[str, object] = {}
+    if use_local:
+        overrides["target"] = "local"
+    if stage:
+        overrides.update(target="aws", stage=stage)
+    state(ctx).overrides = overrides
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,174 @@
+"""`tctfmsg subscriber …`: import, list, show, unsubscribe and delete subscribers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from tctfmsg.adapters.import_files import ImportFile, RejectFile
+from tctfmsg.cli.console import console, err_console, print_json
+from tctfmsg.cli.context import state
+from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.services import subscribers
+from tctfmsg.services.ports import SystemClock
+from tctfmsg.services.subscriber_import import ImportReport, OnExisting, import_subscribers
+
+app = typer.Typer(no_args_is_help=True, help="Manage subscribers of the campaigns service.")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+SHOWN_REJECTIONS = 20
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV (Mailchimp, listmonk or plain) or JSON Lines.")],
+    list_names: Annotated[
+        list[str] | None, typer.Option("--list", help="Add every row to this list (repeatable).")
+    ] = None,
+    on_existing: Annotated[
+        OnExisting, typer.Option(help="update: merge into existing subscribers; skip: leave them.")
+    ] = OnExisting.UPDATE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count, write no subscriber.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import subscribers. Rejected rows go, whole, to FILE.rejected.csv with their reason."""
+    source = ImportFile(file)
+    store = state(ctx).runtime.subscribers
+    rejects = RejectFile(source)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("importing", total=None)
+        try:
+            report = import_subscribers(
+                source.records(),
+                store,
+                SystemClock(),
+                rejects,
+                lists=frozenset(list_names or ()),
+                on_existing=on_existing,
+                dry_run=dry_run,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        finally:
+            rejects.close()
+    report.reject_file = str(rejects.path) if rejects.count else None
+    if as_json:
+        print_json(_report_json(report))
+    else:
+        _print_report(report, dry_run)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    list_name: Annotated[str | None, typer.Option("--list", help="Only members of list.")] = None,
+    status: Annotated[SubscriberStatus | None, typer.Option(help="Only this status.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List subscribers, optionally of one list or status."""
+    found = subscribers.list_subscribers(state(ctx).runtime.subscribers, list_name, status)
+    if as_json:
+        print_json([_subscriber_json(s) for s in found])
+        return
+    table = Table("email", "name", "status", "lists", "updated")
+    count = 0
+    for s in found:
+        count += 1
+        table.add_row(
+            s.email, s.name, _status_markup(s.status), ", ".join(sorted(s.lists)),
+            s.updated_at.strftime("%Y-%m-%d %H:%M") if s.updated_at else "",
+        )
+    console.print(table)
+    console.print(f"{count} subscriber{'s' if count != 1 else ''}")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The subscriber's address (any case).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one subscriber with every attribute."""
+    s = subscribers.get(state(ctx).runtime.subscribers, email)
+    if as_json:
+        print_json(_subscriber_json(s))
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in _subscriber_json(s).items():
+        if key != "attributes":
+            table.add_row(f"[bold]{key}[/]", str(value))
+    for key, value in sorted(s.attributes.items()):
+        table.add_row(f"[dim]attributes.{key}[/]", str(value))
+    console.print(table)
+
+
+@app.command()
+def unsubscribe(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The address.")]
+) -> None:
+    """Mark a subscriber unsubscribed: no campaign reaches them again."""
+    s = subscribers.unsubscribe(state(ctx).runtime.subscribers, SystemClock(), email)
+    console.print(f"{s.email} is {s.status.value}")
+
+
+@app.command()
+def delete(
+    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The address.")]
+) -> None:
+    """Erase a subscriber and all their list memberships (for erasure requests)."""
+    s = subscribers.delete(state(ctx).runtime.subscribers, email)
+    console.print(f"deleted {s.email} and {len(s.lists)} list membership(s)")
+
+
+def _report_json(report: ImportReport) -> dict[str, Any]:
+    keys = ("read", "imported", "updated", "unchanged", "skipped", "duplicates", "rejected")
+    data: dict[str, Any] = {k: getattr(report, k) for k in keys}
+    data["reject_file"] = report.reject_file
+    data["rejections"] = [asdict(r) for r in report.rejections[:1000]]
+    return data
+
+
+def _print_report(report: ImportReport, dry_run: bool) -> None:
+    for r in report.rejections[:SHOWN_REJECTIONS]:
+        err_console.print(f"[yellow]line {r.line}:[/] {r.reason}")
+    if len(report.rejections) > SHOWN_REJECTIONS:
+        err_console.print(f"… and {len(report.rejections) - SHOWN_REJECTIONS} more")
+    title = "Import (dry run: nothing written)" if dry_run else "Import"
+    table = Table("outcome", "rows", title=title, title_justify="left")
+    for key in ("read", "imported", "updated", "unchanged", "skipped", "duplicates", "rejected"):
+        table.add_row(key, str(getattr(report, key)))
+    console.print(table)
+    if report.reject_file:
+        console.print(f"rejected rows, with reasons: {report.reject_file}")
+
+
+def _subscriber_json(s: Subscriber) -> dict[str, Any]:
+    return {
+        "email": s.email,
+        "name": s.name,
+        "status": s.status.value,
+        "lists": sorted(s.lists),
+        "attributes": dict(s.attributes),
+        "created_at": s.created_at.isoformat() if s.created_at else None,
+        "updated_at": s.updated_at.isoformat() if s.updated_at else None,
+    }
+
+
+def _status_markup(status: SubscriberStatus) -> str:
+    color = {"subscribed": "green", "unsubscribed": "yellow"}.get(status.value, "red")
+    return f"[{color}]{status.value}[/]"

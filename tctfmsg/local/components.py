@@ -1,0 +1,47 @@
+"""What runs inside the embedded stack besides the AWS endpoint.
+
+Each component starts its servers or workers on 127.0.0.1 and reports the endpoints it serves;
+the daemon starts them in order after provisioning and stops them in reverse before the snapshot.
+A later service adds its piece here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+# One place for the stack's ports: offsets from the base port (`tctfmsg local up --port`).
+PORT_OFFSETS: dict[str, int] = {"aws": 0, "resend": 1, "sendgrid": 2, "websocket": 3}
+
+
+@dataclass(frozen=True)
+class StackContext:
+    home: Path
+    stage: str
+    base_port: int
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.base_port}"
+
+    def port(self, name: str) -> int:
+        return self.base_port + PORT_OFFSETS[name]
+
+
+class Component(Protocol):
+    name: str
+
+    def start(self, context: StackContext) -> dict[str, str]: ...
+
+    def stop(self) -> None: ...
+
+
+def factories() -> list[Callable[[], Component]]:
+    """Components in start order. Imported lazily so `local status` stays fast."""
+    return []
+
+
+def ports(base_port: int) -> dict[str, int]:
+    return {name: base_port + offset for name, offset in PORT_OFFSETS.items()}

@@ -1,0 +1,84 @@
+"""Creates every resource of the spec on an AWS endpoint. Idempotent: existing resources stay."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tctfmsg import resources
+from tctfmsg.resources import QueueSpec, TableSpec
+
+
+def provision(stage: str, dynamodb: Any, sqs: Any, secrets: Any) -> dict[str, list[str]]:
+    created: dict[str, list[str]] = {"tables": [], "queues": [], "secrets": []}
+    existing = set(dynamodb.list_tables()["TableNames"])
+    for spec in resources.TABLES:
+        if spec.physical_name(stage) not in existing:
+            create_table(dynamodb, spec, stage)
+            created["tables"].append(spec.logical)
+    queue_arns: dict[str, str] = {}
+    for spec in _dead_letters_first(resources.QUEUES):
+        url = create_queue(sqs, spec, stage, queue_arns)
+        queue_arns[spec.logical] = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        created["queues"].append(spec.logical)
+    for secret in resources.SECRETS:
+        name = secret.physical_name(stage)
+        try:
+            secrets.describe_secret(SecretId=name)
+        except secrets.exceptions.ResourceNotFoundException:
+            secrets.create_secret(Name=name, SecretString=json.dumps(secret.local_value))
+            created["secrets"].append(secret.logical)
+    return created
+
+
+def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
+    name = spec.physical_name(stage)
+    request: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(spec.partition, spec.sort),
+        "AttributeDefinitions": [
+            {"AttributeName": n, "AttributeType": t} for n, t in spec.attributes().items()
+        ],
+    }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.partition, index.sort),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in spec.indexes
+        ]
+    dynamodb.create_table(**request)
+    if spec.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+
+
+def create_queue(sqs: Any, spec: QueueSpec, stage: str, arns: dict[str, str]) -> str:
+    attributes = {
+        "VisibilityTimeout": str(spec.visibility_timeout_s),
+        "MessageRetentionPeriod": str(spec.retention_s),
+    }
+    if spec.dead_letter:
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": arns[spec.dead_letter], "maxReceiveCount": spec.max_receives}
+        )
+    # CreateQueue with identical attributes is a no-op, so this is safe on every start.
+    return str(sqs.create_queue(QueueName=spec.physical_name(stage), Attributes=attributes)["QueueUrl"])
+
+
+def _key_schema(partition: resources.Key, sort: resources.Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
+
+def _dead_letters_first(queues: tuple[QueueSpec, ...]) -> list[QueueSpec]:
+    return sorted(queues, key=lambda q: q.dead_letter is not None)

@@ -1,0 +1,216 @@
+"""The resource spec: every table, index, TTL attribute and queue, declared once.
+
+The CDK stacks and the embedded stack both read this module; nothing else declares a resource.
+Physical names are derived from the stage, so a name never has to be typed twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+Service = Literal["campaigns", "communication", "user_messages"]
+SERVICES: tuple[Service, ...] = ("campaigns", "communication", "user_messages")
+AttributeType = Literal["S", "N", "B"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: AttributeType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition: Key
+    sort: Key | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical: str
+    service: Service
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    purpose: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+    def attributes(self) -> dict[str, AttributeType]:
+        """Every attribute that appears in a key of the table or of one of its indexes."""
+        keys = [self.partition, self.sort]
+        for index in self.indexes:
+            keys += [index.partition, index.sort]
+        return {k.name: k.type for k in keys if k is not None}
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical: str
+    service: Service
+    visibility_timeout_s: int = 60
+    retention_s: int = 4 * 24 * 3600
+    dead_letter: str | None = None
+    max_receives: int = 5
+    purpose: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    logical: str
+    service: Service
+    purpose: str = ""
+    local_value: dict[str, str] = field(default_factory=dict)
+
+    def physical_name(self, stage: str) -> str:
+        return f"tctfmsg/{stage}/{self.logical}"
+
+
+def physical_name(stage: str, logical: str) -> str:
+    return f"tctfmsg-{stage}-{logical.replace('_', '-')}"
+
+
+_Spec = TypeVar("_Spec", TableSpec, QueueSpec, SecretSpec)
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "subscribers",
+        "campaigns",
+        Key("email_key"),
+        purpose="one item per subscriber, keyed by the case-folded address",
+    ),
+    TableSpec(
+        "list_members",
+        "campaigns",
+        Key("list"),
+        Key("email_key"),
+        purpose="list membership; a campaign pages its audience from here by cursor",
+    ),
+    TableSpec(
+        "campaigns",
+        "campaigns",
+        Key("campaign_id"),
+        indexes=(Index("by_status", Key("status"), Key("send_at")),),
+        purpose="campaign definitions, lifecycle state, cursor and counters",
+    ),
+    TableSpec(
+        "deliveries",
+        "campaigns",
+        Key("campaign_id"),
+        Key("email_key"),
+        purpose="the delivery ledger: one record per campaign recipient",
+    ),
+    TableSpec(
+        "failed_messages",
+        "campaigns",
+        Key("failure_id"),
+        indexes=(Index("by_campaign", Key("campaign_id"), Key("failed_at")),),
+        purpose="messages the dead-letter queue received, kept until retried or resolved",
+    ),
+    TableSpec(
+        "config",
+        "campaigns",
+        Key("pk"),
+        Key("sk"),
+        purpose="runtime configuration: provider settings, versioned templates",
+    ),
+    TableSpec(
+        "breakers",
+        "campaigns",
+        Key("name"),
+        purpose="circuit breaker state shared by every Lambda instance",
+    ),
+    TableSpec(
+        "idempotency",
+        "campaigns",
+        Key("id"),
+        ttl_attribute="expiration",
+        purpose="Powertools idempotency records",
+    ),
+)
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(
+        "delivery_dlq",
+        "campaigns",
+        retention_s=14 * 24 * 3600,
+        purpose="campaign messages that failed every retry",
+    ),
+    QueueSpec(
+        "delivery",
+        "campaigns",
+        visibility_timeout_s=180,
+        dead_letter="delivery_dlq",
+        max_receives=5,
+        purpose="one message per campaign recipient",
+    ),
+)
+
+SECRETS: tuple[SecretSpec, ...] = (
+    SecretSpec(
+        "provider_keys",
+        "campaigns",
+        purpose="API keys of the email providers",
+        local_value={"resend": "re_local_key", "sendgrid": "SG.local_key"},
+    ),
+)
+
+
+def table(logical: str) -> TableSpec:
+    return _find(TABLES, logical)
+
+
+def queue(logical: str) -> QueueSpec:
+    return _find(QUEUES, logical)
+
+
+def secret(logical: str) -> SecretSpec:
+    return _find(SECRETS, logical)
+
+
+def for_service(service: Service) -> tuple[list[TableSpec], list[QueueSpec], list[SecretSpec]]:
+    return (
+        [t for t in TABLES if t.service == service],
+        [q for q in QUEUES if q.service == service],
+        [s for s in SECRETS if s.service == service],
+    )
+
+
+def _find(specs: tuple[_Spec, ...], logical: str) -> _Spec:
+    for spec in specs:
+        if spec.logical == logical:
+            return spec
+    raise KeyError(f"no resource named {logical!r} in the spec")
+
+
+def output_key(logical: str) -> str:
+    """The CloudFormation output that publishes a resource's physical name."""
+    return "".join(part.capitalize() for part in logical.split("_")) + "Name"
+
+
+def stack_name(stage: str, service: Service) -> str:
+    return f"tctfmsg-{stage}-{service.replace('_', '-')}"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Logical name → physical name for one stage."""
+
+    stage: str
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, logical: str) -> str:
+        if logical in self.overrides:
+            return self.overrides[logical]
+        for specs in (TABLES, QUEUES, SECRETS):
+            for spec in specs:
+                if spec.logical == logical:
+                    return spec.physical_name(self.stage)
+        raise KeyError(f"no resource named {logical!r} in the spec")

@@ -1,0 +1,63 @@
+"""One validated settings object, read once per process by the CLI and by every Lambda."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tctfmsg.errors import ConfigurationError
+
+Target = Literal["local", "aws"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TCTFMSG_", frozen=True, extra="ignore")
+
+    target: Target = "local"
+    stage: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,19}$")
+    region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices("TCTFMSG_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    profile: str | None = Field(default=None, validation_alias=AliasChoices("AWS_PROFILE"))
+    home: Path = Field(default_factory=lambda: Path.home() / ".tctfmsg")
+    local_port: int = Field(default=5566, ge=1024, le=65535)
+    endpoint_url: str | None = None
+    max_attempts: int = Field(default=8, ge=1, le=20)
+
+    @property
+    def local_dir(self) -> Path:
+        return self.home / "local"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def in_lambda(self) -> bool:
+        import os
+
+        return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+
+
+def load(**overrides: object) -> Settings:
+    """Read settings from the environment; overrides come from CLI options."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigurationError(
+            f"invalid setting {where}: {first['msg']}",
+            f"check TCTFMSG_{where.upper()} or the matching CLI option",
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def current() -> Settings:
+    """The process-wide settings, for Lambdas: validated once at cold start."""
+    return load()
