@@ -1,0 +1,75 @@
+"""The CDK app: one independent stack per service, each built from the resource spec.
+
+    python cdk/app.py [-c stage=NAME] [-c bundling=skip]     # offline synth into cdk/cdk.out
+    cd cdk && cdk synth|deploy [-c stage=NAME]               # the same through the CDK CLI
+
+The stage comes from context `stage`, else TCTFMSG_STAGE, else "dev".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+CDK_DIR = Path(__file__).resolve().parent
+REPO_ROOT = CDK_DIR.parent
+if str(REPO_ROOT) not in sys.path:  # `python cdk/app.py` and `cdk synth` both run this as a script
+    sys.path.insert(0, str(REPO_ROOT))
+
+import aws_cdk as cdk  # noqa: E402
+
+from cdk.components.nag import apply_checks  # noqa: E402
+from cdk.stacks import STACKS  # noqa: E402
+from tctfmsg import settings  # noqa: E402
+from tctfmsg.errors import ConfigurationError  # noqa: E402
+
+DEFAULT_STAGE = "dev"
+
+
+def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
+    app = cdk.App(context=dict(context or {}), outdir=outdir)
+    stage = stage_of(app)
+    for stack_class in STACKS:
+        stack_class(app, stage=stage)
+    cdk.Tags.of(app).add("project", "tctfmsg")
+    cdk.Tags.of(app).add("stage", stage)
+    apply_checks(app)
+    return app
+
+
+def stage_of(app: cdk.App) -> str:
+    stage = app.node.try_get_context("stage") or os.environ.get("TCTFMSG_STAGE") or DEFAULT_STAGE
+    # The settings object owns the rule for a valid stage name; the stacks must not disagree.
+    return settings.load(stage=str(stage)).stage
+
+
+def context_from_argv(argv: Sequence[str]) -> dict[str, str]:
+    """`-c key=value` pairs, as the CDK CLI takes them, for running this file directly."""
+    context: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-c", "--context"):
+            key, _, value = next(args, "").partition("=")
+            if not key or not value:
+                raise ConfigurationError("a context option needs KEY=VALUE", "e.g. -c stage=dev")
+            context[key] = value
+    return context
+
+
+def main(argv: Sequence[str]) -> int:
+    # Under the CDK CLI the output directory comes from CDK_OUTDIR; run directly, use cdk/cdk.out.
+    outdir = None if "CDK_OUTDIR" in os.environ else str(CDK_DIR / "cdk.out")
+    try:
+        app = build_app(context_from_argv(argv), outdir=outdir)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

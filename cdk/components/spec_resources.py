@@ -1,0 +1,121 @@
+"""Every table, queue and secret the resource spec gives one service, each with an output.
+
+Names, keys, indexes, TTL attributes and queue settings are read from `tctfmsg.resources`;
+nothing here repeats them. Each output is keyed `resources.output_key(logical)` and holds the
+physical name, which is how the CLI finds a deployed stage (tctfmsg/adapters/stack_outputs.py).
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cdk.components.nag import acknowledge
+from tctfmsg import resources
+
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+
+
+class SpecResources(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, service: resources.Service, stage: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.stage = stage
+        tables, queues, secrets = resources.for_service(service)
+        self.tables: dict[str, dynamodb.Table] = {t.logical: self._table(t) for t in tables}
+        self._queue_specs = {q.logical: q for q in queues}
+        self.queues: dict[str, sqs.Queue] = {}
+        for spec in queues:
+            self._queue(spec.logical)
+        self.secrets = {spec.logical: self._secret(spec) for spec in secrets}
+        if not (tables or queues or secrets):
+            # CloudFormation refuses a template without resources; this no-op handle lets the
+            # stack deploy (and be found by the CLI) before its service gains real resources.
+            cdk.CfnWaitConditionHandle(self, "Placeholder")
+
+    def _table(self, spec: resources.TableSpec) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            spec.logical,
+            table_name=spec.physical_name(self.stage),
+            partition_key=_attribute(spec.partition),
+            sort_key=_attribute(spec.sort) if spec.sort else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute=spec.ttl_attribute,
+            # Every table holds state someone would miss; deleting a stack must not delete it.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for index in spec.indexes:
+            table.add_global_secondary_index(
+                index_name=index.name,
+                partition_key=_attribute(index.partition),
+                sort_key=_attribute(index.sort) if index.sort else None,
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+        self._output(spec.logical, spec.physical_name(self.stage), spec.purpose)
+        return table
+
+    def _queue(self, logical: str) -> sqs.Queue:
+        if logical in self.queues:
+            return self.queues[logical]
+        spec = self._queue_specs.get(logical)
+        if spec is None:  # a dead-letter queue of another service would be a cross-stack reference
+            raise KeyError(f"queue {logical!r} is not in this service's part of the spec")
+        dead_letter = None
+        if spec.dead_letter:
+            dead_letter = sqs.DeadLetterQueue(
+                queue=self._queue(spec.dead_letter), max_receive_count=spec.max_receives
+            )
+        queue = sqs.Queue(
+            self,
+            spec.logical,
+            queue_name=spec.physical_name(self.stage),
+            visibility_timeout=cdk.Duration.seconds(spec.visibility_timeout_s),
+            retention_period=cdk.Duration.seconds(spec.retention_s),
+            dead_letter_queue=dead_letter,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self.queues[logical] = queue
+        self._output(spec.logical, spec.physical_name(self.stage), spec.purpose)
+        return queue
+
+    def _secret(self, spec: resources.SecretSpec) -> secretsmanager.Secret:
+        # Created with a generated placeholder; an operator puts the real JSON value
+        # (the keys of spec.local_value) with `aws secretsmanager put-secret-value`.
+        secret = secretsmanager.Secret(
+            self,
+            spec.logical,
+            secret_name=spec.physical_name(self.stage),
+            description=spec.purpose,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "Third-party API keys are issued by the providers (Resend, SendGrid); no rotation "
+            "Lambda can mint new ones, so operators rotate them in the provider and put the value.",
+        )
+        self._output(spec.logical, spec.physical_name(self.stage), spec.purpose)
+        return secret
+
+    def _output(self, logical: str, physical: str, purpose: str) -> None:
+        key = resources.output_key(logical)
+        output = cdk.CfnOutput(self, key, value=physical, description=purpose or None)
+        output.override_logical_id(key)  # exactly the key the CLI reads, not a path-hashed id
+
+
+def _attribute(key: resources.Key) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=key.name, type=_ATTRIBUTE_TYPES[key.type])

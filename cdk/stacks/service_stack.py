@@ -1,0 +1,29 @@
+"""What every service stack shares: its name, and the resources the spec gives its service."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from cdk.components.spec_resources import SpecResources
+from tctfmsg import resources
+
+
+class ServiceStack(cdk.Stack):
+    service: ClassVar[resources.Service]
+
+    def __init__(self, scope: Construct, *, stage: str, **kwargs: Any) -> None:
+        name = resources.stack_name(stage, self.service)
+        # The construct id is the stack name too, so `cdk deploy <stack name>` selects it.
+        super().__init__(
+            scope,
+            name,
+            stack_name=name,
+            description=f"tctfmsg {self.service} service, stage {stage}",
+            **kwargs,
+        )
+        self.stage = stage
+        self.resources = SpecResources(self, "Resources", service=self.service, stage=stage)
+        cdk.Tags.of(self).add("service", self.service)
