@@ -1,0 +1,149 @@
+"""Every table, queue, secret and output of the spec, in the stack of its service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from tctfmsg import resources
+
+from .conftest import STAGE
+
+
+def _only(template: Template, kind: str, name_property: str, name: str) -> tuple[str, Any]:
+    found = template.find_resources(kind, {"Properties": {name_property: name}})
+    assert len(found) == 1, f"expected one {kind} named {name}, found {len(found)}"
+    return next(iter(found.items()))
+
+
+def _key_schema(partition: resources.Key, sort: resources.Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
+
+@pytest.mark.parametrize("spec", resources.TABLES, ids=lambda spec: spec.logical)
+def test_table_has_the_keys_indexes_and_ttl_of_the_spec(
+    templates: dict[str, Template], spec: resources.TableSpec
+) -> None:
+    _, table = _only(
+        templates[spec.service], "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE)
+    )
+    props = table["Properties"]
+
+    assert props["KeySchema"] == _key_schema(spec.partition, spec.sort)
+    assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == (
+        spec.attributes()
+    )
+    assert props.get("GlobalSecondaryIndexes", []) == [
+        {
+            "IndexName": index.name,
+            "KeySchema": _key_schema(index.partition, index.sort),
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        for index in spec.indexes
+    ]
+    if spec.ttl_attribute:
+        assert props["TimeToLiveSpecification"] == {
+            "AttributeName": spec.ttl_attribute,
+            "Enabled": True,
+        }
+    else:
+        assert "TimeToLiveSpecification" not in props
+
+
+@pytest.mark.parametrize("spec", resources.TABLES, ids=lambda spec: spec.logical)
+def test_table_is_on_demand_recoverable_encrypted_and_retained(
+    templates: dict[str, Template], spec: resources.TableSpec
+) -> None:
+    _, table = _only(
+        templates[spec.service], "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE)
+    )
+    props = table["Properties"]
+
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    # SSEEnabled without a key of our own: the AWS-managed key aws/dynamodb.
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("spec", resources.QUEUES, ids=lambda spec: spec.logical)
+def test_queue_has_the_timeouts_and_redrive_of_the_spec(
+    templates: dict[str, Template], spec: resources.QueueSpec
+) -> None:
+    template = templates[spec.service]
+    logical_id, queue = _only(template, "AWS::SQS::Queue", "QueueName", spec.physical_name(STAGE))
+    props = queue["Properties"]
+
+    assert props["VisibilityTimeout"] == spec.visibility_timeout_s
+    assert props["MessageRetentionPeriod"] == spec.retention_s
+    assert props["SqsManagedSseEnabled"] is True
+    if spec.dead_letter:
+        dlq_id, _ = _only(
+            template,
+            "AWS::SQS::Queue",
+            "QueueName",
+            resources.queue(spec.dead_letter).physical_name(STAGE),
+        )
+        assert props["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+            "maxReceiveCount": spec.max_receives,
+        }
+    else:
+        assert "RedrivePolicy" not in props
+    _assert_ssl_enforced(template, logical_id)
+
+
+def _assert_ssl_enforced(template: Template, queue_id: str) -> None:
+    policies = template.find_resources(
+        "AWS::SQS::QueuePolicy", {"Properties": {"Queues": [{"Ref": queue_id}]}}
+    )
+    statements = [
+        s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert {
+        "Action": "sqs:*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
+    } in statements
+
+
+@pytest.mark.parametrize("spec", resources.SECRETS, ids=lambda spec: spec.logical)
+def test_secret_exists_under_its_physical_name_and_is_retained(
+    templates: dict[str, Template], spec: resources.SecretSpec
+) -> None:
+    _, secret = _only(
+        templates[spec.service], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
+    )
+    assert secret["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("service", resources.SERVICES)
+def test_a_stack_holds_exactly_the_resources_of_its_service(
+    templates: dict[str, Template], service: resources.Service
+) -> None:
+    tables, queues, secrets = resources.for_service(service)
+    template = templates[service]
+
+    template.resource_count_is("AWS::DynamoDB::Table", len(tables))
+    template.resource_count_is("AWS::SQS::Queue", len(queues))
+    template.resource_count_is("AWS::SecretsManager::Secret", len(secrets))
+
+
+@pytest.mark.parametrize("service", resources.SERVICES)
+def test_every_resource_publishes_its_physical_name_under_its_output_key(
+    templates: dict[str, Template], service: resources.Service
+) -> None:
+    specs = [spec for group in resources.for_service(service) for spec in group]
+    outputs = templates[service].to_json().get("Outputs", {})
+
+    assert {key: output["Value"] for key, output in outputs.items()} == {
+        resources.output_key(spec.logical): spec.physical_name(STAGE) for spec in specs
+    }
