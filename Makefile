@@ -28,7 +28,7 @@ check: lint types test
 
 demo: install
 	$(BIN)/tctfmsg local up
-	$(BIN)/tctfmsg subscriber import samples/subscribers.csv --list newsletter
+	$(BIN)/tctfmsg subscriber import tctfmsg/samples/subscribers.csv --list newsletter
 	$(BIN)/tctfmsg subscriber list --list newsletter
 
 bench: install

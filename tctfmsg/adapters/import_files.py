@@ -26,6 +26,12 @@ class ImportFile:
     def reject_path(self) -> Path:
         return self.path.with_name(f"{self.path.stem}.rejected.csv")
 
+    def estimated_records(self) -> int:
+        """Lines in the file, less a CSV header: the progress bar's total, not a count."""
+        with self.path.open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        return max(lines - (0 if self.is_jsonl else 1), 1)
+
     def records(self) -> Iterator[SourceRecord]:
         try:
             with self.path.open(encoding="utf-8-sig", newline="") as handle:

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line when piped
 
 
 def print_json(value: Any) -> None:

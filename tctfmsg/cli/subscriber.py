@@ -16,7 +16,12 @@ from tctfmsg.cli.context import state
 from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.services import subscribers
 from tctfmsg.services.ports import SystemClock
-from tctfmsg.services.subscriber_import import ImportReport, OnExisting, import_subscribers
+from tctfmsg.services.subscriber_import import (
+    ImportOptions,
+    ImportReport,
+    OnExisting,
+    import_subscribers,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Manage subscribers of the campaigns service.")
 
@@ -52,17 +57,16 @@ def import_(
         transient=True,
         disable=as_json,
     ) as bar:
-        task = bar.add_task("importing", total=None)
+        task = bar.add_task("importing", total=source.estimated_records())
+        options = ImportOptions(frozenset(list_names or ()), on_existing, dry_run)
         try:
             report = import_subscribers(
                 source.records(),
                 store,
                 SystemClock(),
                 rejects,
-                lists=frozenset(list_names or ()),
-                on_existing=on_existing,
-                dry_run=dry_run,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                options,
+                progress=lambda done: bar.update(task, completed=done),
             )
         finally:
             rejects.close()
@@ -90,7 +94,10 @@ def list_(
     for s in found:
         count += 1
         table.add_row(
-            s.email, s.name, _status_markup(s.status), ", ".join(sorted(s.lists)),
+            s.email,
+            s.name,
+            _status_markup(s.status),
+            ", ".join(sorted(s.lists)),
             s.updated_at.strftime("%Y-%m-%d %H:%M") if s.updated_at else "",
         )
     console.print(table)
@@ -127,9 +134,7 @@ def unsubscribe(
 
 
 @app.command()
-def delete(
-    ctx: typer.Context, email: Annotated[str, typer.Argument(help="The address.")]
-) -> None:
+def delete(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The address.")]) -> None:
     """Erase a subscriber and all their list memberships (for erasure requests)."""
     s = subscribers.delete(state(ctx).runtime.subscribers, email)
     console.print(f"deleted {s.email} and {len(s.lists)} list membership(s)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -37,11 +38,27 @@ class InvalidEmail(InvalidInput):
     pass
 
 
+# Plain ASCII dot-atom addresses, the vast majority, skip the full validator (which costs ~30 µs
+# an address). The pattern is stricter than the validator, so it never accepts what the
+# validator refuses; anything else, including every error, takes the validator's path.
+_PLAIN = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+# Special-use names the validator refuses (RFC 6761 and friends): always take its path.
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test", "internal")
+
+
 def normalise_email(raw: str) -> str:
     """Trimmed, domain lower-cased; the local part is kept as written."""
     value = raw.strip()
     if not value:
         raise InvalidEmail("missing email")
+    plain = _PLAIN.fullmatch(value)
+    if plain and len(value) <= 254 and value.index("@") <= 64:
+        domain = plain.group(1).lower()
+        if not domain.endswith(_SPECIAL_USE) and not domain.startswith("xn--"):
+            return f"{value[: plain.start(1)]}{domain}"
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:

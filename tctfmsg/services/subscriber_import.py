@@ -1,10 +1,16 @@
 """Import a subscriber export: every row ends up imported, updated, unchanged, skipped,
-merged as a duplicate, or rejected with its reason. Nothing is silently dropped."""
+merged as a duplicate, or rejected with its reason. Nothing is silently dropped.
+
+Rows stream: parsing continues while earlier chunks are read and written by workers, so memory
+stays bounded by the number of distinct addresses, not by the rows. A duplicate whose first
+occurrence was already handed to a worker is merged in a last pass, after every chunk landed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
@@ -56,7 +62,23 @@ class ImportReport:
         )
 
 
-Progress = Callable[[int, int], None]
+@dataclass
+class _Outcome:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    lists: frozenset[str] = frozenset()
+    on_existing: OnExisting = OnExisting.UPDATE
+    dry_run: bool = False
+    workers: int = 4
 
 
 def import_subscribers(
@@ -64,90 +86,119 @@ def import_subscribers(
     store: SubscriberStore,
     clock: Clock,
     rejects: RejectSink,
-    *,
-    lists: frozenset[str] = frozenset(),
-    on_existing: OnExisting = OnExisting.UPDATE,
-    dry_run: bool = False,
-    workers: int = 4,
+    options: ImportOptions = ImportOptions(),
     progress: Progress | None = None,
 ) -> ImportReport:
     report = ImportReport()
-    candidates = _parse(records, lists, rejects, report)
-    keys = list(candidates)
-    chunks = [keys[i : i + CHUNK] for i in range(0, len(keys), CHUNK)]
+    seen: set[str] = set()
+    chunk: dict[str, Subscriber] = {}
+    late: dict[str, Subscriber] = {}  # duplicates of rows already handed to a worker
+    skipped: set[str] = set()
+    in_flight: deque[Future[_Outcome]] = deque()
 
-    def apply(chunk: list[str]) -> tuple[int, dict[str, int]]:
-        return len(chunk), _apply(chunk, candidates, store, clock, on_existing, dry_run)
+    def collect(future: Future[_Outcome]) -> None:
+        outcome = future.result()
+        report.imported += outcome.imported
+        report.updated += outcome.updated
+        report.unchanged += outcome.unchanged
+        report.skipped += len(outcome.skipped)
+        skipped.update(outcome.skipped)
+        if progress:
+            progress(report.accounted)
 
-    done = 0
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for size, counts in pool.map(apply, chunks):
-            report.imported += counts["imported"]
-            report.updated += counts["updated"]
-            report.unchanged += counts["unchanged"]
-            report.skipped += counts["skipped"]
-            done += size
-            if progress:
-                progress(done, len(keys))
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        for subscriber in _valid(records, options.lists, rejects, report):
+            key = subscriber.key
+            if key in chunk:
+                report.duplicates += 1
+                chunk[key] = chunk[key].merged_with(subscriber)
+            elif key in seen:
+                report.duplicates += 1
+                late[key] = late[key].merged_with(subscriber) if key in late else subscriber
+            else:
+                seen.add(key)
+                chunk[key] = subscriber
+            if len(chunk) == CHUNK:
+                in_flight.append(pool.submit(_apply, chunk, store, clock, options))
+                chunk = {}
+                while len(in_flight) > 2 * options.workers:
+                    collect(in_flight.popleft())
+        if chunk:
+            in_flight.append(pool.submit(_apply, chunk, store, clock, options))
+        while in_flight:
+            collect(in_flight.popleft())
+    _merge_late(late, skipped, store, clock, options)
+    if progress:
+        progress(report.accounted)
     return report
 
 
-def _parse(
+def _valid(
     records: Iterable[SourceRecord],
     lists: frozenset[str],
     rejects: RejectSink,
     report: ImportReport,
-) -> dict[str, Subscriber]:
-    candidates: dict[str, Subscriber] = {}
+) -> Iterator[Subscriber]:
     for record in records:
         report.read += 1
         try:
             if record.fields is None:
                 raise InvalidInput(record.error or "record could not be read")
-            subscriber = subscriber_from_record(record.fields, lists)
+            yield subscriber_from_record(record.fields, lists)
         except InvalidInput as exc:
             report.rejected += 1
             report.rejections.append(Rejection(record.line, exc.message))
             rejects.write(record, exc.message)
-            continue
-        earlier = candidates.get(subscriber.key)
-        if earlier is None:
-            candidates[subscriber.key] = subscriber
-        else:
-            report.duplicates += 1
-            candidates[subscriber.key] = earlier.merged_with(subscriber)
-    return candidates
 
 
 def _apply(
-    keys: Sequence[str],
-    candidates: dict[str, Subscriber],
-    store: SubscriberStore,
-    clock: Clock,
-    on_existing: OnExisting,
-    dry_run: bool,
-) -> dict[str, int]:
-    counts = dict.fromkeys(("imported", "updated", "unchanged", "skipped"), 0)
-    existing = store.get_many(keys)
+    candidates: dict[str, Subscriber], store: SubscriberStore, clock: Clock, options: ImportOptions
+) -> _Outcome:
+    outcome = _Outcome()
+    existing = store.get_many(list(candidates))
     now = clock.now()
     to_save: list[Subscriber] = []
     memberships: list[tuple[str, str]] = []
-    for key in keys:
-        incoming, current = candidates[key], existing.get(key)
+    for key, incoming in candidates.items():
+        current = existing.get(key)
         if current is None:
-            counts["imported"] += 1
+            outcome.imported += 1
             to_save.append(replace(incoming, created_at=now, updated_at=now))
             memberships += [(lst, key) for lst in incoming.lists]
-        elif on_existing is OnExisting.SKIP:
-            counts["skipped"] += 1
+        elif options.on_existing is OnExisting.SKIP:
+            outcome.skipped.append(key)
         else:
             merged = current.merged_with(incoming)
             if merged.same_content(current):
-                counts["unchanged"] += 1
+                outcome.unchanged += 1
                 continue
-            counts["updated"] += 1
+            outcome.updated += 1
             to_save.append(replace(merged, updated_at=now))
-            memberships += [(lst, key) for lst in merged.lists - current.lists]
-    if to_save and not dry_run:
+            memberships += [(lst, key) for lst in sorted(merged.lists - current.lists)]
+    if to_save and not options.dry_run:
         store.save_many(to_save, memberships)
-    return counts
+    return outcome
+
+
+def _merge_late(
+    late: dict[str, Subscriber],
+    skipped: set[str],
+    store: SubscriberStore,
+    clock: Clock,
+    options: ImportOptions,
+) -> None:
+    """Duplicates are counted as such; their data still merges into what the import stored."""
+    keys: Sequence[str] = [k for k in late if k not in skipped]
+    if not keys or options.dry_run:
+        return
+    stored = store.get_many(keys)
+    now = clock.now()
+    to_save, memberships = [], []
+    for key in keys:
+        current = stored[key]
+        merged = current.merged_with(late[key])
+        if not merged.same_content(current):
+            to_save.append(replace(merged, updated_at=now))
+            memberships += [(lst, key) for lst in sorted(merged.lists - current.lists)]
+    if to_save:
+        store.save_many(to_save, memberships)
