@@ -39,6 +39,7 @@ class PythonFunction(Construct):
         handler: str,
         service: resources.Service,
         stage: str,
+        function_name: str | None = None,
         description: str = "",
         memory_mb: int = 512,
         timeout: cdk.Duration | None = None,
@@ -59,7 +60,9 @@ class PythonFunction(Construct):
             "Function",
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            handler=handler,
+            function_name=function_name,
+            # "lambdas.x.y:handler" (entry-point style) and "lambdas.x.y.handler" both work.
+            handler=handler.replace(":", "."),
             code=lambda_code(self, RUNTIME, ARCHITECTURE),
             description=description,
             memory_size=memory_mb,

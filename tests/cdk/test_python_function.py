@@ -26,9 +26,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> cdk.App:
     consumer = PythonFunction(
         stack,
         "Consumer",
-        handler="lambdas.campaigns.consumer.handler",
+        handler="lambdas.campaigns.consumer:handler",
         service="campaigns",
         stage=STAGE,
+        function_name="tctfmsg-test-probe-consumer",
         reserved_concurrency=20,
     )
     consumer.consume(stack.resources.queues["delivery"], batch_size=5, max_concurrency=10)
@@ -67,6 +68,15 @@ def test_function_runs_the_runtime_and_machine_the_bundle_is_built_for(
     assert props["Architectures"] == [ARCHITECTURE.name]
     arch = {"arm64": "aarch64", "x86_64": "x86_64"}[ARCHITECTURE.name]
     assert all(platform.endswith(arch) for platform in _PIP_PLATFORMS[ARCHITECTURE.name])
+
+
+def test_function_has_its_name_and_a_handler_path_lambda_understands(
+    functions: dict[str, dict[str, Any]],
+) -> None:
+    props = functions["consumer"]["Properties"]
+
+    assert props["FunctionName"] == "tctfmsg-test-probe-consumer"
+    assert props["Handler"] == "lambdas.campaigns.consumer.handler"
 
 
 def test_function_environment_configures_powertools_and_settings(
