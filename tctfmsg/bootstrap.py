@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tctfmsg import settings as settings_module
 from tctfmsg.adapters.dynamodb.subscribers import DynamoSubscriberStore
 from tctfmsg.errors import StackNotRunning
 from tctfmsg.resources import ResourceNames
 from tctfmsg.settings import Settings
+
+if TYPE_CHECKING:
+    from tctfmsg.adapters.email.assembly import EmailBackbone
+    from tctfmsg.adapters.email.failover import FailoverSender
 
 
 class Runtime:
@@ -54,15 +58,32 @@ class Runtime:
                 self._clients[service] = self._build_client(service)
             return self._clients[service]
 
-    def _build_client(self, service: str) -> Any:
+    def send_client(self, service: str, endpoint_url: str | None, timeout_s: float) -> Any:
+        """A client for the email send path: no SDK retries, because failing over to the next
+        provider is the retry, and timeouts short enough for failover to be quick."""
+        key = f"send:{service}:{endpoint_url}:{timeout_s}"
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._build_client(
+                    service, max_attempts=1, read_timeout=timeout_s, endpoint_url=endpoint_url
+                )
+            return self._clients[key]
+
+    def _build_client(
+        self,
+        service: str,
+        max_attempts: int | None = None,
+        read_timeout: float = 30,
+        endpoint_url: str | None = None,
+    ) -> Any:
         import boto3
         from botocore.config import Config
 
         s = self.settings
         config = Config(
-            retries={"mode": "standard", "max_attempts": s.max_attempts},
-            connect_timeout=3,
-            read_timeout=30,
+            retries={"mode": "standard", "max_attempts": max_attempts or s.max_attempts},
+            connect_timeout=min(3, read_timeout),
+            read_timeout=read_timeout,
             max_pool_connections=50,
         )
         if s.target == "local":
@@ -71,7 +92,8 @@ class Runtime:
             )
         else:
             session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
-        return session.client(service, endpoint_url=self.endpoint_url, config=config)
+        endpoint_url = endpoint_url or self.endpoint_url
+        return session.client(service, endpoint_url=endpoint_url, config=config)
 
     @cached_property
     def subscribers(self) -> DynamoSubscriberStore:
@@ -80,6 +102,18 @@ class Runtime:
             members_table=self.names["list_members"],
             client=self.client("dynamodb"),
         )
+
+    @cached_property
+    def email_backbone(self) -> EmailBackbone:
+        """The sender plus what operators inspect: provider config and shared breakers."""
+        from tctfmsg.adapters.email.assembly import assemble
+
+        return assemble(self)
+
+    @cached_property
+    def email_sender(self) -> FailoverSender:
+        """The process's FailoverSender; it paces itself to this process's share of each rate."""
+        return self.email_backbone.sender
 
 
 @lru_cache(maxsize=1)

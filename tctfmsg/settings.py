@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     local_port: int = Field(default=5566, ge=1024, le=65535)
     endpoint_url: str | None = None
     max_attempts: int = Field(default=8, ge=1, le=20)
+    # Email backbone (issue 4). Empty URLs mean the real APIs in AWS and the embedded stack's
+    # endpoints in local mode.
+    sender: str = "news@tctfmsg.local"
+    email_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    send_concurrency: int = Field(default=1, ge=1, le=10000)  # processes sharing a provider rate
+    provider_config_ttl_s: float = Field(default=5.0, ge=0, le=3600)
+    breaker_sync_s: float = Field(default=1.0, ge=0, le=60)
+    resend_api_url: str | None = None
+    sendgrid_api_url: str | None = None
+    ses_endpoint_url: str | None = None
 
     @property
     def local_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -9,7 +10,7 @@ from rich.table import Table
 
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.errors import StackNotRunning
+from tctfmsg.errors import InvalidInput, StackNotRunning
 from tctfmsg.local import stack
 from tctfmsg.local import state as stack_state
 from tctfmsg.local import status as stack_status
@@ -94,3 +95,72 @@ def _print(report: dict[str, Any]) -> None:
     for row in report["secrets"]:
         resources.add_row("secret", row["name"], "")
     console.print(resources)
+
+
+def _running(ctx: typer.Context) -> stack_state.StackState:
+    running = stack_state.running(state(ctx).settings.local_dir)
+    if running is None:
+        raise StackNotRunning(
+            "the embedded stack is not running", "start it with `tctfmsg local up`"
+        )
+    return running
+
+
+@app.command()
+def outbox(
+    ctx: typer.Context,
+    provider: Annotated[
+        str | None, typer.Option(help="Only what this provider received (ses, resend, sendgrid).")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Only messages to this address.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Show what every local email provider received, oldest first."""
+    from tctfmsg.local.providers import control
+
+    running = _running(ctx)
+    names = [provider] if provider else list(control.PROVIDERS)
+    messages = [m for name in names for m in control.outbox(running, name)]
+    if to:
+        messages = [m for m in messages if str(m.get("to", "")).lower() == to.lower()]
+    messages.sort(key=lambda m: m["received_at"])
+    if as_json:
+        print_json(messages)
+        return
+    table = Table("received", "provider", "to", "subject", "message id")
+    for m in messages:
+        received = datetime.fromtimestamp(m["received_at"], UTC).strftime("%H:%M:%S.%f")[:-3]
+        table.add_row(received, m["provider"], m["to"], m.get("subject") or "", m.get("id") or "")
+    console.print(table)
+    console.print(f"{len(messages)} message{'s' if len(messages) != 1 else ''}")
+
+
+@app.command()
+def fault(
+    ctx: typer.Context,
+    provider: Annotated[str, typer.Argument(help="ses, resend or sendgrid.")],
+    down: Annotated[bool, typer.Option("--down", help="Answer every send with an outage.")] = False,
+    up: Annotated[bool, typer.Option("--up", help="Behave again: clears every fault.")] = False,
+    slow: Annotated[
+        int | None, typer.Option("--slow", min=0, metavar="MS", help="Delay every answer by MS.")
+    ] = None,
+    throttle: Annotated[
+        bool, typer.Option("--throttle", help="Answer every send with the provider's 429.")
+    ] = False,
+) -> None:
+    """Make one local provider misbehave until told otherwise (`--up`)."""
+    from tctfmsg.local.providers import control
+
+    modes = [m for m, on in (("down", down), ("up", up), ("throttle", throttle)) if on]
+    if len(modes) > 1 or (up and slow):
+        raise InvalidInput(
+            "choose one of --down, --up, --throttle", "--slow MS can join --down or --throttle"
+        )
+    if not modes and slow is None:
+        raise InvalidInput("say how to misbehave", "give --down, --up, --slow MS or --throttle")
+    running = _running(ctx)
+    current = control.fault(running, provider)
+    mode = modes[0] if modes else current["mode"]
+    result = control.set_fault(running, provider, mode, slow or 0)
+    delay = f", answers delayed {result['slow_ms']} ms" if result["slow_ms"] else ""
+    console.print(f"{provider} is now {result['mode']}{delay}")

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Protocol
 
 # One place for the stack's ports: offsets from the base port (`tctfmsg local up --port`).
-PORT_OFFSETS: dict[str, int] = {"aws": 0, "resend": 1, "sendgrid": 2, "websocket": 3}
+PORT_OFFSETS: dict[str, int] = {
+    "aws": 0, "resend": 1, "sendgrid": 2, "websocket": 3, "ses": 4,  # ses: fault proxy to moto
+    "lambda": 5,  # the function runtime's Invoke API
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,10 @@ class Component(Protocol):
 
 def factories() -> list[Callable[[], Component]]:
     """Components in start order. Imported lazily so `local status` stays fast."""
-    return []
+    from tctfmsg.local.providers.component import EmailProvidersComponent
+    from tctfmsg.local.runtime import FunctionRuntime
+
+    return [EmailProvidersComponent, FunctionRuntime]
 
 
 def ports(base_port: int) -> dict[str, int]:

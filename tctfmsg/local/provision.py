@@ -33,6 +33,14 @@ def provision(stage: str, dynamodb: Any, sqs: Any, secrets: Any) -> dict[str, li
     return created
 
 
+def verify_senders(ses: Any, senders: list[str]) -> list[str]:
+    """SES (and moto) sends only from verified identities: verify each sender's domain."""
+    domains = sorted({sender.rsplit("@", 1)[-1].strip(">").lower() for sender in senders})
+    for domain in domains:
+        ses.verify_domain_identity(Domain=domain)  # idempotent
+    return domains
+
+
 def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
     name = spec.physical_name(stage)
     request: dict[str, Any] = {

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from tctfmsg.domain.email import EmailMessage, SendReceipt
 from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
 
 
@@ -38,3 +39,16 @@ class SubscriberStore(Protocol):
     def members(
         self, list_name: str, status: SubscriberStatus | None = None
     ) -> Iterator[Subscriber]: ...
+
+
+class EmailSender(Protocol):
+    def send(self, message: EmailMessage) -> SendReceipt: ...
+
+
+class EmailProvider(Protocol):
+    """One email provider (SES, Resend, SendGrid). Raises ProviderUnavailable or
+    RecipientRejected from tctfmsg.domain.email, never a vendor error."""
+
+    name: str
+
+    def send(self, message: EmailMessage) -> SendReceipt: ...

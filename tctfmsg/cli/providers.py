@@ -1,0 +1,145 @@
+"""`tctfmsg providers …`: the email backbone's providers, their config and breakers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tctfmsg.cli.console import console, err_console, print_json
+from tctfmsg.cli.context import state
+from tctfmsg.services import email_providers
+from tctfmsg.services.email_providers import ProviderRow
+from tctfmsg.services.ports import SystemClock
+
+app = typer.Typer(no_args_is_help=True, help="Email providers: order, breakers, test sends.")
+
+NameArgument = Annotated[str, typer.Argument(help="ses, resend or sendgrid.")]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show every provider in priority order with its rate, breaker state and last error."""
+    backbone = state(ctx).runtime.email_backbone
+    rows = email_providers.list_providers(backbone.config_store, backbone.storages, SystemClock())
+    if as_json:
+        print_json([row.as_json() for row in rows])
+        return
+    table = Table("order", "provider", "enabled", "rate/s", "breaker", "failures", "last error")
+    for row in rows:
+        c, b = row.config, row.breaker
+        table.add_row(
+            str(c.order),
+            c.name,
+            "yes" if c.enabled else "[yellow]no[/]",
+            f"{c.rate_per_s:g}",
+            _breaker_markup(row),
+            f"{b.failures}/{c.fail_max}",
+            _last_error(row),
+        )
+    console.print(table)
+
+
+@app.command()
+def enable(ctx: typer.Context, name: NameArgument) -> None:
+    """Let the backbone send through NAME again, in its configured order."""
+    config = email_providers.set_enabled(state(ctx).runtime.email_backbone.config_store, name, True)
+    console.print(f"{config.name} enabled (order {config.order})")
+
+
+@app.command()
+def disable(ctx: typer.Context, name: NameArgument) -> None:
+    """Stop sending through NAME; the next provider in order takes its traffic."""
+    store = state(ctx).runtime.email_backbone.config_store
+    config = email_providers.set_enabled(store, name, False)
+    console.print(f"{config.name} disabled")
+    if not any(c.enabled for c in store.load()):
+        err_console.print("[yellow]warning:[/] no provider is enabled: every send will fail")
+
+
+@app.command()
+def reset(ctx: typer.Context, name: NameArgument) -> None:
+    """Close NAME's breaker and forget its failures and Retry-After, for every process."""
+    status = email_providers.reset_breaker(state(ctx).runtime.email_backbone.storages, name)
+    console.print(f"{name} breaker {status.state}, {status.failures} failures")
+
+
+@app.command()
+def configure(
+    ctx: typer.Context,
+    name: NameArgument,
+    order: Annotated[int | None, typer.Option(min=1, help="Priority: 1 is tried first.")] = None,
+    rate: Annotated[
+        float | None, typer.Option(min=0, help="Messages/s for the whole account; 0: no limit.")
+    ] = None,
+    fail_max: Annotated[
+        int | None, typer.Option(min=1, help="Consecutive failures that open the breaker.")
+    ] = None,
+    reset_timeout: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds an open breaker waits to try again.")
+    ] = None,
+) -> None:
+    """Change NAME's order, rate limit or breaker thresholds (senders pick it up within seconds)."""
+    config = email_providers.configure(
+        state(ctx).runtime.email_backbone.config_store,
+        name,
+        order=order,
+        rate_per_s=rate,
+        fail_max=fail_max,
+        reset_timeout_s=reset_timeout,
+    )
+    console.print(
+        f"{config.name}: order {config.order}, {config.rate_per_s:g}/s, "
+        f"opens after {config.fail_max} failures, retries after {config.reset_timeout_s:g}s"
+    )
+
+
+@app.command()
+def test(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="Who receives the test message.")],
+    sender: Annotated[
+        str | None, typer.Option("--from", help="Sender address (default: the sender setting).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the receipt as JSON.")] = False,
+) -> None:
+    """Send one real message through the backbone and say which provider delivered it."""
+    runtime = state(ctx).runtime
+    receipt = email_providers.send_test(
+        runtime.email_sender, to, sender or runtime.settings.sender, SystemClock()
+    )
+    if as_json:
+        print_json(
+            {
+                "provider": receipt.provider,
+                "message_id": receipt.message_id,
+                "attempts": list(receipt.attempts),
+                "uncertain": list(receipt.uncertain),
+            }
+        )
+        return
+    console.print(f"[green]delivered by {receipt.provider}[/] (message id {receipt.message_id})")
+    console.print("attempts: " + "; ".join(receipt.attempts))
+
+
+def _breaker_markup(row: ProviderRow) -> str:
+    state_ = row.breaker.state
+    if state_ == "open":
+        due = row.half_opens_in_s
+        return "[red]open[/]" + (f" (trial in {due:.0f}s)" if due else " (trial due)")
+    if state_ == "half-open":
+        return "[yellow]half-open[/]"
+    return "[green]closed[/]"
+
+
+def _last_error(row: ProviderRow) -> str:
+    b = row.breaker
+    if not b.last_error:
+        return ""
+    at = datetime.fromtimestamp(b.last_error_at or 0, UTC).strftime("%H:%M:%S")
+    return f"{b.last_error} at {at}"

@@ -1,0 +1,149 @@
+"""What every local provider endpoint shares: its outbox, its fault switch, the control API
+(`/_local/outbox`, `/_local/fault`) and a threaded WSGI server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from email.utils import parseaddr
+from typing import Any, Literal
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+Mode = Literal["up", "down", "throttle"]
+MODES: tuple[str, ...] = ("up", "down", "throttle")
+CONTROL = "/_local/"
+THROTTLE_RETRY_AFTER_S = 1
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def valid_address(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    _, address = parseaddr(value)
+    return bool(_ADDRESS.match(address))
+
+
+@dataclass
+class Fault:
+    mode: Mode = "up"
+    slow_ms: int = 0
+
+
+@dataclass
+class Outbox:
+    provider: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, **message: Any) -> dict[str, Any]:
+        now = time.time()
+        entry = {"provider": self.provider, "received_at": now, **message}
+        with self.lock:
+            self.messages.append(entry)
+        return entry
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.messages)
+
+    def clear(self) -> int:
+        with self.lock:
+            count = len(self.messages)
+            self.messages.clear()
+            return count
+
+
+class ProviderEndpoint:
+    """A WSGI app: the control API, then the injected fault, then the provider's own API."""
+
+    name = "provider"
+
+    def __init__(self) -> None:
+        self.fault = Fault()
+        self.outbox = Outbox(self.name)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- serving -----------------------------------------------------------------------------
+
+    def start(self, port: int) -> str:
+        self._server = make_server("127.0.0.1", port, self, threaded=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"local-{self.name}", daemon=True
+        )
+        self._thread.start()
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        request = Request(environ)
+        if request.path.startswith(CONTROL):
+            response = self._control(request)
+        else:
+            response = self._faulty(request)
+        return response(environ, start_response)
+
+    # ---- control API -------------------------------------------------------------------------
+
+    def _control(self, request: Request) -> Response:
+        what = request.path[len(CONTROL) :]
+        if what == "outbox" and request.method == "GET":
+            return json_response({"provider": self.name, "messages": self.outbox.snapshot()})
+        if what == "outbox" and request.method == "DELETE":
+            return json_response({"provider": self.name, "cleared": self.outbox.clear()})
+        if what == "fault" and request.method == "PUT":
+            body = request.get_json(silent=True) or {}
+            mode, slow_ms = body.get("mode", self.fault.mode), body.get("slow_ms", 0)
+            if mode not in MODES or not isinstance(slow_ms, int) or slow_ms < 0:
+                return json_response({"error": "mode must be up, down or throttle"}, 400)
+            self.fault = Fault(mode, slow_ms)
+        if what == "fault" and request.method in ("GET", "PUT"):
+            return json_response({"provider": self.name, **asdict(self.fault)})
+        return json_response({"error": f"no control {request.method} {request.path}"}, 404)
+
+    # ---- faults, then the API ----------------------------------------------------------------
+
+    def _faulty(self, request: Request) -> Response:
+        fault = self.fault
+        if fault.slow_ms:
+            time.sleep(fault.slow_ms / 1000)
+        if fault.mode == "down":
+            return self.outage(request)
+        if fault.mode == "throttle":
+            return self.throttled(request)
+        return self.handle(request)
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def outage(self, request: Request) -> Response:
+        return json_response({"message": "service unavailable (local fault)"}, 503)
+
+    def throttled(self, request: Request) -> Response:
+        return json_response(
+            {"message": "too many requests (local fault)"},
+            429,
+            {"Retry-After": str(THROTTLE_RETRY_AFTER_S)},
+        )
+
+
+def json_response(
+    body: object, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        json.dumps(body), status=status, headers=headers or {}, content_type="application/json"
+    )
+
+
+def bearer(request: Request) -> str | None:
+    value = request.headers.get("Authorization", "")
+    return value[len("Bearer ") :] if value.startswith("Bearer ") else None

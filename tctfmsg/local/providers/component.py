@@ -1,0 +1,59 @@
+"""The embedded stack's email providers as one component: started after provisioning, it also
+verifies the local sender's SES identity and writes local-friendly provider config once."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from tctfmsg import resources
+from tctfmsg.domain.email import DEFAULT_CONFIG
+from tctfmsg.local.components import StackContext
+from tctfmsg.local.providers.base import ProviderEndpoint
+from tctfmsg.local.providers.resend import ResendEndpoint
+from tctfmsg.local.providers.sendgrid import SendGridEndpoint
+from tctfmsg.local.providers.ses import SesProxy
+
+log = logging.getLogger("tctfmsg.local.providers")
+
+# Fast enough for the benchmark, and a breaker that comes back in seconds while an operator
+# watches `providers list`; `providers configure` changes them, and they survive restarts.
+LOCAL_CONFIG = [
+    dataclasses.replace(config, rate_per_s=500.0, fail_max=3, reset_timeout_s=5.0)
+    for config in DEFAULT_CONFIG.values()
+]
+
+
+class EmailProvidersComponent:
+    name = "email-providers"
+
+    def __init__(self) -> None:
+        self.endpoints: dict[str, ProviderEndpoint] = {}
+
+    def start(self, context: StackContext) -> dict[str, str]:
+        keys = resources.secret("provider_keys").local_value
+        self.endpoints = {
+            "ses": SesProxy(context.endpoint),
+            "resend": ResendEndpoint(keys["resend"]),
+            "sendgrid": SendGridEndpoint(keys["sendgrid"]),
+        }
+        urls = {name: e.start(context.port(name)) for name, e in self.endpoints.items()}
+        _prepare(context)
+        log.info("email providers at %s", urls)
+        return urls
+
+    def stop(self) -> None:
+        for endpoint in self.endpoints.values():
+            endpoint.stop()
+
+
+def _prepare(context: StackContext) -> None:
+    from tctfmsg import bootstrap, settings
+    from tctfmsg.adapters.email.config_store import DynamoProviderConfigStore
+    from tctfmsg.local.provision import verify_senders
+
+    runtime = bootstrap.default()
+    verified = verify_senders(runtime.client("ses"), [settings.current().sender])
+    store = DynamoProviderConfigStore(runtime.names["config"], runtime.client("dynamodb"))
+    seeded = store.seed(LOCAL_CONFIG)
+    log.info("verified SES identities %s; seeded provider config %s", verified, seeded)
