@@ -17,6 +17,11 @@ from tctfmsg.resources import ResourceNames
 from tctfmsg.settings import Settings
 
 if TYPE_CHECKING:
+    from tctfmsg.adapters.dynamodb.campaign_audience import DynamoAudienceSource
+    from tctfmsg.adapters.lambda_invoker import LambdaInvoker
+    from tctfmsg.services.campaigns import CampaignDeps
+    from tctfmsg.services.consumer import ConsumerDeps
+    from tctfmsg.services.dlq import DlqDeps
     from tctfmsg.adapters.email.assembly import EmailBackbone
     from tctfmsg.adapters.email.failover import FailoverSender
 
@@ -114,6 +119,87 @@ class Runtime:
     def email_sender(self) -> FailoverSender:
         """The process's FailoverSender; it paces itself to this process's share of each rate."""
         return self.email_backbone.sender
+
+    # ---- campaigns (docs/decisions/0040) ---------------------------------------------------
+
+    @cached_property
+    def campaign_deps(self) -> CampaignDeps:
+        from tctfmsg.adapters.dynamodb.campaigns import DynamoCampaignStore
+        from tctfmsg.adapters.dynamodb.deliveries import DynamoDeliveryLedger
+        from tctfmsg.adapters.sqs import SqsDeliveryQueue
+        from tctfmsg.services.campaigns import CampaignDeps
+        from tctfmsg.services.ports import SystemClock
+
+        dynamodb = self.client("dynamodb")
+        return CampaignDeps(
+            campaigns=DynamoCampaignStore(self.names["campaigns"], dynamodb),
+            ledger=DynamoDeliveryLedger(self.names["deliveries"], dynamodb),
+            queue=SqsDeliveryQueue(self.names["delivery"], self.client("sqs")),
+            invoker=self.invoker,
+            clock=SystemClock(),
+        )
+
+    @cached_property
+    def dlq_deps(self) -> DlqDeps:
+        from tctfmsg.adapters.dynamodb.failed_messages import DynamoFailedMessageStore
+        from tctfmsg.services.dlq import DlqDeps
+
+        deps = self.campaign_deps
+        failures = DynamoFailedMessageStore(self.names["failed_messages"], self.client("dynamodb"))
+        return DlqDeps(deps.campaigns, deps.ledger, failures, deps.queue, deps.clock)
+
+    @cached_property
+    def consumer_deps(self) -> ConsumerDeps:
+        from datetime import timedelta
+
+        from tctfmsg.rendering.unsubscribe import unsubscribe_url
+        from tctfmsg.services.consumer import ConsumerDeps
+
+        def link(campaign_id: str, email: str) -> str:
+            base, key = self.unsubscribe_base_url, self.unsubscribe_key
+            return unsubscribe_url(base, key, campaign_id, email)
+
+        deps = self.dlq_deps
+        return ConsumerDeps(
+            campaigns=deps.campaigns,
+            ledger=deps.ledger,
+            subscribers=self.subscribers,
+            renderer=self.renderer,
+            sender=self.email_sender,
+            failures=deps.failures,
+            clock=deps.clock,
+            unsubscribe_link=link,
+            claim_for=timedelta(seconds=self.delivery_visibility_s),
+        )
+
+    @property
+    def delivery_visibility_s(self) -> int:
+        """How long a received delivery message stays hidden, and so how long a claim lasts."""
+        from tctfmsg.resources import queue
+
+        override = self.settings.local_visibility_timeout_s
+        if override and self.settings.target == "local":
+            return override
+        return queue("delivery").visibility_timeout_s
+
+    @cached_property
+    def audience(self) -> DynamoAudienceSource:
+        from tctfmsg.adapters.dynamodb.campaign_audience import DynamoAudienceSource
+
+        return DynamoAudienceSource(self.names["list_members"], self.client("dynamodb"))
+
+    @cached_property
+    def invoker(self) -> LambdaInvoker:
+        """Starts a function: Lambda's Event invoke in AWS, the embedded runtime's copy of
+        that API locally."""
+        from tctfmsg.adapters.lambda_invoker import LambdaInvoker
+
+        endpoint = None
+        if self.settings.target == "local":
+            from tctfmsg.local.runtime import lambda_endpoint
+
+            endpoint = lambda_endpoint(self.settings.local_dir)
+        return LambdaInvoker(self.names, self._build_client("lambda", endpoint_url=endpoint))
 
 
 @lru_cache(maxsize=1)

@@ -77,7 +77,7 @@ def physical_name(stage: str, logical: str) -> str:
     return f"tctfmsg-{stage}-{logical.replace('_', '-')}"
 
 
-_Spec = TypeVar("_Spec", TableSpec, QueueSpec, SecretSpec)
+_Spec = TypeVar("_Spec", "TableSpec", "QueueSpec", "SecretSpec", "FunctionSpec")
 
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
@@ -105,6 +105,9 @@ TABLES: tuple[TableSpec, ...] = (
         "campaigns",
         Key("campaign_id"),
         Key("email_key"),
+        # Sparse: open_status exists only while a delivery is pending or sending, so "what is
+        # left" (resume, cancel, completion) reads only what is left (docs/decisions/0041).
+        indexes=(Index("by_open", Key("campaign_id"), Key("open_status")),),
         purpose="the delivery ledger: one record per campaign recipient",
     ),
     TableSpec(
@@ -163,6 +166,59 @@ SECRETS: tuple[SecretSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class QueueSource:
+    """An SQS event source: the function receives batches with partial batch responses."""
+
+    queue: str
+    batch_size: int = 10
+    max_concurrency: int = 2
+    max_batching_window_s: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical: str
+    service: Service
+    handler: str  # module:function under lambdas/
+    timeout_s: int = 60
+    memory_mb: int = 512
+    queue_source: QueueSource | None = None
+    schedule_minutes: int | None = None  # an EventBridge rate rule, in minutes
+    purpose: str = ""
+
+    def physical_name(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "campaign_scheduler",
+        "campaigns",
+        "lambdas.campaigns.scheduler:handler",
+        timeout_s=900,
+        schedule_minutes=1,
+        purpose="starts due campaigns and fans their audience out to the delivery queue",
+    ),
+    FunctionSpec(
+        "campaign_consumer",
+        "campaigns",
+        "lambdas.campaigns.consumer:handler",
+        timeout_s=120,  # below the delivery queue's visibility timeout
+        queue_source=QueueSource("delivery", batch_size=10, max_concurrency=2),
+        purpose="sends one campaign email per delivery message, at most once",
+    ),
+    FunctionSpec(
+        "campaign_dlq_monitor",
+        "campaigns",
+        "lambdas.campaigns.dlq_monitor:handler",
+        timeout_s=60,
+        queue_source=QueueSource("delivery_dlq", batch_size=10, max_concurrency=1),
+        purpose="records every dead delivery message as a failed-message item",
+    ),
+)
+
+
 def table(logical: str) -> TableSpec:
     return _find(TABLES, logical)
 
@@ -173,6 +229,10 @@ def queue(logical: str) -> QueueSpec:
 
 def secret(logical: str) -> SecretSpec:
     return _find(SECRETS, logical)
+
+
+def function(logical: str) -> FunctionSpec:
+    return _find(FUNCTIONS, logical)
 
 
 def for_service(service: Service) -> tuple[list[TableSpec], list[QueueSpec], list[SecretSpec]]:
@@ -209,7 +269,7 @@ class ResourceNames:
     def __getitem__(self, logical: str) -> str:
         if logical in self.overrides:
             return self.overrides[logical]
-        for specs in (TABLES, QUEUES, SECRETS):
+        for specs in (TABLES, QUEUES, SECRETS, FUNCTIONS):
             for spec in specs:
                 if spec.logical == logical:
                     return spec.physical_name(self.stage)

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     resend_api_url: str | None = None
     sendgrid_api_url: str | None = None
     ses_endpoint_url: str | None = None
+    # Campaigns (issue 5).
+    # Embedded stack only: a shorter delivery-queue visibility timeout and every-minute rule,
+    # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).
+    local_visibility_timeout_s: int | None = Field(default=None, ge=1, le=43200)
+    local_schedule_s: float | None = Field(default=None, gt=0, le=3600)
 
     @property
     def local_dir(self) -> Path:

@@ -30,7 +30,7 @@ def discover(stage: str, cloudformation: Any, cache_file: Path) -> dict[str, str
         )
     by_logical = {
         spec.logical: names[resources.output_key(spec.logical)]
-        for specs in (resources.TABLES, resources.QUEUES, resources.SECRETS)
+        for specs in (resources.TABLES, resources.QUEUES, resources.SECRETS, resources.FUNCTIONS)
         for spec in specs
         if resources.output_key(spec.logical) in names
     }

@@ -1,0 +1,1 @@
+"""The campaigns service's Lambda handlers: thin doors over tctfmsg.services."""

@@ -1,0 +1,381 @@
+"""The embedded stack's Lambda runtime: runs the handlers of `lambdas/` in this process, the way
+AWS would run them (docs/decisions/0044).
+
+- SQS event sources: per function, `max_concurrency` pollers long-poll the queue for up to
+  `batch_size` messages with every attribute, call the handler with the exact event AWS builds,
+  and delete only the records not named in `batchItemFailures`. The rest reappear after the
+  visibility timeout, and moto moves a message to the dead-letter queue after max receives.
+- Schedules: the every-N-minutes rules, with EventBridge's scheduled event.
+- Invoke: Lambda's Invoke API on its own port, so the one `LambdaInvoker` adapter (and any
+  boto3 `lambda` client) starts functions here as it does in AWS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tctfmsg import resources
+from tctfmsg.errors import StackNotRunning
+from tctfmsg.local.components import StackContext
+from tctfmsg.resources import FunctionSpec
+
+log = logging.getLogger("tctfmsg.local.runtime")
+
+ACCOUNT = "123456789012"
+LAMBDA_ENDPOINT_ENV = "TCTFMSG_LAMBDA_ENDPOINT_URL"
+Handler = Callable[[dict[str, Any], Any], Any]
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations")
+
+
+def lambda_endpoint(local_dir: Path) -> str:
+    """Where the running embedded stack serves the Invoke API."""
+    if os.environ.get(LAMBDA_ENDPOINT_ENV):
+        return os.environ[LAMBDA_ENDPOINT_ENV]
+    from tctfmsg.local import state
+
+    running = state.running(local_dir)
+    if running is None or "lambda" not in running.endpoints:
+        raise StackNotRunning(
+            "the embedded stack's function runtime is not running",
+            "start it with `tctfmsg local up`",
+        )
+    return running.endpoints["lambda"]
+
+
+@dataclass
+class LocalContext:
+    """What a handler sees of Lambda's context object."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    deadline: float
+    stopping: threading.Event
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return f"local/{self.aws_request_id}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self.stopping.is_set():  # shutting down: long runs save and hand on at once
+            return 0
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class FunctionRuntime:
+    name = "functions"
+
+    def __init__(
+        self,
+        functions: tuple[FunctionSpec, ...] = resources.FUNCTIONS,
+        *,
+        visibility_timeout_s: int | None = None,
+        schedule_s: float | None = None,
+        wait_s: int = 1,
+        sqs: Any = None,
+    ) -> None:
+        self.functions = functions
+        self.visibility_timeout_s = visibility_timeout_s
+        self.schedule_s = schedule_s
+        self.wait_s = wait_s
+        self._sqs = sqs
+        self.stopping = threading.Event()
+        self._handlers: dict[str, Handler] = {}
+        self._threads: list[threading.Thread] = []
+        self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="invoke")
+        self._server: ThreadingHTTPServer | None = None
+        self.region = "us-east-1"
+        self.stage = "local"
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def start(self, context: StackContext) -> dict[str, str]:
+        from tctfmsg import settings
+
+        self.stage = context.stage
+        url = f"http://127.0.0.1:{context.port('lambda')}"
+        os.environ[LAMBDA_ENDPOINT_ENV] = url
+        consumer = next((f for f in self.functions if f.logical == "campaign_consumer"), None)
+        if consumer and consumer.queue_source:  # each consumer paces to its share of the rate
+            os.environ.setdefault(
+                "TCTFMSG_SEND_CONCURRENCY", str(consumer.queue_source.max_concurrency)
+            )
+        current = settings.load()
+        self.region = current.region
+        if self.visibility_timeout_s is None:
+            self.visibility_timeout_s = current.local_visibility_timeout_s
+        if self.schedule_s is None:
+            self.schedule_s = current.local_schedule_s
+        for spec in self.functions:
+            self._handlers[spec.logical] = _load(spec.handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", context.port("lambda")), _invoke_api(self))
+        self._spawn("invoke-api", self._server.serve_forever)
+        for spec in self.functions:
+            if spec.queue_source:
+                for i in range(spec.queue_source.max_concurrency):
+                    self._spawn(f"poll-{spec.logical}-{i}", lambda s=spec: self._poll(s))
+            if spec.schedule_minutes:
+                self._spawn(f"rule-{spec.logical}", lambda s=spec: self._schedule(s))
+        log.info("function runtime up at %s: %s", url, ", ".join(self._handlers))
+        return {"lambda": url}
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self._threads:
+            if thread.name != "invoke-api":
+                thread.join(timeout=60)
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        log.info("function runtime stopped")
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    # ---- invocation --------------------------------------------------------------------
+
+    def spec(self, name: str) -> FunctionSpec | None:
+        name = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name
+        for spec in self.functions:
+            if name in (spec.logical, spec.physical_name(self.stage)):
+                return spec
+        return None
+
+    def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> Any:
+        context = LocalContext(
+            function_name=spec.physical_name(self.stage),
+            memory_limit_in_mb=spec.memory_mb,
+            invoked_function_arn=(
+                f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{spec.physical_name(self.stage)}"
+            ),
+            deadline=time.monotonic() + spec.timeout_s,
+            stopping=self.stopping,
+        )
+        return self._handlers[spec.logical](event, context)
+
+    def invoke_async(self, spec: FunctionSpec, event: dict[str, Any]) -> None:
+        def run() -> None:
+            try:
+                self.invoke(spec, event)
+            except Exception:
+                log.exception("%s failed on an async invoke", spec.logical)
+
+        self._executor.submit(run)
+
+    # ---- SQS event source --------------------------------------------------------------
+
+    @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            from tctfmsg import bootstrap
+
+            self._sqs = bootstrap.client("sqs")
+        return self._sqs
+
+    def _poll(self, spec: FunctionSpec) -> None:
+        source = spec.queue_source
+        assert source is not None
+        queue_name = resources.queue(source.queue).physical_name(self.stage)
+        url = arn = ""
+        while not self.stopping.is_set():
+            try:
+                if not url:
+                    url = self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+                    arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                        "Attributes"
+                    ]["QueueArn"]
+                self.poll_once(spec, url, arn, source.batch_size)
+            except Exception:
+                log.exception("poller of %s failed; retrying", spec.logical)
+                self.stopping.wait(1.0)
+
+    def poll_once(self, spec: FunctionSpec, url: str, arn: str, batch_size: int) -> int:
+        """One receive, one handler call, deletes of the successes. Returns records handled."""
+        request: dict[str, Any] = {
+            "QueueUrl": url,
+            "MaxNumberOfMessages": batch_size,
+            "WaitTimeSeconds": self.wait_s,
+            "AttributeNames": ["All"],
+            "MessageAttributeNames": ["All"],
+        }
+        if (
+            self.visibility_timeout_s
+            and spec.queue_source
+            and spec.queue_source.queue == "delivery"
+        ):
+            request["VisibilityTimeout"] = self.visibility_timeout_s
+        messages = self.sqs.receive_message(**request).get("Messages", [])
+        if not messages:
+            return 0
+        event = sqs_event(messages, arn, self.region)
+        try:
+            result = self.invoke(spec, event)
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+        except Exception:
+            # An invocation error fails the whole batch, as in AWS: nothing is deleted.
+            log.exception("%s raised; the whole batch returns to the queue", spec.logical)
+            return len(messages)
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(done[start : start + 10])
+            ]
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+        return len(messages)
+
+    # ---- schedules ---------------------------------------------------------------------
+
+    def _schedule(self, spec: FunctionSpec) -> None:
+        period = self.schedule_s or (spec.schedule_minutes or 1) * 60.0
+        while not self.stopping.wait(period):
+            self.invoke_async(spec, scheduled_event(spec, self.stage, self.region))
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    """The event Lambda's SQS poller hands a function, record for record."""
+    records = []
+    for m in messages:
+        attributes = m.get("Attributes", {})
+        record = {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {
+                "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+                "SentTimestamp": attributes.get("SentTimestamp", ""),
+                "SenderId": attributes.get("SenderId", ACCOUNT),
+                "ApproximateFirstReceiveTimestamp": attributes.get(
+                    "ApproximateFirstReceiveTimestamp", ""
+                ),
+                **{
+                    k: v
+                    for k, v in attributes.items()
+                    if k in ("MessageGroupId", "MessageDeduplicationId", "SequenceNumber")
+                },
+            },
+            "messageAttributes": {
+                name: _message_attribute(value)
+                for name, value in m.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": m["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": region,
+        }
+        if "MD5OfMessageAttributes" in m:
+            record["md5OfMessageAttributes"] = m["MD5OfMessageAttributes"]
+        records.append(record)
+    return {"Records": records}
+
+
+def scheduled_event(spec: FunctionSpec, stage: str, region: str) -> dict[str, Any]:
+    rule = f"arn:aws:events:{region}:{ACCOUNT}:rule/{spec.physical_name(stage)}-schedule"
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule],
+        "detail": {},
+    }
+
+
+def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    converted: dict[str, Any] = {
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": value.get("DataType", "String"),
+    }
+    if "StringValue" in value:
+        converted["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        import base64
+
+        converted["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    return converted
+
+
+def _load(reference: str) -> Handler:
+    module, _, attribute = reference.partition(":")
+    handler: Handler = getattr(importlib.import_module(module), attribute)
+    return handler
+
+
+def _invoke_api(runtime: FunctionRuntime) -> type[BaseHTTPRequestHandler]:
+    class InvokeApi(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            match = _INVOKE_PATH.match(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            payload = self.rfile.read(length) if length else b"{}"
+            if match is None:
+                return self._error(404, "UnknownOperationException", f"no route {self.path}")
+            spec = runtime.spec(match["name"])
+            if spec is None:
+                message = f"Function not found: {match['name']}"
+                return self._error(404, "ResourceNotFoundException", message)
+            if runtime.stopping.is_set():
+                return self._error(409, "ResourceConflictException", "the stack is stopping")
+            try:
+                event = json.loads(payload or b"{}")
+            except ValueError:
+                return self._error(400, "InvalidRequestContentException", "payload is not JSON")
+            kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+            if kind == "DryRun":
+                return self._answer(204, b"")
+            if kind == "Event":
+                runtime.invoke_async(spec, event)
+                return self._answer(202, b"")
+            try:
+                result = runtime.invoke(spec, event)
+            except Exception as exc:
+                body = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+                return self._answer(
+                    200, json.dumps(body).encode(), {"X-Amz-Function-Error": "Unhandled"}
+                )
+            return self._answer(200, json.dumps(result, default=str).encode())
+
+        def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Amz-Executed-Version", "$LATEST")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _error(self, status: int, code: str, message: str) -> None:
+            body = json.dumps({"Type": "User", "message": message}).encode()
+            self._answer(status, body, {"x-amzn-ErrorType": code})
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("invoke api: " + format, *args)
+
+    return InvokeApi

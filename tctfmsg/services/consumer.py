@@ -1,0 +1,244 @@
+"""The consumer: one delivery message in, at most one email out.
+
+The ledger record decides, never the message: the consumer claims the record PENDING →
+SENDING with a conditional update, and only the claim's holder sends. A redelivered message
+finds the record SENT (or held) and sends nothing; a consumer that died holding a claim
+leaves a record whose outcome is unknown, which is FAILED as `interrupted` and kept for an
+operator instead of being sent a second time (docs/decisions/0042)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from tctfmsg.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.domain.delivery import (
+    Delivery,
+    DeliveryRequest,
+    DeliveryStatus,
+    Reason,
+    idempotency_key,
+)
+from tctfmsg.domain.email import (
+    AllProvidersUnavailable,
+    EmailMessage,
+    ProviderUnavailable,
+    RecipientRejected,
+)
+from tctfmsg.domain.failed_message import FailedMessage, failure_id
+from tctfmsg.domain.subscriber import Subscriber
+from tctfmsg.errors import InvalidInput, NotFound, TctfmsgError
+from tctfmsg.services import campaign_progress
+from tctfmsg.services.ports import (
+    CampaignRenderer,
+    CampaignStore,
+    Clock,
+    DeliveryLedger,
+    EmailSender,
+    FailedMessageStore,
+    SubscriberStore,
+)
+
+log = logging.getLogger(__name__)
+
+UnsubscribeLink = Callable[[str, str], str]  # (campaign_id, email) → URL
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    ALREADY_DONE = "already-done"  # a redelivery: acknowledged, nothing sent
+    HELD = "held"  # the campaign is paused: the record stays PENDING for resume
+    UNKNOWN = "unknown"  # no such campaign or delivery: nothing to do
+
+
+class RetryLater(TctfmsgError):
+    """Transient: the message must come back (SQS redelivers it; after max receives the
+    dead-letter queue takes it)."""
+
+
+@dataclass(frozen=True)
+class ConsumerDeps:
+    campaigns: CampaignStore
+    ledger: DeliveryLedger
+    subscribers: SubscriberStore
+    renderer: CampaignRenderer
+    sender: EmailSender
+    failures: FailedMessageStore
+    clock: Clock
+    unsubscribe_link: UnsubscribeLink
+    claim_for: timedelta = timedelta(seconds=180)  # the delivery queue's visibility timeout
+
+    @property
+    def books(self) -> campaign_progress.Books:
+        return campaign_progress.Books(self.campaigns, self.ledger, self.clock)
+
+
+def deliver(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Outcome:
+    campaign = deps.campaigns.get(request.campaign_id)
+    if campaign is None:
+        log.warning("delivery for unknown campaign %s dropped", request.campaign_id)
+        return Outcome.UNKNOWN
+    if campaign.status is CampaignStatus.CANCELLED:
+        return _cancel(deps, request)
+    if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.COMPLETED):
+        return Outcome.HELD  # paused: resume enqueues it again
+    now = deps.clock.now()
+    delivery = deps.ledger.claim(
+        request.campaign_id, request.email_key, token, now + deps.claim_for, now
+    )
+    if delivery is None:
+        return _not_claimed(deps, request)
+    subscriber = deps.subscribers.get(request.email_key)
+    if subscriber is None:
+        return _finish(deps, delivery, token, DeliveryStatus.SKIPPED, Reason.NO_SUBSCRIBER)
+    if not subscriber.sendable:
+        return _finish(deps, delivery, token, DeliveryStatus.SKIPPED, subscriber.status.value)
+    try:
+        message = _message(deps, campaign, subscriber)
+    except (InvalidInput, NotFound) as exc:
+        return _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
+    return _send(deps, delivery, token, message)
+
+
+def _send(deps: ConsumerDeps, delivery: Delivery, token: str, message: EmailMessage) -> Outcome:
+    try:
+        receipt = deps.sender.send(message)
+    except RecipientRejected as exc:
+        return _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.REJECTED, exc)
+    except (AllProvidersUnavailable, ProviderUnavailable) as exc:
+        if getattr(exc, "uncertain", False):
+            # A provider may have taken it before timing out: sending again could duplicate.
+            _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.INTERRUPTED, exc)
+            _keep_for_operator(deps, delivery, Reason.INTERRUPTED, str(exc))
+            return Outcome.INTERRUPTED
+        _release(deps, delivery, token, f"{Reason.PROVIDERS_UNAVAILABLE}: {exc}")
+        raise RetryLater(str(exc)) from None
+    except Exception as exc:
+        _release(deps, delivery, token, f"{Reason.UNEXPECTED_ERROR}: {type(exc).__name__}: {exc}")
+        raise
+    if not deps.ledger.finish(
+        delivery.campaign_id,
+        delivery.email_key,
+        token,
+        DeliveryStatus.SENT,
+        deps.clock.now(),
+        provider=receipt.provider,
+        message_id=receipt.message_id,
+    ):
+        log.error("sent %s but lost its claim; the ledger says otherwise", delivery.email_key)
+        return Outcome.SENT
+    campaign_progress.count(deps.books, delivery.campaign_id, {"sent": 1})
+    return Outcome.SENT
+
+
+def _message(deps: ConsumerDeps, campaign: Campaign, subscriber: Subscriber) -> EmailMessage:
+    link = deps.unsubscribe_link(campaign.campaign_id, subscriber.email)
+    data: dict[str, Any] = {
+        **dict(subscriber.attributes),
+        "name": subscriber.name,
+        "email": subscriber.email,
+        "unsubscribe_url": link,
+        "campaign": {"id": campaign.campaign_id, "name": campaign.name},
+        "subject": campaign.subject,
+    }
+    content = deps.renderer.render(campaign.template, data)
+    return EmailMessage(
+        to=subscriber.email,
+        sender=campaign.sender,
+        subject=campaign.subject or content.subject,
+        html=content.html,
+        text=content.text,
+        headers={
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        tags={"campaign_id": campaign.campaign_id, "type": "campaign"},
+        idempotency_key=idempotency_key(campaign.campaign_id, subscriber.key),
+    )
+
+
+def _not_claimed(deps: ConsumerDeps, request: DeliveryRequest) -> Outcome:
+    current = deps.ledger.get(request.campaign_id, request.email_key)
+    if current is None:
+        log.warning("no delivery record for %s in %s", request.email_key, request.campaign_id)
+        return Outcome.UNKNOWN
+    if current.status is DeliveryStatus.PENDING:
+        raise RetryLater("the delivery changed while it was being claimed")
+    if current.status is not DeliveryStatus.SENDING:
+        return Outcome.ALREADY_DONE
+    now = deps.clock.now()
+    if not current.claim_expired(now):
+        raise RetryLater(
+            f"another consumer holds {request.email_key} until {current.claimed_until}"
+        )
+    if deps.ledger.settle(
+        current.campaign_id,
+        current.email_key,
+        DeliveryStatus.SENDING,
+        DeliveryStatus.FAILED,
+        Reason.INTERRUPTED,
+        now,
+        stale_before=now,
+    ):
+        detail = "a consumer stopped after claiming this delivery; it may or may not have been sent"
+        _keep_for_operator(deps, current, Reason.INTERRUPTED, detail)
+        campaign_progress.count(deps.books, current.campaign_id, {"failed": 1})
+    return Outcome.INTERRUPTED
+
+
+def _cancel(deps: ConsumerDeps, request: DeliveryRequest) -> Outcome:
+    if deps.ledger.settle(
+        request.campaign_id,
+        request.email_key,
+        DeliveryStatus.PENDING,
+        DeliveryStatus.CANCELLED,
+        None,
+        deps.clock.now(),
+    ):
+        deps.campaigns.add_counts(request.campaign_id, {"cancelled": 1})
+    return Outcome.CANCELLED
+
+
+def _finish(
+    deps: ConsumerDeps,
+    delivery: Delivery,
+    token: str,
+    status: DeliveryStatus,
+    reason: str,
+    error: Exception | None = None,
+) -> Outcome:
+    detail = f"{reason}: {error}" if error else reason
+    if deps.ledger.finish(
+        delivery.campaign_id, delivery.email_key, token, status, deps.clock.now(), reason=detail
+    ):
+        campaign_progress.count(deps.books, delivery.campaign_id, {status.counter: 1})
+    return Outcome(status.value)
+
+
+def _release(deps: ConsumerDeps, delivery: Delivery, token: str, reason: str) -> None:
+    deps.ledger.release(delivery.campaign_id, delivery.email_key, token, reason, deps.clock.now())
+
+
+def _keep_for_operator(deps: ConsumerDeps, delivery: Delivery, reason: str, detail: str) -> None:
+    now = deps.clock.now()
+    deps.failures.record(
+        FailedMessage(
+            failure_id=failure_id(delivery.campaign_id, delivery.email_key),
+            campaign_id=delivery.campaign_id,
+            email_key=delivery.email_key,
+            reason=reason,
+            detail=detail,
+            attempts=delivery.attempts,
+            body=DeliveryRequest(delivery.campaign_id, delivery.email_key).to_body(),
+            failed_at=now,
+            updated_at=now,
+        )
+    )
