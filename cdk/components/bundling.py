@@ -17,7 +17,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import BundlingOptions, ILocalBundling
@@ -62,7 +62,8 @@ def lambda_code(
         exclude=ASSET_EXCLUDE,
         bundling=BundlingOptions(
             image=runtime.bundling_image,
-            local=local,
+            # jsii's stub types try_bundle with keyword arguments; the runtime passes one struct.
+            local=cast(ILocalBundling, local),
             command=["bash", "-c", local.docker_script()],
         ),
     )

@@ -47,7 +47,7 @@ def test_every_stack_has_a_resource_so_cloudformation_accepts_it(
 
 def test_no_stack_carries_an_error_annotation(app: cdk.App, assembly: cx_api.CloudAssembly) -> None:
     for service in resources.SERVICES:
-        stack = app.node.find_child(resources.stack_name(STAGE, service))
+        stack = cdk.Stack.of(app.node.find_child(resources.stack_name(STAGE, service)))
         assert Annotations.from_stack(stack).find_error("*", Match.any_value()) == []
 
 

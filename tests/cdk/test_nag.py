@@ -26,7 +26,7 @@ def test_aws_solutions_checks_find_no_unacknowledged_error(app: cdk.App) -> None
 
 def test_synth_fails_on_a_finding_nobody_acknowledged(tmp_path: Path) -> None:
     app = build_app(OFFLINE, outdir=str(tmp_path))
-    stack = app.node.find_child(resources.stack_name(STAGE, "campaigns"))
+    stack = cdk.Stack.of(app.node.find_child(resources.stack_name(STAGE, "campaigns")))
     sqs.Queue(stack, "Careless")  # no SSL enforcement, no dead-letter queue
 
     with pytest.raises(RuntimeError, match=r"(?i)validation ?failed"):

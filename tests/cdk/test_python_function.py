@@ -51,7 +51,7 @@ def assembly(app: cdk.App) -> cx_api.CloudAssembly:
 
 
 @pytest.fixture(scope="module")
-def functions(assembly: cx_api.CloudAssembly) -> dict[str, dict[str, Any]]:
+def functions(assembly: cx_api.CloudAssembly) -> dict[str, Any]:
     template = Template.from_json(assembly.stacks[0].template)
     return {
         props["Properties"]["Handler"].split(".")[-2]: props
@@ -60,7 +60,7 @@ def functions(assembly: cx_api.CloudAssembly) -> dict[str, dict[str, Any]]:
 
 
 def test_function_runs_the_runtime_and_machine_the_bundle_is_built_for(
-    functions: dict[str, dict[str, Any]],
+    functions: dict[str, Any],
 ) -> None:
     props = functions["consumer"]["Properties"]
 
@@ -71,7 +71,7 @@ def test_function_runs_the_runtime_and_machine_the_bundle_is_built_for(
 
 
 def test_function_has_its_name_and_a_handler_path_lambda_understands(
-    functions: dict[str, dict[str, Any]],
+    functions: dict[str, Any],
 ) -> None:
     props = functions["consumer"]["Properties"]
 
@@ -80,7 +80,7 @@ def test_function_has_its_name_and_a_handler_path_lambda_understands(
 
 
 def test_function_environment_configures_powertools_and_settings(
-    functions: dict[str, dict[str, Any]],
+    functions: dict[str, Any],
 ) -> None:
     env = functions["consumer"]["Properties"]["Environment"]["Variables"]
 
@@ -93,7 +93,7 @@ def test_function_environment_configures_powertools_and_settings(
     }
 
 
-def test_tracing_is_off_unless_asked_for(functions: dict[str, dict[str, Any]]) -> None:
+def test_tracing_is_off_unless_asked_for(functions: dict[str, Any]) -> None:
     assert "TracingConfig" not in functions["consumer"]["Properties"]
     traced = functions["probe"]["Properties"]
     assert traced["TracingConfig"] == {"Mode": "Active"}
@@ -101,7 +101,7 @@ def test_tracing_is_off_unless_asked_for(functions: dict[str, dict[str, Any]]) -
 
 
 def test_function_logs_to_its_own_group_under_a_role_that_writes_only_there(
-    assembly: cx_api.CloudAssembly, functions: dict[str, dict[str, Any]]
+    assembly: cx_api.CloudAssembly, functions: dict[str, Any]
 ) -> None:
     resources = assembly.stacks[0].template["Resources"]
     props = functions["consumer"]["Properties"]
@@ -128,7 +128,7 @@ def test_function_logs_to_its_own_group_under_a_role_that_writes_only_there(
 
 
 def test_concurrency_knobs_reach_the_function_and_its_queue_mapping(
-    assembly: cx_api.CloudAssembly, functions: dict[str, dict[str, Any]]
+    assembly: cx_api.CloudAssembly, functions: dict[str, Any]
 ) -> None:
     template = Template.from_json(assembly.stacks[0].template)
 
