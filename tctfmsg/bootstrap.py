@@ -17,6 +17,13 @@ from tctfmsg.resources import ResourceNames
 from tctfmsg.settings import Settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    from tctfmsg.rendering.registry import Registry
+    from tctfmsg.rendering.renderer import Renderer
+    from tctfmsg.rendering.store import FileTemplateStore, LayeredTemplateStore
+
+if TYPE_CHECKING:
     from tctfmsg.adapters.dynamodb.campaign_audience import DynamoAudienceSource
     from tctfmsg.adapters.lambda_invoker import LambdaInvoker
     from tctfmsg.services.campaigns import CampaignDeps
@@ -107,6 +114,79 @@ class Runtime:
             members_table=self.names["list_members"],
             client=self.client("dynamodb"),
         )
+
+    # ---- templates (tctfmsg/rendering) ----------------------------------------------------
+
+    @cached_property
+    def template_files(self) -> FileTemplateStore:
+        from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
+
+        return FileTemplateStore(self.settings.templates_dir or TEMPLATES_DIR)
+
+    @cached_property
+    def template_registry(self) -> Registry:
+        """Loaded and checked once: a registry that disagrees with its templates fails here."""
+        from tctfmsg.rendering.registry import load_registry
+
+        return load_registry(self.template_files.root)
+
+    @cached_property
+    def template_store(self) -> LayeredTemplateStore:
+        """The config table's newest version of a template, else its files."""
+        from tctfmsg.rendering.store import ConfigTemplateStore, LayeredTemplateStore
+
+        config = ConfigTemplateStore(self.names["config"], self.client("dynamodb"))
+        return LayeredTemplateStore(self.template_files, config)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        from tctfmsg.rendering.renderer import Renderer
+
+        return Renderer(
+            self.template_store,
+            self.template_registry,
+            self.template_files.design(),
+            self.template_constants,
+        )
+
+    @cached_property
+    def template_constants(self) -> dict[str, str]:
+        """Overrides of the registry's globals: the asset base URL, from settings, or the
+        shipped assets themselves on the embedded stack."""
+        if self.settings.asset_base_url:
+            return {"asset_base_url": self.settings.asset_base_url.rstrip("/")}
+        if self.settings.target == "local":
+            return {"asset_base_url": self.template_files.design().assets_dir.resolve().as_uri()}
+        return {}
+
+    @cached_property
+    def unsubscribe_base_url(self) -> str:
+        if self.settings.unsubscribe_base_url:
+            return self.settings.unsubscribe_base_url
+        if self.settings.target == "local":
+            return f"http://127.0.0.1:{self.settings.local_port}/unsubscribe"
+        return "https://tctfmsg.example/unsubscribe"
+
+    @cached_property
+    def secrets(self) -> SecretsProvider:
+        """Powertools' secrets provider on this runtime's client: values cached for 5 minutes."""
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        return SecretsProvider(boto3_client=self.client("secretsmanager"))
+
+    @property
+    def unsubscribe_key(self) -> bytes:
+        """The HMAC key of unsubscribe links, from the signing_keys secret."""
+        from tctfmsg.errors import ConfigurationError
+
+        name = self.names["signing_keys"]
+        value = self.secrets.get(name, transform="json", max_age=300)
+        key = value.get("unsubscribe") if isinstance(value, dict) else None
+        if not key:
+            raise ConfigurationError(
+                f"secret {name} has no 'unsubscribe' key", "set it to a long random string"
+            )
+        return str(key).encode()
 
     @cached_property
     def email_backbone(self) -> EmailBackbone:

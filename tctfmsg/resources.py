@@ -68,9 +68,16 @@ class SecretSpec:
     service: Service
     purpose: str = ""
     local_value: dict[str, str] = field(default_factory=dict)
+    # keys whose local value is generated when the secret is created, never written down
+    generated: tuple[str, ...] = ()
 
     def physical_name(self, stage: str) -> str:
         return f"tctfmsg/{stage}/{self.logical}"
+
+    def initial_value(self) -> dict[str, str]:
+        import secrets
+
+        return {**self.local_value, **{k: secrets.token_urlsafe(32) for k in self.generated}}
 
 
 def physical_name(stage: str, logical: str) -> str:
@@ -162,6 +169,12 @@ SECRETS: tuple[SecretSpec, ...] = (
         "campaigns",
         purpose="API keys of the email providers",
         local_value={"resend": "re_local_key", "sendgrid": "SG.local_key"},
+    ),
+    SecretSpec(
+        "signing_keys",
+        "campaigns",
+        purpose="HMAC keys: 'unsubscribe' signs unsubscribe links",
+        generated=("unsubscribe",),
     ),
 )
 

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     local_port: int = Field(default=5566, ge=1024, le=65535)
     endpoint_url: str | None = None
     max_attempts: int = Field(default=8, ge=1, le=20)
+    # Templates (tctfmsg/rendering): where they live, where their images are served from, and
+    # the page unsubscribe links point at. Unset: the repository's templates/ and its assets.
+    templates_dir: Path | None = None
+    asset_base_url: str | None = None
+    unsubscribe_base_url: str | None = None
     # Email backbone (issue 4). Empty URLs mean the real APIs in AWS and the embedded stack's
     # endpoints in local mode.
     sender: str = "news@tctfmsg.local"

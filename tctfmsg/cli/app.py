@@ -9,7 +9,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from typer.core import TyperGroup
 
-from tctfmsg.cli import local, providers, subscriber
+from tctfmsg.cli import local, providers, subscriber, template
 from tctfmsg.cli.console import err_console
 from tctfmsg.cli.context import state
 from tctfmsg.errors import TctfmsgError
@@ -50,6 +50,7 @@ app = typer.Typer(
 app.add_typer(local.app, name="local")
 app.add_typer(subscriber.app, name="subscriber")
 app.add_typer(providers.app, name="providers")
+app.add_typer(template.app, name="template")
 
 
 @app.callback()

@@ -28,7 +28,7 @@ def provision(stage: str, dynamodb: Any, sqs: Any, secrets: Any) -> dict[str, li
         try:
             secrets.describe_secret(SecretId=name)
         except secrets.exceptions.ResourceNotFoundException:
-            secrets.create_secret(Name=name, SecretString=json.dumps(secret.local_value))
+            secrets.create_secret(Name=name, SecretString=json.dumps(secret.initial_value()))
             created["secrets"].append(secret.logical)
     return created
 

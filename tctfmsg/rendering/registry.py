@@ -1,0 +1,162 @@
+"""The registry: notification type → template, category, channels, variables, criticality.
+
+It lives in templates/registry.toml, is loaded and checked once per process, and is the only
+place a template's variables are declared.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from tctfmsg.errors import ConfigurationError, NotFound
+
+Category = Literal["transactional", "campaign"]
+CATEGORIES: tuple[Category, ...] = ("transactional", "campaign")
+CHANNELS = ("email", "sms", "whatsapp", "push", "websocket")
+REGISTRY_FILE = "registry.toml"
+
+
+class RegistryError(ConfigurationError):
+    """The registry and the templates disagree, or the registry file is malformed."""
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    type: str
+    template: str
+    category: Category
+    channels: tuple[str, ...]
+    default_channel: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    security_critical: bool
+    subject: str = ""  # the template's subject line, a Mustache template
+
+    @property
+    def variables(self) -> frozenset[str]:
+        return frozenset(self.required) | frozenset(self.optional)
+
+
+@dataclass(frozen=True)
+class Registry(Mapping[str, RegistryEntry]):
+    entries: dict[str, RegistryEntry]
+    globals: dict[str, str]  # brand constants every template may use, inlined at compile time
+    path: Path
+
+    def __getitem__(self, notification_type: str) -> RegistryEntry:
+        return self.entries[notification_type]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def entry(self, notification_type: str) -> RegistryEntry:
+        if notification_type not in self.entries:
+            raise NotFound(
+                f"no notification type {notification_type!r} in {self.path.name}",
+                f"known types: {', '.join(sorted(self.entries))}",
+            )
+        return self.entries[notification_type]
+
+    def for_template(self, template: str) -> RegistryEntry:
+        """The entry that declares a template's variables (the first one naming it)."""
+        for entry in self.entries.values():
+            if entry.template == template:
+                return entry
+        raise NotFound(
+            f"no template named {template!r} in {self.path.name}",
+            "see `tctfmsg template list` for the names",
+        )
+
+    def templates(self) -> list[str]:
+        return sorted({e.template for e in self.entries.values()})
+
+
+def parse_registry(path: Path) -> tuple[Registry, list[str]]:
+    """The registry as written, and every problem found in the file itself."""
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise RegistryError(f"no registry at {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path} is not valid TOML: {exc}") from None
+    problems: list[str] = []
+    entries: dict[str, RegistryEntry] = {}
+    for type_, spec in raw.get("types", {}).items():
+        where = f"{path.name} [types.{type_}]"
+        template = str(spec.get("template", type_))
+        category = spec.get("category")
+        channels = tuple(spec.get("channels", ["email"]))
+        default = spec.get("default_channel", channels[0] if channels else "email")
+        if category not in CATEGORIES:
+            problems.append(f"{where}: category must be one of {', '.join(CATEGORIES)}")
+            category = "transactional"
+        unknown = [c for c in channels if c not in CHANNELS]
+        if unknown:
+            problems.append(f"{where}: unknown channel(s) {', '.join(unknown)}")
+        if default not in channels:
+            problems.append(f"{where}: default_channel {default!r} is not in channels")
+        entries[type_] = RegistryEntry(
+            type=type_,
+            template=template,
+            category=category,
+            channels=channels,
+            default_channel=default,
+            required=tuple(spec.get("required", ())),
+            optional=tuple(spec.get("optional", ())),
+            security_critical=bool(spec.get("security_critical", False)),
+        )
+        if category == "campaign" and "unsubscribe_url" not in spec.get("required", ()):
+            problems.append(f"{where}: a campaign template must require unsubscribe_url")
+        if category == "campaign" and entries[type_].security_critical:
+            problems.append(f"{where}: a campaign cannot be security-critical")
+    globals_ = {k: str(v) for k, v in raw.get("globals", {}).items()}
+    return Registry(entries, globals_, path), problems
+
+
+def load_registry(root: Path | None = None) -> Registry:
+    """The checked registry: every template exists and declares exactly what it uses.
+
+    Raises RegistryError naming the entry and the template at the first disagreement.
+    """
+    from tctfmsg.rendering.store import TEMPLATES_DIR
+
+    return _load_checked((root or TEMPLATES_DIR).resolve())
+
+
+@lru_cache(maxsize=4)
+def _load_checked(root: Path) -> Registry:
+    from tctfmsg.rendering.checks import registry_problems
+    from tctfmsg.rendering.store import FileTemplateStore
+
+    registry, problems = parse_registry(root / REGISTRY_FILE)
+    store = FileTemplateStore(root)
+    problems += registry_problems(registry, store)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise RegistryError(problems[0] + more, "run `tctfmsg template validate` for all")
+    return with_subjects(registry, store)
+
+
+def with_subjects(registry: Registry, store: object) -> Registry:
+    from tctfmsg.rendering.store import FileTemplateStore
+
+    assert isinstance(store, FileTemplateStore)
+    entries = {
+        type_: _replace_subject(entry, store.get(entry.template).subject)
+        for type_, entry in registry.entries.items()
+    }
+    return Registry(entries, registry.globals, registry.path)
+
+
+def _replace_subject(entry: RegistryEntry, subject: str) -> RegistryEntry:
+    from dataclasses import replace
+
+    return replace(entry, subject=subject)
