@@ -1,0 +1,116 @@
+"""The SES adapter against moto: simple sends on sesv2, hosted templates on v1 (what moto
+offers), and through the embedded stack's fault proxy in front of a moto server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tctfmsg.adapters.email.ses import SesProvider
+from tctfmsg.domain.email import ProviderUnavailable, RecipientRejected
+from tctfmsg.local.providers.base import Fault
+from tctfmsg.local.providers.ses import SesProxy
+from tests.integration.email.conftest import free_port
+from tests.unit.email.fakes import message
+
+
+def sent_by_moto() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def test_simple_send_goes_through_sesv2(ses_clients) -> None:
+    provider = SesProvider(*ses_clients)
+
+    receipt = provider.send(message(tags={"campaign": "c1"}))
+
+    [sent] = sent_by_moto()
+    assert receipt.provider == "ses" and receipt.message_id == sent.id
+    assert sent.destinations["ToAddresses"] == ["ada@example.com"]
+
+
+def test_hosted_template_send_goes_through_the_api_the_target_supports(ses_clients) -> None:
+    sesv2, v1 = ses_clients
+    v1.create_template(
+        Template={"TemplateName": "welcome", "SubjectPart": "Hi {{name}}", "TextPart": "t"}
+    )
+    provider = SesProvider(sesv2, v1, template_api="v1")
+
+    provider.send(message(ses_template="welcome", template_data={"name": "Ada"}))
+
+    [sent] = sent_by_moto()
+    assert sent.template == "welcome"
+    assert json.loads(sent.template_data) == {"name": "Ada"}
+
+
+def test_unverified_sender_is_rejected_by_code(ses_clients) -> None:
+    provider = SesProvider(*ses_clients)
+
+    with pytest.raises(RecipientRejected, match="MessageRejected"):
+        provider.send(message(sender="someone@unverified.example"))
+
+
+def test_missing_hosted_template_is_unavailable_so_another_provider_sends(ses_clients) -> None:
+    provider = SesProvider(*ses_clients, template_api="v1")
+
+    with pytest.raises(ProviderUnavailable, match="TemplateDoesNotExist"):
+        provider.send(message(ses_template="nope"))
+
+
+@pytest.fixture
+def proxied() -> Iterator[tuple[SesProxy, SesProvider]]:
+    moto_port, proxy_port = free_port(), free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    server.start()
+    proxy = SesProxy(f"http://127.0.0.1:{moto_port}")
+    url = proxy.start(proxy_port)
+    session = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    )
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 1})
+    v1 = session.client("ses", endpoint_url=url, config=config)
+    v1.verify_domain_identity(Domain="tctfmsg.local")
+    try:
+        yield proxy, SesProvider(session.client("sesv2", endpoint_url=url, config=config), v1)
+    finally:
+        proxy.stop()
+        server.stop()
+
+
+def test_proxy_forwards_to_moto_and_records_the_send(proxied) -> None:
+    proxy, provider = proxied
+
+    receipt = provider.send(message(tags={"bench": "7"}))
+
+    [recorded] = proxy.outbox.snapshot()
+    assert recorded["id"] == receipt.message_id
+    assert recorded["tags"] == {"bench": "7"}
+
+
+def test_proxy_outage_makes_ses_unavailable(proxied) -> None:
+    proxy, provider = proxied
+    proxy.fault = Fault("down")
+
+    with pytest.raises(ProviderUnavailable, match="503"):
+        provider.send(message())
+
+    assert proxy.outbox.snapshot() == []
+
+
+def test_proxy_throttling_is_ses_maximum_sending_rate(proxied) -> None:
+    proxy, provider = proxied
+    proxy.fault = Fault("throttle")
+
+    with pytest.raises(ProviderUnavailable, match="TooManyRequestsException") as caught:
+        provider.send(message())
+
+    assert caught.value.retry_after_s == 1.0
