@@ -1,7 +1,10 @@
 """The CDK app: one independent stack per service, each built from the resource spec.
 
-    python cdk/app.py [-c stage=NAME] [-c bundling=skip]     # offline synth into cdk/cdk.out
+    python cdk/app.py [-c stage=NAME] [-c bundling=local]    # synth into cdk/cdk.out
     cd cdk && cdk synth|deploy [-c stage=NAME]               # the same through the CDK CLI
+
+Run directly, Lambda code is not bundled unless `-c bundling=local` is given, so it synthesizes
+offline; under the CDK CLI it is bundled (cdk/components/bundling.py), ready to deploy.
 
 The stage comes from context `stage`, else TCTFMSG_STAGE, else "dev".
 """
@@ -21,6 +24,7 @@ if str(REPO_ROOT) not in sys.path:  # `python cdk/app.py` and `cdk synth` both r
 
 import aws_cdk as cdk  # noqa: E402
 
+from cdk.components.bundling import SKIP  # noqa: E402
 from cdk.components.nag import apply_checks  # noqa: E402
 from cdk.stacks import STACKS  # noqa: E402
 from tctfmsg import settings  # noqa: E402
@@ -60,14 +64,22 @@ def context_from_argv(argv: Sequence[str]) -> dict[str, str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    # Under the CDK CLI the output directory comes from CDK_OUTDIR; run directly, use cdk/cdk.out.
-    outdir = None if "CDK_OUTDIR" in os.environ else str(CDK_DIR / "cdk.out")
+    under_cli = "CDK_OUTDIR" in os.environ  # `cdk synth|deploy` sets it
     try:
-        app = build_app(context_from_argv(argv), outdir=outdir)
+        context = context_from_argv(argv)
+        if not under_cli and "bundling" not in context:
+            # Run directly, the app is for reading templates offline: no pip, no network.
+            context["bundling"] = SKIP
+            print("note: code assets not bundled; deploy with the cdk CLI", file=sys.stderr)
+        app = build_app(context, outdir=None if under_cli else str(CDK_DIR / "cdk.out"))
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    app.synth()
+    try:
+        app.synth()
+    except RuntimeError as exc:  # the validation report has been printed above
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -25,7 +25,8 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("tctfmsg", "lambdas")
+# The packages, and the templates tctfmsg.rendering reads from beside them.
+PACKAGES = ("tctfmsg", "lambdas", "templates")
 # Dependencies of the library that only the laptop needs: the embedded stack's AWS emulator.
 LOCAL_ONLY = frozenset({"moto"})
 _PIP_PLATFORMS = {

@@ -112,9 +112,14 @@ class SpecResources(Construct):
         return secret
 
     def _output(self, logical: str, physical: str, purpose: str) -> None:
-        key = resources.output_key(logical)
-        output = cdk.CfnOutput(self, key, value=physical, description=purpose or None)
-        output.override_logical_id(key)  # exactly the key the CLI reads, not a path-hashed id
+        publish_name(self, logical, physical, purpose)
+
+
+def publish_name(scope: Construct, logical: str, physical: str, purpose: str) -> None:
+    """The stack output the CLI reads to find a resource of a deployed stage."""
+    key = resources.output_key(logical)
+    output = cdk.CfnOutput(scope, key, value=physical, description=purpose or None)
+    output.override_logical_id(key)  # exactly the key the CLI reads, not a path-hashed id
 
 
 def _attribute(key: resources.Key) -> dynamodb.Attribute:

@@ -1,4 +1,4 @@
-"""What every service stack shares: its name, and the resources the spec gives its service."""
+"""What every service stack shares: its name, and the resources and functions of its service."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.spec_functions import SpecFunctions
 from cdk.components.spec_resources import SpecResources
 from tctfmsg import resources
 
@@ -26,4 +27,7 @@ class ServiceStack(cdk.Stack):
         )
         self.stage = stage
         self.resources = SpecResources(self, "Resources", service=self.service, stage=stage)
+        self.functions = SpecFunctions(
+            self, "Functions", service=self.service, stage=stage, data=self.resources
+        )
         cdk.Tags.of(self).add("service", self.service)

@@ -60,7 +60,7 @@ def test_the_cli_finds_every_resource_name_in_the_stack_outputs(
 
     assert names == {
         spec.logical: spec.physical_name(STAGE)
-        for specs in (resources.TABLES, resources.QUEUES, resources.SECRETS)
+        for specs in (resources.TABLES, resources.QUEUES, resources.SECRETS, resources.FUNCTIONS)
         for spec in specs
     }
 

@@ -62,6 +62,7 @@ def test_bundle_holds_the_packages_without_bytecode(tmp_path: Path) -> None:
 
     assert (tmp_path / "tctfmsg" / "resources.py").is_file()
     assert (tmp_path / "lambdas" / "__init__.py").is_file()
+    assert (tmp_path / "templates" / "registry.toml").is_file()
     assert not list(tmp_path.rglob("__pycache__"))
 
 
@@ -73,4 +74,6 @@ def test_docker_fallback_runs_the_same_pip_install() -> None:
     assert script.startswith("pip ")
     for arg in bundler.pip_arguments("/asset-output"):
         assert f"'{arg}'" in script
-    assert script.endswith("cp -r /asset-input/tctfmsg /asset-input/lambdas /asset-output/")
+    assert script.endswith(
+        "cp -r /asset-input/tctfmsg /asset-input/lambdas /asset-input/templates /asset-output/"
+    )

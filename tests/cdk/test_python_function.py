@@ -148,9 +148,15 @@ def test_offline_code_asset_holds_the_packages_and_nothing_else(
 ) -> None:
     assets = [p for p in Path(assembly.directory).glob("asset.*") if p.is_dir()]
 
-    assert len(assets) == 1  # both functions share one asset
-    assert sorted(p.name for p in assets[0].iterdir()) == ["lambdas", "pyproject.toml", "tctfmsg"]
+    assert len(assets) == 1  # every function of the app shares one asset
+    assert sorted(p.name for p in assets[0].iterdir()) == [
+        "lambdas",
+        "pyproject.toml",
+        "tctfmsg",
+        "templates",
+    ]
     assert (assets[0] / "tctfmsg" / "resources.py").is_file()
+    assert (assets[0] / "templates" / "registry.toml").is_file()
     assert not list(assets[0].rglob("__pycache__"))
 
 

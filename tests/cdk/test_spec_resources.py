@@ -135,13 +135,18 @@ def test_a_stack_holds_exactly_the_resources_of_its_service(
     template.resource_count_is("AWS::DynamoDB::Table", len(tables))
     template.resource_count_is("AWS::SQS::Queue", len(queues))
     template.resource_count_is("AWS::SecretsManager::Secret", len(secrets))
+    template.resource_count_is(
+        "AWS::Lambda::Function", len([f for f in resources.FUNCTIONS if f.service == service])
+    )
 
 
 @pytest.mark.parametrize("service", resources.SERVICES)
 def test_every_resource_publishes_its_physical_name_under_its_output_key(
     templates: dict[str, Template], service: resources.Service
 ) -> None:
-    specs = [spec for group in resources.for_service(service) for spec in group]
+    specs = [spec for group in resources.for_service(service) for spec in group] + [
+        spec for spec in resources.FUNCTIONS if spec.service == service
+    ]
     outputs = templates[service].to_json().get("Outputs", {})
 
     assert {key: output["Value"] for key, output in outputs.items()} == {

@@ -1,0 +1,122 @@
+"""Every Lambda function of the spec, wired to its queue or schedule, in its service's stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from tctfmsg import resources
+
+from .conftest import STAGE
+
+
+def _function(template: Template, spec: resources.FunctionSpec) -> tuple[str, dict[str, Any]]:
+    found = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"FunctionName": spec.physical_name(STAGE)}}
+    )
+    assert len(found) == 1, f"expected one function named {spec.physical_name(STAGE)}"
+    logical_id, function = next(iter(found.items()))
+    return logical_id, function["Properties"]
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, ids=lambda spec: spec.logical)
+def test_function_has_the_handler_timeout_and_memory_of_the_spec(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    _, props = _function(templates[spec.service], spec)
+
+    assert props["Handler"] == spec.handler.replace(":", ".")
+    assert props["Timeout"] == spec.timeout_s
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Environment"]["Variables"]["TCTFMSG_STAGE"] == STAGE
+
+
+@pytest.mark.parametrize(
+    "spec", [f for f in resources.FUNCTIONS if f.queue_source], ids=lambda spec: spec.logical
+)
+def test_queue_fed_function_reads_its_queue_with_the_spec_batch_and_concurrency(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    function_id, props = _function(template, spec)
+    source = spec.queue_source
+    assert source is not None
+    queue_id = next(
+        iter(
+            template.find_resources(
+                "AWS::SQS::Queue",
+                {"Properties": {"QueueName": resources.queue(source.queue).physical_name(STAGE)}},
+            )
+        )
+    )
+
+    [mapping] = template.find_resources(
+        "AWS::Lambda::EventSourceMapping",
+        {"Properties": {"FunctionName": {"Ref": function_id}}},
+    ).values()
+    mapping_props = mapping["Properties"]
+    assert mapping_props["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert mapping_props["BatchSize"] == source.batch_size
+    assert mapping_props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    if source.max_concurrency >= 2:  # the least an SQS event source can be capped to
+        assert mapping_props["ScalingConfig"] == {"MaximumConcurrency": source.max_concurrency}
+    else:
+        assert props["ReservedConcurrentExecutions"] == source.max_concurrency
+
+
+@pytest.mark.parametrize(
+    "spec", [f for f in resources.FUNCTIONS if f.queue_source], ids=lambda spec: spec.logical
+)
+def test_a_message_stays_invisible_while_its_function_may_still_run(
+    spec: resources.FunctionSpec,
+) -> None:
+    # Lambda refuses an SQS event source whose visibility timeout is below the function timeout.
+    assert spec.queue_source is not None
+    assert resources.queue(spec.queue_source.queue).visibility_timeout_s >= spec.timeout_s
+
+
+@pytest.mark.parametrize(
+    "spec", [f for f in resources.FUNCTIONS if f.schedule_minutes], ids=lambda spec: spec.logical
+)
+def test_scheduled_function_runs_on_its_rate(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    function_id, _ = _function(template, spec)
+    minutes = spec.schedule_minutes
+    expected = f"rate({minutes} minute{'s' if minutes != 1 else ''})"
+
+    rules = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::Events::Rule").values()
+        if any(
+            t["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]} for t in rule["Properties"]["Targets"]
+        )
+    ]
+    assert [rule["ScheduleExpression"] for rule in rules] == [expected]
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, ids=lambda spec: spec.logical)
+def test_function_may_invoke_its_service_functions_by_name(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    # The scheduler hands a long fan-out on to a fresh invocation of itself.
+    template = templates[spec.service]
+    _, props = _function(template, spec)
+    role_id = props["Role"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        for policy in template.find_resources(kind).values()
+        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+    invoke = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    assert invoke, "no lambda:InvokeFunction statement"
+    text = str(invoke)
+    for sibling in resources.FUNCTIONS:
+        if sibling.service == spec.service:
+            assert f"function:{sibling.physical_name(STAGE)}" in text
