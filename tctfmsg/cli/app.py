@@ -9,7 +9,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from typer.core import TyperGroup
 
-from tctfmsg.cli import local, providers, subscriber, template
+from tctfmsg.cli import campaign, dlq, local, providers, subscriber, template
 from tctfmsg.cli.console import err_console
 from tctfmsg.cli.context import state
 from tctfmsg.errors import TctfmsgError
@@ -51,6 +51,8 @@ app.add_typer(local.app, name="local")
 app.add_typer(subscriber.app, name="subscriber")
 app.add_typer(providers.app, name="providers")
 app.add_typer(template.app, name="template")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(dlq.app, name="dlq")
 
 
 @app.callback()

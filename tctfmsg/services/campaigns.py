@@ -5,7 +5,8 @@ cancel. Every move is a conditional write from the status that was read, so two 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tctfmsg.domain.campaign import (
@@ -16,13 +17,17 @@ from tctfmsg.domain.campaign import (
     new_campaign,
 )
 from tctfmsg.domain.delivery import DeliveryRequest, DeliveryStatus
+from tctfmsg.domain.email import SendReceipt
+from tctfmsg.domain.subscriber import Subscriber, normalise_email
 from tctfmsg.errors import InvalidInput, NotFound, TctfmsgError
 from tctfmsg.services import campaign_progress
 from tctfmsg.services.ports import (
+    CampaignRenderer,
     CampaignStore,
     Clock,
     DeliveryLedger,
     DeliveryQueue,
+    EmailSender,
     FunctionInvoker,
     StateChanged,
 )
@@ -143,6 +148,22 @@ def requeue_pending(deps: CampaignDeps, campaign_id: str) -> int:
 
 def settle(deps: CampaignDeps, campaign_id: str) -> Campaign:
     return campaign_progress.settle(deps.books, get(deps, campaign_id))
+
+
+def test_send(
+    campaign: Campaign,
+    to: str,
+    renderer: CampaignRenderer,
+    sender: EmailSender,
+    unsubscribe_link: Callable[[str, str], str],
+) -> SendReceipt:
+    """One copy to `to`, outside the ledger and the counters, marked as a test."""
+    from tctfmsg.services.consumer import compose
+
+    address = normalise_email(to)
+    sample = Subscriber(email=address, name=address.split("@", 1)[0])
+    message = compose(renderer, unsubscribe_link, campaign, sample)
+    return sender.send(replace(message, subject=f"[test] {message.subject}", idempotency_key=None))
 
 
 def _move(

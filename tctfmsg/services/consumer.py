@@ -102,7 +102,7 @@ def deliver(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Outcome
     if not subscriber.sendable:
         return _finish(deps, delivery, token, DeliveryStatus.SKIPPED, subscriber.status.value)
     try:
-        message = _message(deps, campaign, subscriber)
+        message = compose(deps.renderer, deps.unsubscribe_link, campaign, subscriber)
     except (InvalidInput, NotFound) as exc:
         return _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
     return _send(deps, delivery, token, message)
@@ -139,8 +139,15 @@ def _send(deps: ConsumerDeps, delivery: Delivery, token: str, message: EmailMess
     return Outcome.SENT
 
 
-def _message(deps: ConsumerDeps, campaign: Campaign, subscriber: Subscriber) -> EmailMessage:
-    link = deps.unsubscribe_link(campaign.campaign_id, subscriber.email)
+def compose(
+    renderer: CampaignRenderer,
+    unsubscribe_link: UnsubscribeLink,
+    campaign: Campaign,
+    subscriber: Subscriber,
+) -> EmailMessage:
+    """The campaign's email for one subscriber: their data, a signed unsubscribe link, and
+    the same idempotency key for every attempt."""
+    link = unsubscribe_link(campaign.campaign_id, subscriber.email)
     data: dict[str, Any] = {
         **dict(subscriber.attributes),
         "name": subscriber.name,
@@ -149,7 +156,7 @@ def _message(deps: ConsumerDeps, campaign: Campaign, subscriber: Subscriber) -> 
         "campaign": {"id": campaign.campaign_id, "name": campaign.name},
         "subject": campaign.subject,
     }
-    content = deps.renderer.render(campaign.template, data)
+    content = renderer.render(campaign.template, data)
     return EmailMessage(
         to=subscriber.email,
         sender=campaign.sender,

@@ -1,0 +1,257 @@
+"""`tctfmsg campaign …`: create, schedule, send, pause, resume, cancel and watch campaigns."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from tctfmsg.cli.console import console, print_json
+from tctfmsg.cli.context import state
+from tctfmsg.domain.campaign import Campaign, CampaignStatus, parse_filter
+from tctfmsg.errors import InvalidInput
+from tctfmsg.services import campaigns
+
+app = typer.Typer(no_args_is_help=True, help="Create, schedule and follow email campaigns.")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+IdArgument = Annotated[str, typer.Argument(help="The campaign's ID (see `campaign list`).")]
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="What operators call it.")],
+    template: Annotated[str, typer.Option(help="The email template to render.")],
+    subject: Annotated[str, typer.Option(help="The subject line.")],
+    list_name: Annotated[str, typer.Option("--list", help="The audience: a subscriber list.")],
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="Only subscribers whose attribute=value (repeatable)."),
+    ] = None,
+    sender: Annotated[
+        str | None, typer.Option("--from", help="Sender address; default TCTFMSG_SENDER.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a campaign as a DRAFT."""
+    runtime = state(ctx).runtime
+    campaign = campaigns.create(
+        runtime.campaign_deps,
+        name=name,
+        subject=subject,
+        template=template,
+        list_name=list_name,
+        filter=parse_filter(filters or []),
+        sender=sender or runtime.settings.sender,
+    )
+    _show(campaign, as_json, f"created {campaign.campaign_id} (draft)")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[CampaignStatus | None, typer.Option(help="Only this status.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List campaigns, newest first."""
+    found = campaigns.list_campaigns(state(ctx).runtime.campaign_deps, status)
+    if as_json:
+        print_json([campaign_json(c) for c in found])
+        return
+    table = Table("id", "name", "status", "send at", "sent", "failed", "skipped", "targeted")
+    for c in found:
+        n = c.counters
+        table.add_row(
+            c.campaign_id, c.name, _status(c.status), _time(c.send_at),
+            str(n.sent), str(n.failed), str(n.skipped), str(n.targeted),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(found)} campaign{'s' if len(found) != 1 else ''}")
+
+
+@app.command()
+def show(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
+    """Show one campaign with its audience and counters."""
+    _show(campaigns.get(state(ctx).runtime.campaign_deps, campaign_id), as_json)
+
+
+@app.command()
+def schedule(
+    ctx: typer.Context,
+    campaign_id: IdArgument,
+    at: Annotated[str, typer.Option("--at", help="ISO 8601 time, e.g. 2030-05-01T09:00Z.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Schedule a draft (or move a scheduled campaign) to send at a time."""
+    when = parse_time(at)
+    campaign = campaigns.schedule(state(ctx).runtime.campaign_deps, campaign_id, when)
+    _show(campaign, as_json, f"{campaign.campaign_id} scheduled for {_time(campaign.send_at)}")
+
+
+@app.command("send-now")
+def send_now(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
+    """Start sending now (`campaign status --watch` follows it)."""
+    campaign = campaigns.send_now(state(ctx).runtime.campaign_deps, campaign_id)
+    _show(campaign, as_json, f"{campaign.campaign_id} is due now; the scheduler is starting it")
+
+
+@app.command()
+def pause(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
+    """Pause sending; what is not sent yet waits for `resume`."""
+    campaign = campaigns.pause(state(ctx).runtime.campaign_deps, campaign_id)
+    _show(campaign, as_json, f"{campaign.campaign_id} paused")
+
+
+@app.command()
+def resume(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
+    """Resume a paused campaign where it stopped."""
+    campaign = campaigns.resume(state(ctx).runtime.campaign_deps, campaign_id)
+    _show(campaign, as_json, f"{campaign.campaign_id} resumed")
+
+
+@app.command()
+def cancel(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
+    """Cancel: nothing more is sent; what was not sent is marked cancelled."""
+    campaign = campaigns.cancel(state(ctx).runtime.campaign_deps, campaign_id)
+    _show(campaign, as_json, f"{campaign.campaign_id} cancelled")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    campaign_id: IdArgument,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Follow live until the campaign stops sending.")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes.", min=0.2)] = 1.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Progress: sent, failed and skipped against targeted."""
+    deps = state(ctx).runtime.campaign_deps
+    campaign = campaigns.get(deps, campaign_id)
+    if as_json or not watch:
+        if as_json:
+            print_json(campaign_json(campaign))
+        else:
+            console.print(_progress_line(campaign))
+        return
+    with Progress(
+        TextColumn("[bold]{task.fields[state]}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=console,
+    ) as bar:
+        task = bar.add_task("", total=None, state="", detail="")
+        while True:
+            n = campaign.counters
+            bar.update(
+                task,
+                completed=n.settled,
+                total=max(n.targeted, 1) if campaign.fanout_done else None,
+                state=campaign.status.value,
+                detail=f"sent {n.sent} · failed {n.failed} · skipped {n.skipped}"
+                f" · cancelled {n.cancelled} · targeted {n.targeted}",
+            )
+            if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.SCHEDULED):
+                break
+            time.sleep(interval)
+            campaign = campaigns.get(deps, campaign_id)
+    console.print(_progress_line(campaign))
+
+
+@app.command("test-send")
+def test_send(
+    ctx: typer.Context,
+    campaign_id: IdArgument,
+    to: Annotated[str, typer.Option("--to", help="Where the test copy goes.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Send one copy of the campaign to an address, outside the ledger and counters."""
+    runtime = state(ctx).runtime
+    campaign = campaigns.get(runtime.campaign_deps, campaign_id)
+    receipt = campaigns.test_send(
+        campaign, to, runtime.renderer, runtime.email_sender, _unsubscribe_link(runtime)
+    )
+    if as_json:
+        print_json({"provider": receipt.provider, "message_id": receipt.message_id, "to": to})
+        return
+    console.print(f"test copy of {campaign.campaign_id} sent to {to} via {receipt.provider}")
+
+
+def parse_time(raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"cannot read the time {raw!r}", "write ISO 8601, e.g. 2030-05-01T09:00Z"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def campaign_json(c: Campaign) -> dict[str, Any]:
+    return {
+        "campaign_id": c.campaign_id,
+        "name": c.name,
+        "subject": c.subject,
+        "template": c.template,
+        "list": c.audience.list_name,
+        "filter": dict(c.audience.filter),
+        "sender": c.sender,
+        "status": c.status.value,
+        "send_at": c.send_at.isoformat() if c.send_at else None,
+        "fanout_done": c.fanout_done,
+        "counters": c.counters.as_dict(),
+        "created_at": c.created_at.isoformat() if c.created_at else None,
+        "updated_at": c.updated_at.isoformat() if c.updated_at else None,
+        "completed_at": c.completed_at.isoformat() if c.completed_at else None,
+    }
+
+
+def _show(campaign: Campaign, as_json: bool, headline: str | None = None) -> None:
+    if as_json:
+        print_json(campaign_json(campaign))
+        return
+    if headline:
+        console.print(headline)
+    table = Table(show_header=False, box=None)
+    for key, value in campaign_json(campaign).items():
+        if key == "counters":
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif key == "filter":
+            value = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+        table.add_row(f"[bold]{key}[/]", str(value if value is not None else ""))
+    console.print(table)
+
+
+def _progress_line(c: Campaign) -> str:
+    n = c.counters
+    return (
+        f"{c.campaign_id} {c.status.value}: sent {n.sent}, failed {n.failed}, skipped "
+        f"{n.skipped}, cancelled {n.cancelled} of {n.targeted} targeted ({n.queued} queued)"
+    )
+
+
+def _status(status: CampaignStatus) -> str:
+    color = {"completed": "green", "sending": "cyan", "paused": "yellow", "cancelled": "red"}
+    return f"[{color.get(status.value, 'white')}]{status.value}[/]"
+
+
+def _time(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if value else ""
+
+
+def _unsubscribe_link(runtime: Any) -> Any:
+    from tctfmsg.rendering.unsubscribe import unsubscribe_url
+
+    def link(campaign_id: str, email: str) -> str:
+        return unsubscribe_url(
+            runtime.unsubscribe_base_url, runtime.unsubscribe_key, campaign_id, email
+        )
+
+    return link

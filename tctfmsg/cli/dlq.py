@@ -1,0 +1,112 @@
+"""`tctfmsg dlq …`: campaign messages that failed every retry, kept until retried or resolved."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tctfmsg.cli.console import console, print_json
+from tctfmsg.cli.context import state
+from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.services import dlq
+
+app = typer.Typer(no_args_is_help=True, help="Inspect, retry and resolve dead campaign messages.")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+CampaignOption = Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", help="Only this reason, e.g. providers-unavailable.")
+]
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Open failed messages by reason and by campaign."""
+    found = dlq.stats(state(ctx).runtime.dlq_deps)
+    if as_json:
+        print_json(asdict(found))
+        return
+    console.print(f"[bold]{found.open}[/] open, {found.retried} retried, {found.resolved} resolved")
+    for title, counts in (("reason", found.by_reason), ("campaign", found.by_campaign)):
+        if counts:
+            table = Table(title, "open", title=f"By {title}", title_justify="left")
+            for key, value in counts.items():
+                table.add_row(key, str(value))
+            console.print(table)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    campaign_id: CampaignOption = None,
+    reason: ReasonOption = None,
+    state_filter: Annotated[
+        FailureState | None, typer.Option("--state", help="Default: open ones only.")
+    ] = FailureState.OPEN,
+    as_json: JsonOption = False,
+) -> None:
+    """List failed messages."""
+    found = list(dlq.list_failed(state(ctx).runtime.dlq_deps, campaign_id, reason, state_filter))
+    if as_json:
+        print_json([failed_json(f) for f in found])
+        return
+    table = Table("id", "campaign", "recipient", "reason", "attempts", "failed at", "state")
+    for f in found:
+        table.add_row(
+            f.failure_id, f.campaign_id, f.email_key, f.reason, str(f.attempts),
+            f.failed_at.strftime("%Y-%m-%d %H:%M:%S"), f.state.value,
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(found)} failed message{'s' if len(found) != 1 else ''}")
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    ids: Annotated[list[str] | None, typer.Argument(help="Failed-message IDs.")] = None,
+    campaign_id: CampaignOption = None,
+    reason: ReasonOption = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every open one.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue failed messages again: each delivery goes back to pending and is sent once."""
+    selection = dlq.Selection(tuple(ids or ()), campaign_id, reason, everything)
+    report = dlq.retry(state(ctx).runtime.dlq_deps, selection)
+    if as_json:
+        print_json(asdict(report))
+        return
+    console.print(
+        f"retried {len(report.retried)}; already final {len(report.already_final)}; "
+        f"not retryable {len(report.not_retryable)}"
+    )
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    ids: Annotated[list[str], typer.Argument(help="Failed-message IDs.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Accept failed messages as permanently failed."""
+    resolved = dlq.resolve(state(ctx).runtime.dlq_deps, ids)
+    if as_json:
+        print_json([failed_json(f) for f in resolved])
+        return
+    console.print(f"resolved {len(resolved)}")
+
+
+def failed_json(f: FailedMessage) -> dict[str, Any]:
+    return {
+        "failure_id": f.failure_id,
+        "campaign_id": f.campaign_id,
+        "email_key": f.email_key,
+        "reason": f.reason,
+        "detail": f.detail,
+        "attempts": f.attempts,
+        "state": f.state.value,
+        "failed_at": f.failed_at.isoformat(),
+        "updated_at": f.updated_at.isoformat() if f.updated_at else None,
+    }
