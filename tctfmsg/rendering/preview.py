@@ -1,8 +1,8 @@
 """Screenshots of rendered HTML in headless Chromium, bounded in time, offline.
 
 Chromium comes from the project's set-up (scripts/install-system-deps), never downloaded here.
-The page is measured first (a copy with a script that writes its height into the DOM), then
-shot at that height, so the PNG holds the whole email and nothing below it.
+The page is measured first (inside a page whose script writes the size into the DOM that
+`--dump-dom` prints), then shot at that height, so the PNG holds the whole email and no more.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from html import escape
 from pathlib import Path
 
 from tctfmsg.errors import ConfigurationError, TctfmsgError
@@ -37,10 +38,14 @@ FLAGS = (
     "--mute-audio",
     "--force-device-scale-factor=1",
 )
-_MEASURE = (
-    "<script>addEventListener('load',function(){document.body.setAttribute("
-    "'data-preview-height',Math.ceil(document.documentElement.scrollHeight));});</script>"
-)
+# Headless Chromium will not lay a window out narrower than 500px, so the page is measured in
+# an iframe of the exact width (srcdoc: same origin, so its document can be read).
+_MEASURE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="frame" style="width:{width}px;height:10px;border:0" srcdoc="{page}"></iframe>
+<script>addEventListener('load', function () {{
+  var e = document.getElementById('frame').contentDocument.documentElement;
+  document.body.setAttribute('data-preview-size', e.scrollWidth + 'x' + e.scrollHeight);
+}});</script></body></html>"""
 
 
 def chromium() -> str:
@@ -55,37 +60,46 @@ def chromium() -> str:
     )
 
 
+def page_size(html: str, width: int = 700, timeout_s: float = TIMEOUT_S) -> tuple[int, int]:
+    """(scrollWidth, scrollHeight) of the page laid out in a window `width` CSS pixels wide."""
+    binary = chromium()
+    with tempfile.TemporaryDirectory(prefix="tctfmsg-preview-") as tmp:
+        return _measure(binary, Path(tmp), html, width, timeout_s)
+
+
 def screenshot(html: str, out: Path, width: int = 700, timeout_s: float = TIMEOUT_S) -> int:
     """Writes a PNG of the page at `width` CSS pixels, as tall as the page; returns the height."""
     binary = chromium()
     with tempfile.TemporaryDirectory(prefix="tctfmsg-preview-") as tmp:
         workdir = Path(tmp)
-        measured = workdir / "measure.html"
-        measured.write_text(_with_measure_script(html))
-        dom = _run(
-            binary, workdir, [f"--window-size={width},800", "--dump-dom", _uri(measured)], timeout_s
-        )
-        found = re.search(r'data-preview-height="(\d+)"', dom)
-        height = min(int(found.group(1)), MAX_HEIGHT) if found else 2000
+        height = min(_measure(binary, workdir, html, width, timeout_s)[1], MAX_HEIGHT)
         page = workdir / "page.html"
         page.write_text(html)
         out = out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.unlink(missing_ok=True)
-        _run(
-            binary,
-            workdir,
-            [f"--window-size={width},{height}", f"--screenshot={out}", _uri(page)],
-            timeout_s,
-        )
+        args = [f"--window-size={width},{height}", f"--screenshot={out}", _uri(page)]
+        _run(binary, workdir, args, timeout_s)
         if not out.exists() or out.stat().st_size == 0:
             raise TctfmsgError(f"Chromium wrote no screenshot to {out}")
         return height
 
 
-def _with_measure_script(html: str) -> str:
-    index = html.lower().rfind("</body>")
-    return html[:index] + _MEASURE + html[index:] if index >= 0 else html + _MEASURE
+def _measure(
+    binary: str, workdir: Path, html: str, width: int, timeout_s: float
+) -> tuple[int, int]:
+    measured = workdir / "measure.html"
+    measured.write_text(_measure_page(html, width))
+    args = [f"--window-size={width},100", "--dump-dom", _uri(measured)]
+    dom = _run(binary, workdir, args, timeout_s)
+    found = re.search(r'data-preview-size="(\d+)x(\d+)"', dom)
+    if not found:
+        raise TctfmsgError("Chromium could not lay out the page", "is the HTML complete?")
+    return int(found.group(1)), int(found.group(2))
+
+
+def _measure_page(html: str, width: int) -> str:
+    return _MEASURE.format(width=width, page=escape(html, quote=True))
 
 
 def _uri(path: Path) -> str:

@@ -1,0 +1,113 @@
+"""Config-table versions, the layered store, SES-hosted templates and the signing key, on moto."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import boto3
+import pytest
+
+from tctfmsg import settings
+from tctfmsg.bootstrap import Runtime
+from tctfmsg.rendering import catalog, ses
+from tctfmsg.rendering.registry import load_registry
+from tctfmsg.rendering.renderer import Renderer
+from tctfmsg.rendering.store import ConfigTemplateStore, FileTemplateStore, LayeredTemplateStore
+from tctfmsg.rendering.unsubscribe import sign_unsubscribe, verify_unsubscribe
+from tctfmsg.resources import ResourceNames, physical_name
+
+SUBSCRIBER = {"first_name": "Ada", "unsubscribe_url": "https://u/1"}
+
+
+@pytest.fixture
+def config(provisioned: dict[str, Any]) -> ConfigTemplateStore:
+    return ConfigTemplateStore(physical_name("test", "config"), provisioned["dynamodb"])
+
+
+def test_each_push_is_a_new_version_and_the_newest_wins(config):
+    files = FileTemplateStore()
+    source = files.get("newsletter")
+    assert config.latest("newsletter") is None
+    assert config.put(source) == 1
+    assert config.put(replace(source, subject="Edited {{first_name}}")) == 2
+    latest = config.get("newsletter")
+    assert (latest.version, latest.origin, latest.subject) == (
+        "v2",
+        "config table",
+        "Edited {{first_name}}",
+    )
+    assert latest.html == source.html and latest.slots == source.slots
+    assert config.names() == ["newsletter"]
+
+
+def test_renderer_on_the_layered_store_sends_the_edited_version(config):
+    files = FileTemplateStore()
+    registry = load_registry()
+    store = LayeredTemplateStore(files, config, ttl_s=0)
+    renderer = Renderer(store, registry, files.design())
+    assert renderer.render("newsletter", SUBSCRIBER).subject.startswith("What's new")
+    edited = files.get("newsletter")
+    config.put(
+        replace(edited, subject="Issue 2 for {{first_name}}{{^first_name}}you{{/first_name}}")
+    )
+    assert renderer.render("newsletter", SUBSCRIBER).subject == "Issue 2 for Ada"
+    assert store.get("welcome").origin == "files"
+
+
+def test_push_uploads_once_and_creates_then_updates_the_ses_template(config, aws):
+    files, registry = FileTemplateStore(), load_registry()
+    client = boto3.client("ses", region_name="us-east-1")
+    first = catalog.push("newsletter", registry, files, config, {}, client, "test")
+    again = catalog.push("newsletter", registry, files, config, {}, client, "test")
+    assert (first.version, first.changed, first.ses) == (1, True, "created")
+    assert (again.version, again.changed, again.ses) == (1, False, "updated")
+    hosted = client.get_template(TemplateName="tctfmsg-test-newsletter")["Template"]
+    assert "{{unsubscribe_url}}" in hosted["HtmlPart"] and "{{>" not in hosted["HtmlPart"]
+    assert hosted["SubjectPart"].startswith("What's new at tctfmsg")
+    assert ses.hosted(client) == {"tctfmsg-test-newsletter"}
+
+
+def test_push_refuses_a_template_outside_the_handlebars_subset(config, aws, scratch_store):
+    client = boto3.client("ses", region_name="us-east-1")
+    registry = load_registry(scratch_store.root)
+    with pytest.raises(ses.NotHostable, match="reads outer data"):
+        catalog.push("welcome", registry, scratch_store, config, {}, client, "test")
+    assert config.latest("welcome") is None  # nothing half-pushed
+    assert ses.hosted(client) == set()
+
+
+@pytest.fixture
+def scratch_store(tmp_path) -> FileTemplateStore:
+    import shutil
+
+    from tctfmsg.rendering.store import TEMPLATES_DIR
+
+    root = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, root)
+    body = root / "messages" / "welcome" / "html.mustache"
+    body.write_text(body.read_text() + "{{#first_name}}<p>{{first_name}}</p>{{/first_name}}\n")
+    return FileTemplateStore(root)
+
+
+def test_provisioning_generates_the_unsubscribe_key_and_the_runtime_reads_it(provisioned):
+    secret = provisioned["secretsmanager"].get_secret_value(SecretId="tctfmsg/test/signing_keys")
+    runtime = Runtime(settings.load(target="aws", stage="test"))
+    runtime.__dict__["names"] = ResourceNames("test")
+    runtime._clients["secretsmanager"] = provisioned["secretsmanager"]
+    key = runtime.unsubscribe_key
+    assert len(key) >= 32 and key.decode() in secret["SecretString"]
+    token = sign_unsubscribe(key, "cmp-1", "ada@example.com")
+    assert verify_unsubscribe(key, token) == ("cmp-1", "ada@example.com")
+    other = provision_key_of_another_stack(provisioned)
+    assert other != key  # generated per stack, never a shared constant
+
+
+def provision_key_of_another_stack(clients: dict[str, Any]) -> bytes:
+    import json
+
+    from tctfmsg.local.provision import provision
+
+    provision("other", clients["dynamodb"], clients["sqs"], clients["secretsmanager"])
+    value = clients["secretsmanager"].get_secret_value(SecretId="tctfmsg/other/signing_keys")
+    return str(json.loads(value["SecretString"])["unsubscribe"]).encode()
