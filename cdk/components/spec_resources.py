@@ -7,6 +7,8 @@ physical name, which is how the CLI finds a deployed stage (tctfmsg/adapters/sta
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -93,20 +95,35 @@ class SpecResources(Construct):
         return queue
 
     def _secret(self, spec: resources.SecretSpec) -> secretsmanager.Secret:
-        # Created with a generated placeholder; an operator puts the real JSON value
-        # (the keys of spec.local_value) with `aws secretsmanager put-secret-value`.
+        # A JSON object from the start, as the readers expect: the spec's generated key is
+        # minted by Secrets Manager, every other key starts empty until an operator puts it.
+        # Changing the keys in the spec rewrites the value on the next deploy.
+        if len(spec.generated) > 1:
+            raise ValueError(f"secret {spec.logical}: Secrets Manager generates one key, not more")
+        empty = {key: "" for key in spec.local_value if key not in spec.generated}
         secret = secretsmanager.Secret(
             self,
             spec.logical,
             secret_name=spec.physical_name(self.stage),
             description=spec.purpose,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps(empty),
+                generate_string_key=spec.generated[0],
+                exclude_punctuation=True,
+                password_length=64,
+            )
+            if spec.generated
+            else None,
+            secret_string_value=None
+            if spec.generated
+            else cdk.SecretValue.unsafe_plain_text(json.dumps(empty)),  # no secret in it
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         acknowledge(
             secret,
             "AwsSolutions-SMG4",
-            "Third-party API keys are issued by the providers (Resend, SendGrid); no rotation "
-            "Lambda can mint new ones, so operators rotate them in the provider and put the value.",
+            "Provider API keys are issued by the providers and rotated in their consoles; a "
+            "signing key rotated on a timer would void every unsubscribe link already sent.",
         )
         self._output(spec.logical, spec.physical_name(self.stage), spec.purpose)
         return secret

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -123,6 +124,26 @@ def test_secret_exists_under_its_physical_name_and_is_retained(
         templates[spec.service], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
     )
     assert secret["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("spec", resources.SECRETS, ids=lambda spec: spec.logical)
+def test_secret_starts_as_the_json_object_its_readers_expect_without_local_values(
+    templates: dict[str, Template], spec: resources.SecretSpec
+) -> None:
+    _, secret = _only(
+        templates[spec.service], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
+    )
+    props = secret["Properties"]
+    operator_keys = {key: "" for key in spec.local_value if key not in spec.generated}
+
+    if spec.generated:
+        generator = props["GenerateSecretString"]
+        assert json.loads(generator["SecretStringTemplate"]) == operator_keys
+        assert [generator["GenerateStringKey"]] == list(spec.generated)
+    else:
+        assert json.loads(props["SecretString"]) == operator_keys
+    for local_value in spec.local_value.values():
+        assert local_value not in json.dumps(props)
 
 
 @pytest.mark.parametrize("service", resources.SERVICES)
