@@ -13,6 +13,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk.components.function_settings import function_settings
 from cdk.components.nag import acknowledge
 from cdk.components.python_function import PythonFunction
 from cdk.components.spec_resources import SpecResources, publish_name
@@ -36,6 +37,7 @@ class SpecFunctions(Construct):
         self.service = service
         self.stage = stage
         self.data = data
+        self.environment = function_settings(self)
         specs = [spec for spec in resources.FUNCTIONS if spec.service == service]
         self.functions = {spec.logical: self._function(spec, specs) for spec in specs}
 
@@ -55,6 +57,7 @@ class SpecFunctions(Construct):
             memory_mb=spec.memory_mb,
             timeout=cdk.Duration.seconds(spec.timeout_s),
             reserved_concurrency=source.max_concurrency if source and reserve else None,
+            environment=self.environment,
         )
         if source:
             fn.consume(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from cdk.app import build_app
 from tctfmsg import resources
+from tctfmsg.errors import ConfigurationError
 
-from .conftest import STAGE
+from .conftest import OFFLINE, STAGE
 
 
 def _function(template: Template, spec: resources.FunctionSpec) -> tuple[str, dict[str, Any]]:
@@ -120,3 +124,27 @@ def test_function_may_invoke_its_service_functions_by_name(
     for sibling in resources.FUNCTIONS:
         if sibling.service == spec.service:
             assert f"function:{sibling.physical_name(STAGE)}" in text
+
+
+def test_stage_settings_from_context_reach_every_function(tmp_path: Path) -> None:
+    app = build_app(
+        {**OFFLINE, "settings": '{"sender": "news@example.com", "email_timeout_s": 3}'},
+        outdir=str(tmp_path),
+    )
+    stack = app.node.find_child(resources.stack_name(STAGE, "campaigns"))
+    template = Template.from_stack(cdk.Stack.of(stack))
+
+    for props in template.find_resources("AWS::Lambda::Function").values():
+        env = props["Properties"]["Environment"]["Variables"]
+        assert env["TCTFMSG_SENDER"] == "news@example.com"
+        assert env["TCTFMSG_EMAIL_TIMEOUT_S"] == "3"
+        assert env["TCTFMSG_STAGE"] == STAGE
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ['{"stage": "prod"}', '{"no_such_setting": 1}', '{"email_timeout_s": -1}', "not json"],
+)
+def test_settings_a_function_would_refuse_fail_the_synth(settings: str) -> None:
+    with pytest.raises(ConfigurationError):
+        build_app({**OFFLINE, "settings": settings})

@@ -1,0 +1,41 @@
+"""Per-stage settings for every function, from context `settings`, checked at synth time.
+
+    cdk deploy -c stage=prod -c settings='{"sender": "news@example.com"}'
+
+or, in cdk/cdk.json, "context": {"settings": {...}}. Keys are `tctfmsg.settings.Settings` field
+names; each becomes TCTFMSG_<NAME> in the function's environment. Target and stage belong to the
+construct, region and profile to the account: those cannot be set here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from constructs import Construct
+
+from tctfmsg import settings
+from tctfmsg.errors import ConfigurationError
+
+_NOT_SETTABLE = frozenset({"target", "stage", "region", "profile"})
+
+
+def function_settings(scope: Construct) -> dict[str, str]:
+    raw: Any = scope.node.try_get_context("settings") or {}
+    if isinstance(raw, str):  # `-c settings=...` arrives as a string
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raw = None
+    if not isinstance(raw, dict):
+        raise ConfigurationError(
+            "context `settings` must be a JSON object", 'e.g. -c settings=\'{"sender": "a@b.c"}\''
+        )
+    refused = sorted(set(raw) - set(settings.Settings.model_fields) | set(raw) & _NOT_SETTABLE)
+    if refused:
+        raise ConfigurationError(
+            f"context `settings` cannot set {', '.join(refused)}",
+            "use field names of tctfmsg.settings.Settings other than target, stage, region",
+        )
+    settings.load(**raw)  # the Lambda would refuse the same values at cold start
+    return {f"TCTFMSG_{name.upper()}": str(value) for name, value in raw.items()}
