@@ -56,7 +56,7 @@ def record_dead(deps: DlqDeps, body: str, message_id: str, receives: int) -> Fai
     reason, detail, state = Reason.DEAD_LETTERED.value, "no delivery record", FailureState.OPEN
     attempts = receives
     if delivery is not None:
-        attempts = max(receives, delivery.attempts)
+        attempts = delivery.attempts or receives  # sends tried, not DLQ receives
         detail = delivery.reason or "retries exhausted"
         reason = _code(detail)
         if delivery.status is DeliveryStatus.PENDING and deps.ledger.settle(

@@ -1,0 +1,128 @@
+"""Campaigns on the embedded stack: the real CLI, the function runtime running the real
+handlers from SQS, the local provider endpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import Stack
+
+# Read by the embedded stack when the session's stack starts (after collection): a short
+# visibility timeout and every-minute rule, so redelivery and dead-lettering take seconds.
+os.environ.setdefault("TCTFMSG_LOCAL_VISIBILITY_TIMEOUT_S", "3")
+os.environ.setdefault("TCTFMSG_LOCAL_SCHEDULE_S", "5")
+
+PROVIDERS = ("ses", "resend", "sendgrid")
+
+
+def _json(stack: Stack, *args: str) -> Any:
+    return json.loads(stack.cli(*args, "--json", check=True).stdout)
+
+
+def _import(stack: Stack, tmp_path: Path, list_name: str, emails: list[str]) -> None:
+    source = tmp_path / f"{list_name}.csv"
+    source.write_text("email,name\n" + "".join(f"{e},{e.split('@')[0]}\n" for e in emails))
+    stack.cli("subscriber", "import", str(source), "--list", list_name, check=True)
+
+
+def _create(stack: Stack, list_name: str) -> str:
+    created = _json(
+        stack, "campaign", "create", "--name", f"e2e {list_name}", "--template", "newsletter",
+        "--subject", "Hello", "--list", list_name,
+    )  # fmt: skip
+    return str(created["campaign_id"])
+
+
+def _wait(stack: Stack, what: str, check: Any, timeout_s: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _outbox(stack: Stack, emails: list[str]) -> Counter[str]:
+    messages = _json(stack, "local", "outbox")
+    return Counter(m["to"] for m in messages if m["to"] in emails)
+
+
+def _status(stack: Stack, campaign_id: str) -> dict[str, Any]:
+    return dict(_json(stack, "campaign", "status", campaign_id))
+
+
+def test_campaign_sends_each_subscriber_once_and_skips_the_unsubscribed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    emails = [f"reader{i}@example.com" for i in range(6)]
+    _import(stack, tmp_path, "e2e-readers", emails)
+    stack.cli("subscriber", "unsubscribe", emails[0], check=True)
+    campaign_id = _create(stack, "e2e-readers")
+
+    stack.cli("campaign", "send-now", campaign_id, check=True)
+    final = _wait(
+        stack,
+        "the campaign to complete",
+        lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
+    )
+
+    assert final["counters"]["targeted"] == 6
+    assert (final["counters"]["sent"], final["counters"]["skipped"]) == (5, 1)
+    assert _outbox(stack, emails) == dict.fromkeys(emails[1:], 1)
+    watched = stack.cli("campaign", "status", campaign_id, "--watch", check=True)
+    assert "sent 5" in watched.stdout and "completed" in watched.stdout
+
+
+def test_all_providers_down_dead_letters_then_dlq_retry_delivers_each_once(
+    stack: Stack, tmp_path: Path
+) -> None:
+    emails = [f"patient{i}@example.com" for i in range(3)]
+    _import(stack, tmp_path, "e2e-outage", emails)
+    campaign_id = _create(stack, "e2e-outage")
+    for provider in PROVIDERS:
+        stack.cli("local", "fault", provider, "--down", check=True)
+    try:
+        stack.cli("campaign", "send-now", campaign_id, check=True)
+        failed = _wait(
+            stack,
+            "every message in the failed-message table",
+            lambda: len(f := _json(stack, "dlq", "list", "--campaign", campaign_id)) == 3 and f,
+            timeout_s=90,
+        )
+    finally:
+        for provider in PROVIDERS:
+            stack.cli("local", "fault", provider, "--up", check=True)
+            stack.cli("providers", "reset", provider, check=True)
+
+    assert {f["email_key"] for f in failed} == set(emails)
+    assert {f["reason"] for f in failed} == {"providers-unavailable"}
+    assert _outbox(stack, emails) == {}
+    stats = _json(stack, "dlq", "stats")
+    assert stats["by_campaign"][campaign_id] == 3
+
+    retried = _json(stack, "dlq", "retry", "--campaign", campaign_id)
+    assert len(retried["retried"]) == 3
+    _wait(stack, "the retried sends", lambda: sum(_outbox(stack, emails).values()) >= 3)
+    time.sleep(4)  # longer than a visibility timeout: a duplicate would have arrived by now
+
+    assert _outbox(stack, emails) == dict.fromkeys(emails, 1)
+    counters = _status(stack, campaign_id)["counters"]
+    assert (counters["sent"], counters["failed"]) == (3, 0)
+    assert _json(stack, "dlq", "list", "--campaign", campaign_id) == []
+
+
+def test_illegal_move_names_the_allowed_ones(stack: Stack) -> None:
+    campaign_id = _create(stack, "e2e-nobody")
+
+    result = stack.cli("campaign", "pause", campaign_id)
+
+    assert result.returncode == 1
+    assert "is draft and cannot become paused" in result.stderr
+    assert "from draft it can become scheduled, cancelled" in result.stderr
+    assert "Traceback" not in result.stderr
