@@ -4,7 +4,7 @@ chevron re-tokenizes its template string on every `render` call and escapes neit
 anything it cannot see; for 10,000 recipients of one newsletter that is 10,000 parses of the
 same 30 KB. Here a template is tokenized by chevron once, partials and constants are inlined,
 adjacent literals merged, and what is left renders with chevron's lookup rules
-(docs/decisions/0030-template-rendering.md).
+(docs/decisions/0050-templates.md).
 """
 
 from __future__ import annotations

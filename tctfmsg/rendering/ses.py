@@ -1,6 +1,6 @@
 """SES-hosted templates. SES renders them with Handlebars, which agrees with Mustache only on a
 subset, so a template goes to SES flattened (partials and constants inlined, comments gone) and
-only when every tag in it is in that subset (docs/decisions/0030-template-rendering.md):
+only when every tag in it is in that subset (docs/decisions/0050-templates.md):
 
 - `{{name}}`, `{{a.b}}`, `{{{name}}}`, `{{#section}}`, `{{^section}}`; no `{{.}}`, no `{{&x}}`;
 - names are plain identifiers and not Handlebars keywords or helpers (`if`, `each`, `this`…);
