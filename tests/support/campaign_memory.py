@@ -1,0 +1,253 @@
+"""In-memory implementations of the campaign ports, with the same conditional semantics as
+the DynamoDB adapters, for unit tests without sockets."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from tctfmsg.domain.campaign import Campaign, CampaignStatus, Counters
+from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
+from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.domain.subscriber import Subscriber
+from tctfmsg.errors import Conflict, NotFound
+from tctfmsg.services.ports import AudiencePage, Created, StateChanged
+
+
+@dataclass
+class FixedClock:
+    at: datetime = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+@dataclass
+class MemoryCampaigns:
+    items: dict[str, Campaign] = field(default_factory=dict)
+    leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+
+    def create(self, campaign: Campaign) -> None:
+        if campaign.campaign_id in self.items:
+            raise Conflict("exists")
+        self.items[campaign.campaign_id] = campaign
+
+    def get(self, campaign_id: str) -> Campaign | None:
+        return self.items.get(campaign_id)
+
+    def list(self, status: CampaignStatus | None = None) -> list[Campaign]:
+        return [c for c in self.items.values() if status in (None, c.status)]
+
+    def due(self, now: datetime) -> list[Campaign]:
+        return [
+            c
+            for c in self.items.values()
+            if c.status is CampaignStatus.SCHEDULED and c.send_at and c.send_at <= now
+        ]
+
+    def transition(self, campaign_id, expected, to, now, *, send_at=None) -> Campaign:
+        c = self._get(campaign_id)
+        if c.status is not expected:
+            raise StateChanged("changed")
+        changes = {"status": to, "updated_at": now}
+        if send_at is not None:
+            changes["send_at"] = send_at
+        if to is CampaignStatus.COMPLETED:
+            changes["completed_at"] = now
+        return self._put(replace(c, **changes))
+
+    def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign:
+        c = self._get(campaign_id)
+        values = c.counters.as_dict()
+        for k, v in counts.items():
+            values[k] += v
+        return self._put(replace(c, counters=Counters(**values)))
+
+    def set_counts(self, campaign_id: str, counters: Counters) -> Campaign:
+        return self._put(replace(self._get(campaign_id), counters=counters))
+
+    def take_lease(self, campaign_id, token, until, now) -> bool:
+        held = self.leases.get(campaign_id)
+        if held and held[1] >= now and held[0] != token:
+            return False
+        self.leases[campaign_id] = (token, until)
+        return True
+
+    def save_progress(self, campaign_id, token, cursor, counts, done) -> Campaign:
+        if self.leases.get(campaign_id, ("",))[0] != token:
+            raise StateChanged("lease lost")
+        self.add_counts(campaign_id, counts)
+        if done:
+            self.leases.pop(campaign_id, None)
+        return self._put(replace(self._get(campaign_id), cursor=cursor, fanout_done=done))
+
+    def release_lease(self, campaign_id: str, token: str) -> None:
+        if self.leases.get(campaign_id, ("",))[0] == token:
+            del self.leases[campaign_id]
+
+    def _get(self, campaign_id: str) -> Campaign:
+        if campaign_id not in self.items:
+            raise NotFound(campaign_id)
+        return self.items[campaign_id]
+
+    def _put(self, campaign: Campaign) -> Campaign:
+        self.items[campaign.campaign_id] = campaign
+        return campaign
+
+
+@dataclass
+class MemoryLedger:
+    items: dict[tuple[str, str], Delivery] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def create_many(self, deliveries: Sequence[Delivery]) -> Created:
+        created, existing = [], []
+        for d in deliveries:
+            key = (d.campaign_id, d.email_key)
+            if key in self.items:
+                existing.append(d.email_key)
+            else:
+                self.items[key] = d
+                created.append(d.email_key)
+        return Created(created, existing)
+
+    def get(self, campaign_id: str, email_key: str) -> Delivery | None:
+        return self.items.get((campaign_id, email_key))
+
+    def get_many(self, campaign_id: str, keys: Sequence[str]) -> dict[str, Delivery]:
+        return {k: d for k in keys if (d := self.items.get((campaign_id, k)))}
+
+    def claim(self, campaign_id, email_key, token, until, now) -> Delivery | None:
+        with self.lock:
+            d = self.get(campaign_id, email_key)
+            if d is None or d.status is not DeliveryStatus.PENDING:
+                return None
+            return self._put(
+                replace(
+                    d, status=DeliveryStatus.SENDING, claim=token, claimed_until=until,
+                    attempts=d.attempts + 1, updated_at=now,
+                )
+            )  # fmt: skip
+
+    def finish(self, campaign_id, email_key, token, status, now, *, provider=None,
+               message_id=None, reason=None) -> bool:  # fmt: skip
+        d = self.get(campaign_id, email_key)
+        if d is None or d.status is not DeliveryStatus.SENDING or d.claim != token:
+            return False
+        self._put(
+            replace(
+                d, status=status, claim=None, claimed_until=None, provider=provider,
+                provider_message_id=message_id, reason=reason, updated_at=now,
+            )
+        )  # fmt: skip
+        return True
+
+    def release(self, campaign_id, email_key, token, reason, now) -> bool:
+        d = self.get(campaign_id, email_key)
+        if d is None or d.status is not DeliveryStatus.SENDING or d.claim != token:
+            return False
+        self._put(replace(d, status=DeliveryStatus.PENDING, claim=None, claimed_until=None,
+                          reason=reason, updated_at=now))  # fmt: skip
+        return True
+
+    def settle(self, campaign_id, email_key, expected, to, reason, now, *, stale_before=None):
+        d = self.get(campaign_id, email_key)
+        if d is None or d.status is not expected:
+            return False
+        if stale_before is not None and d.claimed_until and d.claimed_until > stale_before:
+            return False
+        self._put(replace(d, status=to, reason=reason, claim=None, claimed_until=None,
+                          updated_at=now))  # fmt: skip
+        return True
+
+    def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
+        return iter(
+            [
+                k
+                for (c, k), d in sorted(self.items.items())
+                if c == campaign_id and d.status.open and status in (None, d.status)
+            ]
+        )
+
+    def count_by_status(self, campaign_id: str) -> dict[DeliveryStatus, int]:
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        for (c, _), d in self.items.items():
+            if c == campaign_id:
+                counts[d.status] += 1
+        return counts
+
+    def list(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[Delivery]:
+        return iter(
+            [d for (c, _), d in sorted(self.items.items()) if c == campaign_id
+             and status in (None, d.status)]
+        )  # fmt: skip
+
+    def _put(self, d: Delivery) -> Delivery:
+        self.items[(d.campaign_id, d.email_key)] = d
+        return d
+
+
+@dataclass
+class MemoryQueue:
+    messages: list[DeliveryRequest] = field(default_factory=list)
+
+    def send(self, requests: Sequence[DeliveryRequest]) -> int:
+        self.messages.extend(requests)
+        return len(requests)
+
+    def take(self) -> list[DeliveryRequest]:
+        taken, self.messages = self.messages, []
+        return taken
+
+
+@dataclass
+class MemoryFailures:
+    items: dict[str, FailedMessage] = field(default_factory=dict)
+
+    def record(self, failed: FailedMessage) -> None:
+        self.items[failed.failure_id] = failed
+
+    def get(self, failure_id: str) -> FailedMessage | None:
+        return self.items.get(failure_id)
+
+    def list(self, *, campaign_id=None, reason=None, state=FailureState.OPEN):
+        return iter(
+            [
+                f
+                for f in self.items.values()
+                if campaign_id in (None, f.campaign_id)
+                and reason in (None, f.reason)
+                and state in (None, f.state)
+            ]
+        )
+
+    def set_state(self, failure_id: str, state: FailureState, now: datetime) -> None:
+        self.items[failure_id] = replace(self.items[failure_id], state=state, updated_at=now)
+
+
+@dataclass
+class MemorySubscribers:
+    """Just what the pipeline reads: get, get_many, and list pages by cursor."""
+
+    people: dict[str, Subscriber] = field(default_factory=dict)
+
+    def add(self, *subscribers: Subscriber) -> None:
+        for s in subscribers:
+            self.people[s.key] = s
+
+    def get(self, key: str) -> Subscriber | None:
+        return self.people.get(key)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Subscriber]:
+        return {k: self.people[k] for k in keys if k in self.people}
+
+    def page(self, list_name: str, cursor: str | None, limit: int) -> AudiencePage:
+        keys = sorted(k for k, s in self.people.items() if list_name in s.lists)
+        keys = [k for k in keys if cursor is None or k > cursor]
+        chunk = keys[:limit]
+        return AudiencePage(chunk, chunk[-1] if len(keys) > limit else None)

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from tctfmsg.domain.campaign import CampaignStatus
+from tctfmsg.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.domain.subscriber import SubscriberStatus
+from tctfmsg.services import campaigns, scheduler
+from tests.unit.campaigns.conftest import World
+
+
+def test_fan_out_hands_on_before_its_time_runs_out_and_the_next_run_finishes(
+    world: World,
+) -> None:
+    world.seed(10)
+    campaign = world.draft()
+    campaigns.send_now(world.deps, campaign.campaign_id)
+    scheduler.start(world.deps, campaign.campaign_id)
+    budget = iter([900.0, 900.0, 10.0])  # two pages, then almost out of time
+    config = scheduler.FanoutConfig(page_size=3, reserve_s=60)
+
+    first = scheduler.fan_out(
+        world.deps, world.people, world.people, campaign.campaign_id, lambda: next(budget), config
+    )
+
+    assert (first.outcome, first.pages) == ("handed-on", 2)
+    function, payload = world.invoker.calls[-1]
+    assert (function, payload["action"]) == ("campaign_scheduler", "fanout")
+    second = scheduler.fan_out(
+        world.deps, world.people, world.people, campaign.campaign_id, lambda: 900.0, config,
+        lease=payload["lease"],
+    )  # fmt: skip
+    assert second.outcome == "done"
+    queued = Counter(m.email_key for m in world.queue.messages)
+    assert queued == {f"p{i:02d}@example.com": 1 for i in range(10)}
+    final = world.store.items[campaign.campaign_id]
+    assert final.fanout_done and final.counters.targeted == 10 and final.counters.queued == 10
+
+
+def test_a_second_run_cannot_take_a_fan_out_another_run_holds(world: World) -> None:
+    world.seed(4)
+    campaign = world.draft()
+    campaigns.send_now(world.deps, campaign.campaign_id)
+    scheduler.start(world.deps, campaign.campaign_id)
+    world.store.take_lease(
+        campaign.campaign_id, "other", world.clock.now() + timedelta(minutes=5), world.clock.now()
+    )
+
+    report = scheduler.fan_out(
+        world.deps, world.people, world.people, campaign.campaign_id, lambda: 900.0
+    )
+
+    assert report.outcome == "busy"
+    assert world.queue.messages == []
+
+
+def test_fan_out_stops_between_pages_when_paused(world: World) -> None:
+    world.seed(9)
+    campaign = world.draft()
+    campaigns.send_now(world.deps, campaign.campaign_id)
+    scheduler.start(world.deps, campaign.campaign_id)
+    calls = 0
+
+    def remaining() -> float:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # an operator pauses while the first page is out
+            campaigns.pause(world.deps, campaign.campaign_id)
+        return 900.0
+
+    report = scheduler.fan_out(
+        world.deps, world.people, world.people, campaign.campaign_id, remaining,
+        scheduler.FanoutConfig(page_size=3),
+    )  # fmt: skip
+
+    assert report.outcome == "stopped:paused"
+    assert len(world.queue.messages) <= 6
+    assert not world.store.items[campaign.campaign_id].fanout_done
+
+
+def test_rerunning_a_page_never_resets_a_sent_delivery(world: World) -> None:
+    world.seed(3)
+    campaign = world.draft()
+    world.ledger.create_many(
+        [Delivery(campaign.campaign_id, "p01@example.com", DeliveryStatus.SENT)]
+    )
+    campaigns.send_now(world.deps, campaign.campaign_id)
+    scheduler.start(world.deps, campaign.campaign_id)
+
+    scheduler.fan_out(world.deps, world.people, world.people, campaign.campaign_id, lambda: 900.0)
+
+    assert world.ledger.get(campaign.campaign_id, "p01@example.com").status is DeliveryStatus.SENT
+    assert sorted(m.email_key for m in world.queue.messages) == [
+        "p00@example.com",
+        "p02@example.com",
+    ]
+
+
+def test_non_sendable_subscribers_are_recorded_skipped_and_never_queued(world: World) -> None:
+    world.seed(3, p01=SubscriberStatus.COMPLAINED)
+
+    campaign = world.started()
+
+    skipped = world.ledger.get(campaign.campaign_id, "p01@example.com")
+    assert skipped.status is DeliveryStatus.SKIPPED and skipped.reason == "complained"
+    assert "p01@example.com" not in {m.email_key for m in world.queue.messages}
+    assert campaign.counters.skipped == 1
+
+
+def test_tick_starts_only_what_is_due(world: World) -> None:
+    now_campaign, later_campaign = world.draft(), world.draft()
+    campaigns.schedule(world.deps, now_campaign.campaign_id, world.clock.now())
+    campaigns.schedule(
+        world.deps, later_campaign.campaign_id, world.clock.now() + timedelta(hours=1)
+    )
+
+    report = scheduler.tick(world.deps)
+
+    assert report.started == [now_campaign.campaign_id]
+    assert world.store.items[now_campaign.campaign_id].status is CampaignStatus.SENDING
+    assert world.store.items[later_campaign.campaign_id].status is CampaignStatus.SCHEDULED
+    assert (
+        "campaign_scheduler",
+        {"action": "fanout", "campaign_id": now_campaign.campaign_id},
+    ) in (world.invoker.calls)
