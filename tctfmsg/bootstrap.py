@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from tctfmsg.adapters.dynamodb.campaign_audience import DynamoAudienceSource
+    from tctfmsg.adapters.email.assembly import EmailBackbone
+    from tctfmsg.adapters.email.failover import FailoverSender
     from tctfmsg.adapters.lambda_invoker import LambdaInvoker
     from tctfmsg.services.campaigns import CampaignDeps
     from tctfmsg.services.consumer import ConsumerDeps
     from tctfmsg.services.dlq import DlqDeps
-    from tctfmsg.adapters.email.assembly import EmailBackbone
-    from tctfmsg.adapters.email.failover import FailoverSender
 
 
 class Runtime:

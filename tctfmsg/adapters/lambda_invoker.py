@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tctfmsg.errors import ConfigurationError
 
 
+class Names(Protocol):
+    def __getitem__(self, logical: str) -> str: ...
+
+
 class LambdaInvoker:
-    def __init__(self, names: Mapping[str, str], client: Any = None) -> None:
+    def __init__(self, names: Names, client: Any = None) -> None:
         """names: logical function name → physical name."""
         if client is None:
             import boto3

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,9 @@ class FunctionRuntime:
         for spec in self.functions:
             if spec.queue_source:
                 for i in range(spec.queue_source.max_concurrency):
-                    self._spawn(f"poll-{spec.logical}-{i}", lambda s=spec: self._poll(s))
+                    self._spawn(f"poll-{spec.logical}-{i}", partial(self._poll, spec))
             if spec.schedule_minutes:
-                self._spawn(f"rule-{spec.logical}", lambda s=spec: self._schedule(s))
+                self._spawn(f"rule-{spec.logical}", partial(self._schedule, spec))
         log.info("function runtime up at %s: %s", url, ", ".join(self._handlers))
         return {"lambda": url}
 

@@ -82,7 +82,7 @@ def get(deps: CampaignDeps, campaign_id: str) -> Campaign:
 
 
 def list_campaigns(deps: CampaignDeps, status: CampaignStatus | None = None) -> list[Campaign]:
-    return deps.campaigns.list(status)
+    return list(deps.campaigns.list(status))
 
 
 def schedule(deps: CampaignDeps, campaign_id: str, at: datetime) -> Campaign:

@@ -58,9 +58,9 @@ class CampaignStore(Protocol):
 
     def get(self, campaign_id: str) -> Campaign | None: ...
 
-    def list(self, status: CampaignStatus | None = None) -> list[Campaign]: ...
+    def list(self, status: CampaignStatus | None = None) -> Sequence[Campaign]: ...
 
-    def due(self, now: datetime) -> list[Campaign]:
+    def due(self, now: datetime) -> Sequence[Campaign]:
         """SCHEDULED campaigns whose send time has come."""
         ...
 
@@ -207,9 +207,14 @@ class FunctionInvoker(Protocol):
 
 
 class RenderedContent(Protocol):
-    subject: str
-    html: str
-    text: str
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class CampaignRenderer(Protocol):

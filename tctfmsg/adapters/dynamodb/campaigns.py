@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,13 +39,13 @@ class DynamoCampaignStore:
         ).get("Item")
         return _campaign(item) if item else None
 
-    def list(self, status: CampaignStatus | None = None) -> list[Campaign]:
+    def list(self, status: CampaignStatus | None = None) -> Sequence[Campaign]:
         found = []
         for page in self.client.get_paginator("scan").paginate(TableName=self.table):
             found += [c for c in map(_campaign, page["Items"]) if status in (None, c.status)]
         return sorted(found, key=lambda c: c.created_at or datetime.min, reverse=True)
 
-    def due(self, now: datetime) -> list[Campaign]:
+    def due(self, now: datetime) -> Sequence[Campaign]:
         pages = self.client.get_paginator("query").paginate(
             TableName=self.table,
             IndexName="by_status",
