@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tctfmsg.errors import InvalidInput, TctfmsgError
+from tctfmsg.errors import InvalidInput
 from tctfmsg.rendering import ses
 from tctfmsg.rendering.checks import registry_problems, validate_template
-from tctfmsg.rendering.registry import REGISTRY_FILE, Registry, parse_registry, with_subjects
+from tctfmsg.rendering.registry import REGISTRY_FILE, Registry, parse_registry
 from tctfmsg.rendering.renderer import compile_template
 from tctfmsg.rendering.store import ConfigTemplateStore, FileTemplateStore, TemplateSource
 
@@ -113,7 +113,13 @@ def push(
     newest), and with an SES client creates or updates the SES-hosted template."""
     entry = registry.for_template(name)
     source = files.get(name)
-    # compile first: nothing broken is uploaded anywhere
+    # check and compile first: nothing broken is uploaded anywhere
+    problems = validate_template(name, registry, files, constants)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidInput(
+            f"not pushed: {problems[0]}{more}", f"see `tctfmsg template validate {name}`"
+        )
     compiled = compile_template(source, entry, files.design(), {**registry.globals, **constants})
     hosted = ses.to_ses(compiled, stage) if ses_client is not None else None
     latest = config.latest(name)
@@ -128,12 +134,3 @@ def push(
 def _same(a: TemplateSource, b: TemplateSource) -> bool:
     keep = ("subject", "html", "text", "sms", "slots", "sample")
     return all(getattr(a, k) == getattr(b, k) for k in keep)
-
-
-def checked_registry(files: FileTemplateStore) -> Registry:
-    """The registry with subjects, for commands that must work even while it has problems."""
-    registry, _ = parse_registry(files.root / REGISTRY_FILE)
-    try:
-        return with_subjects(registry, files)
-    except TctfmsgError:
-        return replace(registry)

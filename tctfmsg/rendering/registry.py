@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tctfmsg.errors import ConfigurationError, NotFound
+
+if TYPE_CHECKING:
+    from tctfmsg.rendering.store import FileTemplateStore
 
 Category = Literal["transactional", "campaign"]
 CATEGORIES: tuple[Category, ...] = ("transactional", "campaign")
@@ -145,18 +148,10 @@ def _load_checked(root: Path) -> Registry:
     return with_subjects(registry, store)
 
 
-def with_subjects(registry: Registry, store: object) -> Registry:
-    from tctfmsg.rendering.store import FileTemplateStore
-
-    assert isinstance(store, FileTemplateStore)
+def with_subjects(registry: Registry, store: FileTemplateStore) -> Registry:
+    """The registry with each entry's subject line read from its template."""
     entries = {
-        type_: _replace_subject(entry, store.get(entry.template).subject)
+        type_: replace(entry, subject=store.get(entry.template).subject)
         for type_, entry in registry.entries.items()
     }
     return Registry(entries, registry.globals, registry.path)
-
-
-def _replace_subject(entry: RegistryEntry, subject: str) -> RegistryEntry:
-    from dataclasses import replace
-
-    return replace(entry, subject=subject)

@@ -10,6 +10,7 @@ import pytest
 
 from tctfmsg import settings
 from tctfmsg.bootstrap import Runtime
+from tctfmsg.errors import InvalidInput
 from tctfmsg.rendering import catalog, ses
 from tctfmsg.rendering.registry import load_registry
 from tctfmsg.rendering.renderer import Renderer
@@ -71,7 +72,7 @@ def test_push_uploads_once_and_creates_then_updates_the_ses_template(config, aws
 def test_push_refuses_a_template_outside_the_handlebars_subset(config, aws, scratch_store):
     client = boto3.client("ses", region_name="us-east-1")
     registry = load_registry(scratch_store.root)
-    with pytest.raises(ses.NotHostable, match="reads outer data"):
+    with pytest.raises(InvalidInput, match=r"not hostable in SES: .*reads outer data"):
         catalog.push("welcome", registry, scratch_store, config, {}, client, "test")
     assert config.latest("welcome") is None  # nothing half-pushed
     assert ses.hosted(client) == set()
@@ -111,3 +112,17 @@ def provision_key_of_another_stack(clients: dict[str, Any]) -> bytes:
     provision("other", clients["dynamodb"], clients["sqs"], clients["secretsmanager"])
     value = clients["secretsmanager"].get_secret_value(SecretId="tctfmsg/other/signing_keys")
     return str(json.loads(value["SecretString"])["unsubscribe"]).encode()
+
+
+def test_push_refuses_a_template_that_does_not_validate(config, tmp_path):
+    import shutil
+
+    from tctfmsg.rendering.store import TEMPLATES_DIR
+
+    root = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, root)
+    (root / "messages" / "verify_email" / "sample.json").write_text("{}")
+    files = FileTemplateStore(root)
+    with pytest.raises(InvalidInput, match=r"not pushed: verify_email: .*verify_url"):
+        catalog.push("verify_email", load_registry(root), files, config, {})
+    assert config.latest("verify_email") is None
