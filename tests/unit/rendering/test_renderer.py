@@ -89,3 +89,12 @@ def test_templates_compile_once_per_version(renderer):
     first = renderer.compiled("newsletter")
     renderer.render("newsletter", SUBSCRIBER)
     assert renderer.compiled("newsletter") is first
+
+
+def test_no_shipped_template_writes_data_unescaped_into_html(renderer):
+    from tctfmsg.rendering.engine import Var, walk
+
+    for name in renderer.registry.templates():
+        html_tree = renderer.compiled(name).trees.html
+        raw = [node.key for _, node in walk(html_tree) if isinstance(node, Var) and not node.escape]
+        assert raw == [], f"{name} writes {raw} unescaped"
