@@ -7,11 +7,12 @@ import json
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from email.utils import parseaddr
 from typing import Any, Literal
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 Mode = Literal["up", "down", "throttle"]
@@ -34,10 +35,13 @@ class Fault:
     slow_ms: int = 0
 
 
+OUTBOX_LIMIT = 200_000  # the oldest records go first: a long-lived stack stays bounded
+
+
 @dataclass
 class Outbox:
     provider: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=OUTBOX_LIMIT))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, **message: Any) -> dict[str, Any]:
@@ -72,7 +76,9 @@ class ProviderEndpoint:
     # ---- serving -----------------------------------------------------------------------------
 
     def start(self, port: int) -> str:
-        self._server = make_server("127.0.0.1", port, self, threaded=True)
+        self._server = make_server(
+            "127.0.0.1", port, self, threaded=True, request_handler=_QuietHandler
+        )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"local-{self.name}", daemon=True
         )
@@ -134,6 +140,13 @@ class ProviderEndpoint:
             429,
             {"Retry-After": str(THROTTLE_RETRY_AFTER_S)},
         )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log line per request: a benchmark would write thousands to stack.log."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 def json_response(
