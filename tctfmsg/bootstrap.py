@@ -77,14 +77,14 @@ class Runtime:
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = self._build_client(
-                    service, max_attempts=1, read_timeout=timeout_s, endpoint_url=endpoint_url
+                    service, total_attempts=1, read_timeout=timeout_s, endpoint_url=endpoint_url
                 )
             return self._clients[key]
 
     def _build_client(
         self,
         service: str,
-        max_attempts: int | None = None,
+        total_attempts: int | None = None,
         read_timeout: float = 30,
         endpoint_url: str | None = None,
     ) -> Any:
@@ -93,7 +93,10 @@ class Runtime:
 
         s = self.settings
         config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts or s.max_attempts},
+            # botocore's max_attempts counts retries; total_max_attempts counts the first try too
+            retries={"mode": "standard", "max_attempts": s.max_attempts}
+            if total_attempts is None
+            else {"mode": "standard", "total_max_attempts": total_attempts},
             connect_timeout=min(3, read_timeout),
             read_timeout=read_timeout,
             max_pool_connections=50,

@@ -4,14 +4,16 @@ offers), and through the embedded stack's fault proxy in front of a moto server.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tctfmsg import settings
 from tctfmsg.adapters.email.ses import SesProvider
+from tctfmsg.bootstrap import Runtime
 from tctfmsg.domain.email import ProviderUnavailable, RecipientRejected
 from tctfmsg.local.providers.base import Fault
 from tctfmsg.local.providers.ses import SesProxy
@@ -66,21 +68,18 @@ def test_missing_hosted_template_is_unavailable_so_another_provider_sends(ses_cl
 
 @pytest.fixture
 def proxied() -> Iterator[tuple[SesProxy, SesProvider]]:
+    """SES through the fault proxy in front of a moto server, on the clients the composition
+    root builds for the send path (one attempt, short read timeout)."""
     moto_port, proxy_port = free_port(), free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
     proxy = SesProxy(f"http://127.0.0.1:{moto_port}")
     url = proxy.start(proxy_port)
-    session = boto3.session.Session(
-        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
-    )
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "standard", "max_attempts": 1})
-    v1 = session.client("ses", endpoint_url=url, config=config)
-    v1.verify_domain_identity(Domain="tctfmsg.local")
+    runtime = Runtime(settings.load(target="local", endpoint_url=f"http://127.0.0.1:{moto_port}"))
+    runtime.client("ses").verify_domain_identity(Domain="tctfmsg.local")
+    sesv2 = runtime.send_client("sesv2", url, timeout_s=0.5)
     try:
-        yield proxy, SesProvider(session.client("sesv2", endpoint_url=url, config=config), v1)
+        yield proxy, SesProvider(sesv2, runtime.send_client("ses", url, timeout_s=0.5))
     finally:
         proxy.stop()
         server.stop()
@@ -114,3 +113,15 @@ def test_proxy_throttling_is_ses_maximum_sending_rate(proxied) -> None:
         provider.send(message())
 
     assert caught.value.retry_after_s == 1.0
+
+
+def test_a_timed_out_send_is_not_retried_by_the_sdk(proxied) -> None:
+    proxy, provider = proxied
+    proxy.fault = Fault("up", slow_ms=1000)
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        provider.send(message())
+    time.sleep(2.0)  # what the proxy was still holding has reached moto by now
+
+    assert caught.value.uncertain is True
+    assert len(proxy.outbox.snapshot()) == 1  # the late delivery, and no second attempt
