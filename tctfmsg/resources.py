@@ -196,9 +196,17 @@ class FunctionSpec:
     handler: str  # module:function under lambdas/
     timeout_s: int = 60
     memory_mb: int = 512
-    queue_source: QueueSource | None = None
+    queue_source: QueueSource | None = None  # reading it is granted with the event source
     schedule_minutes: int | None = None  # an EventBridge rate rule, in minutes
     purpose: str = ""
+    api: bool = False  # fronted by a REST API whose every method needs IAM (SigV4) auth
+    # What the function may touch, and so all its role is granted (docs/decisions/0031).
+    tables_read: tuple[str, ...] = ()
+    tables_write: tuple[str, ...] = ()  # read and write
+    queues_send: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    invokes: tuple[str, ...] = ()  # functions it starts, by logical name
+    sends_email: bool = False  # through SES (Resend and SendGrid are HTTP, keys in secrets)
 
     def physical_name(self, stage: str) -> str:
         return physical_name(stage, self.logical)
@@ -212,6 +220,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=900,
         schedule_minutes=1,
         purpose="starts due campaigns and fans their audience out to the delivery queue",
+        tables_read=("subscribers", "list_members"),
+        tables_write=("campaigns", "deliveries"),
+        queues_send=("delivery",),
+        invokes=("campaign_scheduler",),  # hands a long fan-out on to itself
     ),
     FunctionSpec(
         "campaign_consumer",
@@ -220,6 +232,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=120,  # below the delivery queue's visibility timeout
         queue_source=QueueSource("delivery", batch_size=10, max_concurrency=2),
         purpose="sends one campaign email per delivery message, at most once",
+        tables_read=("subscribers", "config"),  # config: provider settings, template versions
+        tables_write=("campaigns", "deliveries", "failed_messages", "breakers"),
+        secrets=("provider_keys", "signing_keys"),
+        sends_email=True,
     ),
     FunctionSpec(
         "campaign_dlq_monitor",
@@ -228,6 +244,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=60,
         queue_source=QueueSource("delivery_dlq", batch_size=10, max_concurrency=1),
         purpose="records every dead delivery message as a failed-message item",
+        tables_write=("campaigns", "deliveries", "failed_messages"),
+    ),
+    FunctionSpec(
+        "campaign_api",
+        "campaigns",
+        "lambdas.campaigns.api:handler",
+        timeout_s=29,  # API Gateway's integration timeout
+        api=True,
+        purpose="the campaign and dead-letter API for operators and services",
+        tables_write=("campaigns", "deliveries", "failed_messages"),
+        queues_send=("delivery",),  # resume and retry queue deliveries again
+        invokes=("campaign_scheduler",),  # send-now and resume start it at once
     ),
 )
 
@@ -266,6 +294,11 @@ def _find(specs: tuple[_Spec, ...], logical: str) -> _Spec:
 def output_key(logical: str) -> str:
     """The CloudFormation output that publishes a resource's physical name."""
     return "".join(part.capitalize() for part in logical.split("_")) + "Name"
+
+
+def api_url_output_key(logical: str) -> str:
+    """The CloudFormation output that publishes the URL of a function's API."""
+    return "".join(part.capitalize() for part in logical.split("_")) + "Url"
 
 
 def stack_name(stage: str, service: Service) -> str:

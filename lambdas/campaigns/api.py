@@ -1,0 +1,329 @@
+"""Campaign API behind API Gateway (REST, IAM authorisation on every method).
+
+Routes are doors: parse, call one function of tctfmsg.services.campaigns or .dlq, shape JSON.
+Errors become status codes in one place (`_failure`), each as {"error": ..., "hint": ...};
+anything unexpected is logged and answered with a bare 500, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from lambdas.campaigns._common import logger, metrics
+from tctfmsg import bootstrap
+from tctfmsg.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.domain.email import AllProvidersUnavailable, ProviderUnavailable
+from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
+from tctfmsg.services import campaigns, dlq
+
+# debug=False whatever POWERTOOLS_DEV says: Powertools' debug mode answers with tracebacks.
+app = APIGatewayRestResolver(debug=False)
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS: tuple[tuple[type[TctfmsgError], HTTPStatus], ...] = (
+    (InvalidInput, HTTPStatus.BAD_REQUEST),
+    (NotFound, HTTPStatus.NOT_FOUND),
+    (Conflict, HTTPStatus.CONFLICT),  # IllegalTransition and lost races are Conflicts
+    (Throttled, HTTPStatus.SERVICE_UNAVAILABLE),
+    (ProviderUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
+    (AllProvidersUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
+)
+RETRY_AFTER_S = 2
+
+
+# ---- request bodies ------------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+class CreateCampaign(_Body):
+    name: str
+    subject: str
+    template: str
+    list_name: str = Field(alias="list")
+    filter: dict[str, str] = Field(default_factory=dict)
+    sender: str | None = None  # default: the stage's TCTFMSG_SENDER
+
+
+class ScheduleCampaign(_Body):
+    at: datetime  # ISO 8601 with a zone; the service refuses a naive or past time
+
+
+class RetryFailed(_Body):
+    ids: list[str] = Field(default_factory=list)
+    campaign_id: str | None = None
+    reason: str | None = None
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> RetryFailed:
+        chosen = [bool(self.ids), bool(self.campaign_id or self.reason), self.all]
+        if sum(chosen) != 1:
+            raise ValueError("give exactly one of: ids, campaign_id and/or reason, or all=true")
+        return self
+
+
+class ResolveFailed(_Body):
+    ids: list[str] = Field(min_length=1)
+
+
+# ---- campaigns -----------------------------------------------------------------------------
+
+
+@app.post("/campaigns")
+def create_campaign() -> Response:
+    body = _body(CreateCampaign)
+    runtime = bootstrap.default()
+    campaign = campaigns.create(
+        runtime.campaign_deps,
+        name=body.name,
+        subject=body.subject,
+        template=body.template,
+        list_name=body.list_name,
+        filter=body.filter,
+        sender=body.sender or runtime.settings.sender,
+    )
+    metrics.add_metric(name="CampaignsCreated", unit=MetricUnit.Count, value=1)
+    return _json(campaign_json(campaign), HTTPStatus.CREATED)
+
+
+@app.get("/campaigns")
+def list_campaigns() -> Response:
+    status = _choice(CampaignStatus, "status", app.current_event.get_query_string_value("status"))
+    found = campaigns.list_campaigns(_campaign_deps(), status)
+    return _json({"campaigns": [campaign_json(c) for c in found]})
+
+
+@app.get("/campaigns/<campaign_id>")
+def get_campaign(campaign_id: str) -> Response:
+    return _json(campaign_json(campaigns.get(_campaign_deps(), campaign_id)))
+
+
+@app.get("/campaigns/<campaign_id>/stats")
+def campaign_stats(campaign_id: str) -> Response:
+    return _json(progress_json(campaigns.get(_campaign_deps(), campaign_id)))
+
+
+@app.post("/campaigns/<campaign_id>/schedule")
+def schedule_campaign(campaign_id: str) -> Response:
+    at = _body(ScheduleCampaign).at
+    return _json(campaign_json(campaigns.schedule(_campaign_deps(), campaign_id, at)))
+
+
+@app.post("/campaigns/<campaign_id>/send-now")
+def send_now(campaign_id: str) -> Response:
+    return _json(campaign_json(campaigns.send_now(_campaign_deps(), campaign_id)))
+
+
+@app.post("/campaigns/<campaign_id>/pause")
+def pause(campaign_id: str) -> Response:
+    return _json(campaign_json(campaigns.pause(_campaign_deps(), campaign_id)))
+
+
+@app.post("/campaigns/<campaign_id>/resume")
+def resume(campaign_id: str) -> Response:
+    return _json(campaign_json(campaigns.resume(_campaign_deps(), campaign_id)))
+
+
+@app.post("/campaigns/<campaign_id>/cancel")
+def cancel(campaign_id: str) -> Response:
+    return _json(campaign_json(campaigns.cancel(_campaign_deps(), campaign_id)))
+
+
+# ---- dead letters --------------------------------------------------------------------------
+
+
+@app.get("/dlq/stats")
+def dlq_stats() -> Response:
+    return _json(asdict(dlq.stats(_dlq_deps())))
+
+
+@app.get("/dlq/messages")
+def dlq_list() -> Response:
+    query = app.current_event.get_query_string_value
+    raw_state = query("state") or FailureState.OPEN.value
+    state = None if raw_state == "all" else _choice(FailureState, "state", raw_state, "all")
+    found = dlq.list_failed(_dlq_deps(), query("campaign_id"), query("reason"), state)
+    return _json({"failed_messages": [failed_json(f) for f in found]})
+
+
+@app.post("/dlq/retry")
+def dlq_retry() -> Response:
+    body = _body(RetryFailed)
+    selection = dlq.Selection(tuple(body.ids), body.campaign_id, body.reason, body.all)
+    report = dlq.retry(_dlq_deps(), selection)
+    metrics.add_metric(name="DeadLettersRetried", unit=MetricUnit.Count, value=len(report.retried))
+    return _json(asdict(report))
+
+
+@app.post("/dlq/resolve")
+def dlq_resolve() -> Response:
+    resolved = dlq.resolve(_dlq_deps(), _body(ResolveFailed).ids)
+    # The service hands back the items as it found them (still open): answer with their IDs.
+    return _json({"resolved": [f.failure_id for f in resolved]})
+
+
+# ---- errors: the one place they become answers ---------------------------------------------
+
+
+@app.exception_handler(TctfmsgError)
+def _domain_error(error: TctfmsgError) -> Response:
+    status = next((s for kind, s in STATUS if isinstance(error, kind)), None)
+    if status is None:  # misconfiguration and the like: the operator's message still helps
+        logger.exception("request failed: %s", error)
+        return _failure(HTTPStatus.INTERNAL_SERVER_ERROR, error.message, error.hint)
+    return _failure(status, error.message, error.hint)
+
+
+@app.exception_handler(ValidationError)
+def _invalid_body(error: ValidationError) -> Response:
+    first = error.errors(include_url=False, include_input=False)[0]
+    if first["type"] == "json_invalid":
+        return _failure(HTTPStatus.BAD_REQUEST, "the request body is not valid JSON", None)
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    message = first["msg"].removeprefix("Value error, ")
+    return _failure(HTTPStatus.BAD_REQUEST, f"invalid request body: {where}: {message}", None)
+
+
+@app.not_found
+def _no_route(_: NotFoundError) -> Response:
+    event = app.current_event
+    return _failure(
+        HTTPStatus.NOT_FOUND,
+        f"no route {event.http_method} {event.path}",
+        "see docs/decisions/0031-campaign-api.md for the routes",
+    )
+
+
+@app.exception_handler(Exception)
+def _unexpected(error: Exception) -> Response:
+    logger.exception("unexpected error")
+    request_id = app.current_event.request_context.request_id
+    return _failure(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "internal error",
+        f"the function's logs have the details under request id {request_id}",
+    )
+
+
+def _failure(status: HTTPStatus, message: str, hint: str | None) -> Response:
+    server_side = status >= HTTPStatus.INTERNAL_SERVER_ERROR
+    metrics.add_metric(
+        name="ServerErrors" if server_side else "ClientErrors", unit=MetricUnit.Count, value=1
+    )
+    if not server_side:
+        logger.info("request refused", extra={"status": int(status), "error": message})
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return _json({"error": message, "hint": hint}, status, headers)
+
+
+# ---- parsing and shaping -------------------------------------------------------------------
+
+_Model = TypeVar("_Model", bound=BaseModel)
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def _body(model: type[_Model]) -> _Model:
+    return model.model_validate_json(app.current_event.decoded_body or "{}")
+
+
+def _choice(kind: type[_Choice], name: str, raw: str | None, *extra: str) -> _Choice | None:
+    if raw is None:
+        return None
+    try:
+        return kind(raw.strip().lower())
+    except ValueError:
+        allowed = ", ".join([*(member.value for member in kind), *extra])
+        raise InvalidInput(f"unknown {name} {raw!r}", f"use one of {allowed}") from None
+
+
+def _campaign_deps() -> campaigns.CampaignDeps:
+    return bootstrap.default().campaign_deps
+
+
+def _dlq_deps() -> dlq.DlqDeps:
+    return bootstrap.default().dlq_deps
+
+
+def _json(
+    body: Any, status: HTTPStatus = HTTPStatus.OK, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        status_code=int(status),
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body),
+        headers=headers,
+    )
+
+
+def campaign_json(c: Campaign) -> dict[str, Any]:
+    return {
+        "campaign_id": c.campaign_id,
+        "name": c.name,
+        "subject": c.subject,
+        "template": c.template,
+        "list": c.audience.list_name,
+        "filter": dict(c.audience.filter),
+        "sender": c.sender,
+        "status": c.status.value,
+        "send_at": _iso(c.send_at),
+        "fanout_done": c.fanout_done,
+        "counters": c.counters.as_dict(),
+        "created_at": _iso(c.created_at),
+        "updated_at": _iso(c.updated_at),
+        "completed_at": _iso(c.completed_at),
+    }
+
+
+def progress_json(c: Campaign) -> dict[str, Any]:
+    n = c.counters
+    # The total is known once the fan-out is done; until then the share is of those targeted.
+    percent = round(100 * n.settled / n.targeted, 1) if n.targeted else None
+    return {
+        "campaign_id": c.campaign_id,
+        "status": c.status.value,
+        "fanout_done": c.fanout_done,
+        "counters": n.as_dict(),
+        "settled": n.settled,
+        "remaining": max(n.targeted - n.settled, 0),
+        "percent_settled": percent,
+    }
+
+
+def failed_json(f: FailedMessage) -> dict[str, Any]:
+    return {
+        "failure_id": f.failure_id,
+        "campaign_id": f.campaign_id,
+        "email_key": f.email_key,
+        "reason": f.reason,
+        "detail": f.detail,
+        "attempts": f.attempts,
+        "state": f.state.value,
+        "failed_at": f.failed_at.isoformat(),
+        "updated_at": _iso(f.updated_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
