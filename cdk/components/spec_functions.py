@@ -1,19 +1,26 @@
-"""Every Lambda function the resource spec gives one service: its queue or schedule, its output.
+"""Every Lambda function the resource spec gives one service: its queue, schedule or API, and its
+outputs.
 
-Until the spec says which resources each function touches, every function of a service may use
-every table, queue and secret of that service, invoke that service's functions (the scheduler
-hands on to itself) and send email through SES. The boundary is the service, not the function.
+Each role gets exactly what the function's spec says it uses (docs/decisions/0031): read or
+read-write on the tables it names, send on its queues, read on its secrets, invoke on the
+functions it starts, SES sending if it sends email; reading its source queue comes with the
+event source. Nothing of the service beyond that.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk.components.function_settings import function_settings
+from cdk.components.iam_rest_api import IamRestApi
 from cdk.components.nag import acknowledge
 from cdk.components.python_function import PythonFunction
 from cdk.components.spec_resources import SpecResources, publish_name
@@ -39,11 +46,10 @@ class SpecFunctions(Construct):
         self.data = data
         self.environment = function_settings(self)
         specs = [spec for spec in resources.FUNCTIONS if spec.service == service]
-        self.functions = {spec.logical: self._function(spec, specs) for spec in specs}
+        self.apis: dict[str, IamRestApi] = {}
+        self.functions = {spec.logical: self._function(spec) for spec in specs}
 
-    def _function(
-        self, spec: resources.FunctionSpec, siblings: list[resources.FunctionSpec]
-    ) -> PythonFunction:
+    def _function(self, spec: resources.FunctionSpec) -> PythonFunction:
         source = spec.queue_source
         reserve = source and source.max_concurrency < _MIN_EVENT_SOURCE_CONCURRENCY
         fn = PythonFunction(
@@ -75,28 +81,58 @@ class SpecFunctions(Construct):
                 schedule=events.Schedule.rate(cdk.Duration.minutes(spec.schedule_minutes)),
                 targets=[targets.LambdaFunction(fn.function)],
             )
-        self._grant_service_access(fn, siblings)
+        if spec.api:
+            self.apis[spec.logical] = self._api(spec, fn)
+        self._grant(fn, spec)
         publish_name(self, spec.logical, spec.physical_name(self.stage), spec.purpose)
         return fn
 
-    def _grant_service_access(
-        self, fn: PythonFunction, siblings: list[resources.FunctionSpec]
-    ) -> None:
+    def _api(self, spec: resources.FunctionSpec, fn: PythonFunction) -> IamRestApi:
+        api = IamRestApi(
+            self,
+            f"{spec.logical}_api",
+            handler=fn.function,
+            name=spec.physical_name(self.stage),
+            description=spec.purpose,
+        )
+        key = resources.api_url_output_key(spec.logical)
+        output = cdk.CfnOutput(self, key, value=api.url, description=f"URL of {spec.logical}")
+        output.override_logical_id(key)
+        return api
+
+    def _grant(self, fn: PythonFunction, spec: resources.FunctionSpec) -> None:
+        for logical in spec.tables_read:
+            self._table(spec, fn, logical).grant_read_data(fn.role)
+        for logical in spec.tables_write:
+            self._table(spec, fn, logical).grant_read_write_data(fn.role)
+        for logical in spec.queues_send:
+            _named(self.data.queues, "queue", logical, spec).grant_send_messages(fn.role)
+        for logical in spec.secrets:
+            _named(self.data.secrets, "secret", logical, spec).grant_read(fn.role)
+        if spec.invokes:
+            self._grant_invoke(fn, spec)
+        if spec.sends_email:
+            self._grant_ses(fn)
+
+    def _table(
+        self, spec: resources.FunctionSpec, fn: PythonFunction, logical: str
+    ) -> dynamodb.Table:
+        table = _named(self.data.tables, "table", logical, spec)
+        if resources.table(logical).indexes:
+            table_id = cdk.Stack.of(self).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
+            acknowledge(
+                fn,
+                f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
+                "Queries on a table's global secondary indexes need its index ARNs; the "
+                "wildcard covers only the indexes of this one table.",
+            )
+        return table
+
+    def _grant_invoke(self, fn: PythonFunction, spec: resources.FunctionSpec) -> None:
         stack = cdk.Stack.of(self)
-        for table in self.data.tables.values():
-            table.grant_read_write_data(fn.role)
-            if table.node.default_child.global_secondary_indexes:  # type: ignore[union-attr]
-                table_id = stack.get_logical_id(table.node.default_child)  # type: ignore[arg-type]
-                acknowledge(
-                    fn,
-                    f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
-                    "Queries on a table's global secondary indexes need its index ARNs; the "
-                    "wildcard covers only the indexes of this one table.",
-                )
-        for queue in self.data.queues.values():
-            queue.grant_send_messages(fn.role)
-        for secret in self.data.secrets.values():
-            secret.grant_read(fn.role)
+        targets = [resources.function(logical) for logical in spec.invokes]
+        if any(target.service != self.service for target in targets):
+            raise KeyError(f"function {spec.logical} invokes a function of another service")
         # By name, not by reference: a function granted to invoke itself would be a cycle.
         fn.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -105,13 +141,16 @@ class SpecFunctions(Construct):
                     stack.format_arn(
                         service="lambda",
                         resource="function",
-                        resource_name=sibling.physical_name(self.stage),
+                        resource_name=target.physical_name(self.stage),
                         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                     )
-                    for sibling in siblings
+                    for target in targets
                 ],
             )
         )
+
+    def _grant_ses(self, fn: PythonFunction) -> None:
+        stack = cdk.Stack.of(self)
         ses_resources = ("identity", "configuration-set")
         fn.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -131,3 +170,17 @@ class SpecFunctions(Construct):
                 "operators, not declared in the spec; the wildcard stays in this account and "
                 "region and allows sending only.",
             )
+
+
+_Resource = TypeVar("_Resource")
+
+
+def _named(
+    found: Mapping[str, _Resource], kind: str, logical: str, spec: resources.FunctionSpec
+) -> _Resource:
+    if logical not in found:
+        raise KeyError(
+            f"function {spec.logical} uses {kind} {logical!r}, which is not in the "
+            f"{spec.service} part of the spec"
+        )
+    return found[logical]

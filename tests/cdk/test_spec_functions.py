@@ -102,30 +102,6 @@ def test_scheduled_function_runs_on_its_rate(
     assert [rule["ScheduleExpression"] for rule in rules] == [expected]
 
 
-@pytest.mark.parametrize("spec", resources.FUNCTIONS, ids=lambda spec: spec.logical)
-def test_function_may_invoke_its_service_functions_by_name(
-    templates: dict[str, Template], spec: resources.FunctionSpec
-) -> None:
-    # The scheduler hands a long fan-out on to a fresh invocation of itself.
-    template = templates[spec.service]
-    _, props = _function(template, spec)
-    role_id = props["Role"]["Fn::GetAtt"][0]
-    statements = [
-        statement
-        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-        for policy in template.find_resources(kind).values()
-        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-    invoke = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
-    assert invoke, "no lambda:InvokeFunction statement"
-    text = str(invoke)
-    for sibling in resources.FUNCTIONS:
-        if sibling.service == spec.service:
-            assert f"function:{sibling.physical_name(STAGE)}" in text
-
-
 def test_stage_settings_from_context_reach_every_function(tmp_path: Path) -> None:
     app = build_app(
         {**OFFLINE, "settings": '{"sender": "news@example.com", "email_timeout_s": 3}'},

@@ -1,0 +1,170 @@
+"""Each function's role holds exactly what its spec says it uses, and nothing of the service
+beyond that (docs/decisions/0031)."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Template
+
+from tctfmsg import resources
+
+from .conftest import STAGE
+from .roles import (
+    actions_by_resource,
+    function_of,
+    queue_id,
+    secret_id,
+    table_id,
+)
+
+WRITE, READ = "dynamodb:PutItem", "dynamodb:GetItem"
+SES_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
+_ids = {"ids": lambda spec: spec.logical}
+
+
+def _tables(template: Template, service: resources.Service) -> dict[str, str]:
+    return {
+        t.logical: table_id(template, t.logical) for t in resources.TABLES if t.service == service
+    }
+
+
+def _with(allowed: dict[str, set[str]], ids: dict[str, str], action: str) -> set[str]:
+    return {logical for logical, rid in ids.items() if action in allowed.get(rid, set())}
+
+
+def _invoke_arn(logical: str) -> str:
+    name = resources.function(logical).physical_name(STAGE)
+    return f"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:{name}"
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_role_reads_and_writes_exactly_the_tables_of_its_spec(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    allowed = actions_by_resource(template, spec)
+    tables = _tables(template, spec.service)
+
+    assert _with(allowed, tables, WRITE) == set(spec.tables_write)
+    assert _with(allowed, tables, READ) == set(spec.tables_read) | set(spec.tables_write)
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_role_sends_to_the_queues_of_its_spec_and_reads_only_its_source(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    allowed = actions_by_resource(template, spec)
+    queues = {q.logical: queue_id(template, q.logical) for q in resources.QUEUES}
+
+    assert _with(allowed, queues, "sqs:SendMessage") == set(spec.queues_send)
+    source = {spec.queue_source.queue} if spec.queue_source else set()
+    assert _with(allowed, queues, "sqs:ReceiveMessage") == source
+    assert _with(allowed, queues, "sqs:DeleteMessage") == source
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_role_reads_exactly_the_secrets_of_its_spec(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    allowed = actions_by_resource(template, spec)
+    secrets = {s.logical: secret_id(template, s.logical) for s in resources.SECRETS}
+
+    assert _with(allowed, secrets, "secretsmanager:GetSecretValue") == set(spec.secrets)
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_role_invokes_exactly_the_functions_of_its_spec(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    allowed = actions_by_resource(templates[spec.service], spec)
+
+    invocable = {arn for arn, actions in allowed.items() if "lambda:InvokeFunction" in actions}
+
+    assert invocable == {_invoke_arn(logical) for logical in spec.invokes}
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_only_a_function_that_sends_email_may_use_ses(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    allowed = actions_by_resource(templates[spec.service], spec)
+
+    ses = {a for actions in allowed.values() for a in actions if a.startswith("ses:")}
+
+    assert ses == (SES_ACTIONS if spec.sends_email else set())
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_role_names_nothing_but_its_logs_and_what_its_spec_grants(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    _, props = function_of(template, spec)
+    expected = {props["LoggingConfig"]["LogGroup"]["Ref"]}
+    expected |= {table_id(template, t) for t in (*spec.tables_read, *spec.tables_write)}
+    expected |= {queue_id(template, q) for q in spec.queues_send}
+    expected |= {queue_id(template, spec.queue_source.queue)} if spec.queue_source else set()
+    expected |= {secret_id(template, s) for s in spec.secrets}
+    expected |= {_invoke_arn(f) for f in spec.invokes}
+    ses = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:"
+    expected |= {f"{ses}identity/*", f"{ses}configuration-set/*"} if spec.sends_email else set()
+
+    assert set(actions_by_resource(template, spec)) == expected
+
+
+# ---- what the spec itself grants: least privilege for each campaign function ---------------
+
+
+def test_the_consumer_cannot_change_subscribers_or_queue_anything() -> None:
+    consumer = resources.function("campaign_consumer")
+
+    assert "subscribers" in consumer.tables_read
+    assert "subscribers" not in consumer.tables_write
+    assert "list_members" not in (*consumer.tables_read, *consumer.tables_write)
+    assert consumer.queues_send == ()
+    assert consumer.invokes == ()
+
+
+def test_only_the_consumer_holds_provider_keys_and_sends_email() -> None:
+    holders = {f.logical for f in resources.FUNCTIONS if "provider_keys" in f.secrets}
+    senders = {f.logical for f in resources.FUNCTIONS if f.sends_email}
+
+    assert holders == senders == {"campaign_consumer"}
+
+
+def test_the_dlq_monitor_only_records_failures() -> None:
+    monitor = resources.function("campaign_dlq_monitor")
+
+    assert set(monitor.tables_write) == {"campaigns", "deliveries", "failed_messages"}
+    assert (monitor.tables_read, monitor.queues_send, monitor.secrets, monitor.invokes) == (
+        (),
+        (),
+        (),
+        (),
+    )
+    assert not monitor.sends_email
+
+
+def test_the_api_can_start_the_scheduler_but_not_send_or_read_subscribers() -> None:
+    api = resources.function("campaign_api")
+
+    assert api.invokes == ("campaign_scheduler",)
+    assert not api.sends_email and api.secrets == ()
+    assert not {"subscribers", "list_members"} & {*api.tables_read, *api.tables_write}
+
+
+@pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
+def test_everything_a_function_uses_is_in_the_spec_of_its_own_service(
+    spec: resources.FunctionSpec,
+) -> None:
+    uses = [
+        *(resources.table(t) for t in (*spec.tables_read, *spec.tables_write)),
+        *(resources.queue(q) for q in spec.queues_send),
+        *(resources.secret(s) for s in spec.secrets),
+        *(resources.function(f) for f in spec.invokes),
+    ]
+
+    assert {used.service for used in uses} <= {spec.service}
+    assert not set(spec.tables_read) & set(spec.tables_write)
