@@ -78,6 +78,7 @@ class FailoverSender:
                 waits.append(status.half_opens_in(config.reset_timeout_s, self._now()) or 0.0)
             except ProviderUnavailable as exc:
                 attempts.append(f"{config.name}: {exc.reason}")
+                log.info("%s unavailable (%s); trying the next provider", config.name, exc.reason)
                 storage.note_failure(exc.reason, exc.retry_after_s)
                 if exc.uncertain:
                     uncertain.append(config.name)
