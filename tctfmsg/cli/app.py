@@ -9,7 +9,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from typer.core import TyperGroup
 
-from tctfmsg.cli import campaign, dlq, local, providers, subscriber, template
+from tctfmsg.cli import campaign, demo, dlq, local, providers, subscriber, template
 from tctfmsg.cli.console import err_console
 from tctfmsg.cli.context import state
 from tctfmsg.errors import TctfmsgError
@@ -53,6 +53,7 @@ app.add_typer(providers.app, name="providers")
 app.add_typer(template.app, name="template")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(dlq.app, name="dlq")
+app.command("demo")(demo.demo_command)
 
 
 @app.callback()

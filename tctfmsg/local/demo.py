@@ -1,0 +1,177 @@
+"""`tctfmsg demo`: the whole campaign story on the embedded stack, proven by its outboxes.
+
+Start the stack if needed, import the bundled sample subscribers, create and send a newsletter,
+take SES down while it sends and bring it back, then reconcile every provider's outbox with the
+delivery ledger: sent per provider, skipped, failed, dropped, duplicated.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tctfmsg.adapters.import_files import ImportFile
+from tctfmsg.bootstrap import Runtime
+from tctfmsg.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.domain.subscriber_rows import SourceRecord
+from tctfmsg.errors import ConfigurationError, TctfmsgError
+from tctfmsg.local import stack
+from tctfmsg.local import state as stack_state
+from tctfmsg.local.providers import control
+from tctfmsg.services import campaigns, email_providers
+from tctfmsg.services.delivery_audit import DeliveryAudit, audit
+from tctfmsg.services.ports import SystemClock
+from tctfmsg.services.subscriber_import import ImportOptions, ImportReport, import_subscribers
+from tctfmsg.settings import Settings
+
+SAMPLES = Path(__file__).parents[1] / "samples" / "subscribers.csv"
+DONE = (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
+
+
+class Reporter(Protocol):
+    def step(self, text: str) -> None: ...
+
+    def progress(self, campaign: Campaign) -> None: ...
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    list_name: str = "demo-newsletter"
+    template: str = "newsletter"
+    outage_from: float = 0.35  # SES goes down once this share of the audience is settled
+    outage_until: float = 0.65  # and comes back at this share
+    rate_per_s: float = 150.0  # the local endpoints have no account limits of their own
+    reset_timeout_s: float = 2.0
+    timeout_s: float = 600.0
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    campaign: Campaign
+    imported: ImportReport
+    audit: DeliveryAudit
+    seconds: float
+    outage_s: float
+
+
+def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptions()) -> DemoReport:
+    if settings.target != "local":
+        raise ConfigurationError(
+            "the demo runs on the embedded stack only", "run it without --stage"
+        )
+    started = stack.up(settings.local_dir, settings.local_port)
+    reporter.step(
+        f"embedded stack {'already running' if started.already_running else 'started'} "
+        f"at {started.state.endpoint}"
+    )
+    runtime = Runtime(settings)
+    running = started.state
+    _healthy_providers(runtime, running, options, reporter)
+
+    imported = _import_samples(runtime, options.list_name)
+    reporter.step(
+        f"imported the sample list: {imported.read} rows, {imported.imported} new, "
+        f"{imported.rejected} rejected (bad addresses), {imported.duplicates} duplicates"
+    )
+    deps = runtime.campaign_deps
+    campaign = campaigns.create(
+        deps,
+        name=f"Demo newsletter {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        subject="What's new at tctfmsg",
+        template=options.template,
+        list_name=options.list_name,
+        sender=settings.sender,
+    )
+    reporter.step(f"created campaign {campaign.campaign_id} for list {options.list_name!r}")
+    began = time.monotonic()
+    campaigns.send_now(deps, campaign.campaign_id)
+    try:
+        campaign, outage_s = _follow(runtime, running, campaign.campaign_id, options, reporter)
+    finally:
+        control.set_fault(running, "ses", "up")
+    seconds = time.monotonic() - began
+    outboxes = {p: control.outbox(running, p) for p in control.PROVIDERS}
+    result = audit(campaign.campaign_id, outboxes, deps.ledger.list(campaign.campaign_id))
+    return DemoReport(campaign, imported, result, seconds, outage_s)
+
+
+def _healthy_providers(
+    runtime: Runtime, running: stack_state.StackState, options: DemoOptions, reporter: Reporter
+) -> None:
+    backbone = runtime.email_backbone
+    for provider in control.PROVIDERS:
+        control.set_fault(running, provider, "up")
+        email_providers.configure(
+            backbone.config_store,
+            provider,
+            rate_per_s=options.rate_per_s,
+            reset_timeout_s=options.reset_timeout_s,
+        )
+        email_providers.set_enabled(backbone.config_store, provider, True)
+        email_providers.reset_breaker(backbone.storages, provider)
+    reporter.step(
+        f"providers healthy; local rate limit {options.rate_per_s:g}/s each, "
+        f"breakers retry after {options.reset_timeout_s:g}s (see `tctfmsg providers list`)"
+    )
+
+
+def _import_samples(runtime: Runtime, list_name: str) -> ImportReport:
+    source = ImportFile(SAMPLES)
+    rejects = _CountedRejects()
+    return import_subscribers(
+        source.records(),
+        runtime.subscribers,
+        SystemClock(),
+        rejects,
+        ImportOptions(lists=frozenset({list_name})),
+    )
+
+
+class _CountedRejects:
+    """The bundled sample's bad rows are there on purpose: counted and reported, not written
+    beside the installed package."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def write(self, record: SourceRecord, reason: str) -> None:
+        self.count += 1
+
+
+def _follow(
+    runtime: Runtime,
+    running: stack_state.StackState,
+    campaign_id: str,
+    options: DemoOptions,
+    reporter: Reporter,
+) -> tuple[Campaign, float]:
+    deps = runtime.campaign_deps
+    deadline = time.monotonic() + options.timeout_s
+    down_at: float | None = None
+    outage_s = 0.0
+    while True:
+        campaign = campaigns.get(deps, campaign_id)
+        reporter.progress(campaign)
+        counters = campaign.counters
+        share = counters.settled / counters.targeted if counters.targeted else 0.0
+        if down_at is None and not outage_s and share >= options.outage_from:
+            control.set_fault(running, "ses", "down")
+            down_at = time.monotonic()
+            reporter.step(f"SES is DOWN at {counters.settled}/{counters.targeted} settled")
+        elif down_at is not None and share >= options.outage_until:
+            control.set_fault(running, "ses", "up")
+            outage_s = time.monotonic() - down_at
+            down_at = None
+            reporter.step(f"SES is back UP after {outage_s:.1f}s")
+        if campaign.status in DONE:
+            if down_at is not None:
+                outage_s = time.monotonic() - down_at
+            return campaign, outage_s
+        if time.monotonic() > deadline:
+            raise TctfmsgError(
+                f"campaign {campaign_id} did not finish within {options.timeout_s:.0f}s",
+                f"follow it with `tctfmsg campaign status {campaign_id} --watch`",
+            )
+        time.sleep(0.2)
