@@ -3,12 +3,15 @@ beyond that (docs/decisions/0031)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from aws_cdk.assertions import Template
 
+from cdk.app import build_app
 from tctfmsg import resources
 
-from .conftest import STAGE
+from .conftest import OFFLINE, STAGE
 from .roles import (
     actions_by_resource,
     function_of,
@@ -168,3 +171,18 @@ def test_everything_a_function_uses_is_in_the_spec_of_its_own_service(
 
     assert {used.service for used in uses} <= {spec.service}
     assert not set(spec.tables_read) & set(spec.tables_write)
+
+
+@pytest.mark.parametrize(
+    "uses",
+    [{"tables_write": ("no_such_table",)}, {"secrets": ("no_such_secret",)}],
+    ids=["unknown-table", "unknown-secret"],
+)
+def test_a_function_naming_what_its_service_lacks_fails_the_build(
+    monkeypatch: pytest.MonkeyPatch, uses: dict[str, tuple[str, ...]]
+) -> None:
+    careless = replace(resources.function("campaign_dlq_monitor"), **uses)  # type: ignore[arg-type]
+    monkeypatch.setattr(resources, "FUNCTIONS", (careless,))
+
+    with pytest.raises(KeyError, match="not in the campaigns part of the spec"):
+        build_app(OFFLINE)
