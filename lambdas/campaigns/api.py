@@ -190,16 +190,6 @@ def _domain_error(error: TctfmsgError) -> Response:
     return _failure(status, error.message, error.hint)
 
 
-@app.exception_handler(ValidationError)
-def _invalid_body(error: ValidationError) -> Response:
-    first = error.errors(include_url=False, include_input=False)[0]
-    if first["type"] == "json_invalid":
-        return _failure(HTTPStatus.BAD_REQUEST, "the request body is not valid JSON", None)
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    message = first["msg"].removeprefix("Value error, ")
-    return _failure(HTTPStatus.BAD_REQUEST, f"invalid request body: {where}: {message}", None)
-
-
 @app.not_found
 def _no_route(_: NotFoundError) -> Response:
     event = app.current_event
@@ -239,7 +229,20 @@ _Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 def _body(model: type[_Model]) -> _Model:
-    return model.model_validate_json(app.current_event.decoded_body or "{}")
+    """The request body as `model`; InvalidInput naming the first field that is wrong."""
+    try:
+        return model.model_validate_json(app.current_event.decoded_body or "{}")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        if first["type"] == "json_invalid":
+            raise InvalidInput("the request body is not valid JSON") from None
+        where = ".".join(str(part) for part in first["loc"])
+        reason = first["msg"].removeprefix("Value error, ")
+        raise InvalidInput(
+            f"invalid request body: {where}: {reason}"
+            if where
+            else f"invalid request body: {reason}"
+        ) from None
 
 
 def _choice(kind: type[_Choice], name: str, raw: str | None, *extra: str) -> _Choice | None:

@@ -104,7 +104,9 @@ def test_retry_needs_exactly_one_selection(world: World, body) -> None:
     answer = world.call("api_dlq_retry", body=body)
 
     assert answer.status == 400
-    assert "exactly one of" in answer.body["error"]
+    assert answer.body["error"] == (
+        "invalid request body: give exactly one of: ids, campaign_id and/or reason, or all=true"
+    )
     assert world.queue.messages == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from pydantic import BaseModel
 
 from tctfmsg.domain.campaign import Campaign, CampaignStatus
 from tctfmsg.errors import ConfigurationError, Throttled
@@ -182,3 +183,22 @@ def test_a_configuration_error_is_500_with_its_message(world: World) -> None:
         "error": "queue tctfmsg-test-delivery does not exist",
         "hint": "deploy it",
     }
+
+
+def test_a_validation_error_from_inside_a_service_is_not_blamed_on_the_body(
+    world: World,
+) -> None:
+    class Strict(BaseModel):
+        count: int
+
+    class Corrupt(MemoryCampaigns):
+        def get(self, campaign_id: str) -> Campaign | None:
+            Strict.model_validate({"count": "many"})  # a stored record that no longer parses
+            return None
+
+    world.use_campaign_store(Corrupt())
+
+    answer = world.call("api_get_campaign")
+
+    assert answer.status == 500
+    assert answer.body["error"] == "internal error"
