@@ -19,8 +19,6 @@ from lambdas.campaigns._common import logger, metrics
 from tctfmsg import bootstrap
 from tctfmsg.services import dlq
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 def record_handler(record: SQSRecord) -> str:
     receives = int(record.attributes.approximate_receive_count or 0)
@@ -30,9 +28,15 @@ def record_handler(record: SQSRecord) -> str:
     return failed.failure_id
 
 
+def _processor() -> BatchProcessor:
+    # One per invocation: a processor holds its batch's state, and the embedded runtime runs
+    # concurrent invocations in one process where AWS would give each its own environment.
+    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=record_handler, processor=_processor(), context=context
     )

@@ -92,13 +92,18 @@ class FunctionRuntime:
         *,
         visibility_timeout_s: int | None = None,
         schedule_s: float | None = None,
-        wait_s: int = 1,
+        wait_s: int = 0,
+        idle_s: float = 0.2,
         sqs: Any = None,
     ) -> None:
         self.functions = functions
         self.visibility_timeout_s = visibility_timeout_s
         self.schedule_s = schedule_s
+        # moto wakes every long-polling receiver on every message sent, and each one rescans
+        # the whole queue: with a deep queue that turns fan-out quadratic. Short polls with a
+        # client-side pause when the queue is empty behave the same without that cost.
         self.wait_s = wait_s
+        self.idle_s = idle_s
         self._sqs = sqs
         self.stopping = threading.Event()
         self._handlers: dict[str, Handler] = {}
@@ -208,7 +213,8 @@ class FunctionRuntime:
                     arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                         "Attributes"
                     ]["QueueArn"]
-                self.poll_once(spec, url, arn, source.batch_size)
+                if not self.poll_once(spec, url, arn, source.batch_size):
+                    self.stopping.wait(self.idle_s)
             except Exception:
                 log.exception("poller of %s failed; retrying", spec.logical)
                 self.stopping.wait(1.0)
@@ -254,6 +260,33 @@ class FunctionRuntime:
         period = self.schedule_s or (spec.schedule_minutes or 1) * 60.0
         while not self.stopping.wait(period):
             self.invoke_async(spec, scheduled_event(spec, self.stage, self.region))
+
+
+_WRITE_LOCK = threading.RLock()
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def serialise_dynamodb_writes() -> None:
+    """Make moto's DynamoDB writes atomic, as DynamoDB's are.
+
+    moto server answers requests on several threads and checks a ConditionExpression, then
+    writes, with nothing in between held: two consumers claiming the same delivery at the same
+    instant could both win, and concurrent ADDs could lose one. Every exactly-once guarantee of
+    the pipeline rests on conditional writes being atomic, so the embedded stack serialises
+    them. Call it in the process that runs moto server, before it serves."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _WRITES:
+        method = getattr(DynamoDBBackend, name)
+        if getattr(method, "_tctfmsg_serialised", False):
+            continue
+
+        def serialised(self: Any, *args: Any, _original: Any = method, **kwargs: Any) -> Any:
+            with _WRITE_LOCK:
+                return _original(self, *args, **kwargs)
+
+        serialised._tctfmsg_serialised = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, serialised)
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:

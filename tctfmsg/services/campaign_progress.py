@@ -5,7 +5,8 @@ crash between a ledger write and its counter update."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from tctfmsg.domain.campaign import Campaign, CampaignStatus, Counters
 from tctfmsg.domain.delivery import DeliveryStatus
@@ -19,6 +20,22 @@ class Books:
     campaigns: CampaignStore
     ledger: DeliveryLedger
     clock: Clock
+
+
+@dataclass
+class Tally:
+    """Counter increments gathered over one batch of records and written as one ADD per
+    campaign: a tenth of the writes on the campaign item, which every consumer shares."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, campaign_id: str, counter: str) -> None:
+        self.counts.setdefault(campaign_id, Counter())[counter] += 1
+
+    def flush(self, books: Books) -> None:
+        pending, self.counts = self.counts, {}
+        for campaign_id, counts in pending.items():
+            count(books, campaign_id, dict(counts))
 
 
 def count(books: Books, campaign_id: str, counts: dict[str, int]) -> Campaign | None:

@@ -33,6 +33,7 @@ from tctfmsg.domain.failed_message import FailedMessage, failure_id
 from tctfmsg.domain.subscriber import Subscriber
 from tctfmsg.errors import InvalidInput, NotFound, TctfmsgError
 from tctfmsg.services import campaign_progress
+from tctfmsg.services.campaign_progress import Tally
 from tctfmsg.services.ports import (
     CampaignRenderer,
     CampaignStore,
@@ -81,13 +82,17 @@ class ConsumerDeps:
         return campaign_progress.Books(self.campaigns, self.ledger, self.clock)
 
 
-def deliver(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Outcome:
+def deliver(
+    deps: ConsumerDeps, request: DeliveryRequest, token: str, tally: Tally | None = None
+) -> Outcome:
+    """With a tally, counter updates wait for `tally.flush`; without, each is written now."""
+    tally = tally if tally is not None else _Immediate(deps)
     campaign = deps.campaigns.get(request.campaign_id)
     if campaign is None:
         log.warning("delivery for unknown campaign %s dropped", request.campaign_id)
         return Outcome.UNKNOWN
     if campaign.status is CampaignStatus.CANCELLED:
-        return _cancel(deps, request)
+        return _cancel(deps, request, tally)
     if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.COMPLETED):
         return Outcome.HELD  # paused: resume enqueues it again
     now = deps.clock.now()
@@ -95,28 +100,33 @@ def deliver(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Outcome
         request.campaign_id, request.email_key, token, now + deps.claim_for, now
     )
     if delivery is None:
-        return _not_claimed(deps, request)
+        return _not_claimed(deps, request, tally)
     subscriber = deps.subscribers.get(request.email_key)
     if subscriber is None:
-        return _finish(deps, delivery, token, DeliveryStatus.SKIPPED, Reason.NO_SUBSCRIBER)
+        return _finish(deps, tally, delivery, token, DeliveryStatus.SKIPPED, Reason.NO_SUBSCRIBER)
     if not subscriber.sendable:
-        return _finish(deps, delivery, token, DeliveryStatus.SKIPPED, subscriber.status.value)
+        skipped = subscriber.status.value
+        return _finish(deps, tally, delivery, token, DeliveryStatus.SKIPPED, skipped)
     try:
         message = compose(deps.renderer, deps.unsubscribe_link, campaign, subscriber)
     except (InvalidInput, NotFound) as exc:
-        return _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
-    return _send(deps, delivery, token, message)
+        return _finish(
+            deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc
+        )
+    return _send(deps, tally, delivery, token, message)
 
 
-def _send(deps: ConsumerDeps, delivery: Delivery, token: str, message: EmailMessage) -> Outcome:
+def _send(
+    deps: ConsumerDeps, tally: Tally, delivery: Delivery, token: str, message: EmailMessage
+) -> Outcome:
     try:
         receipt = deps.sender.send(message)
     except RecipientRejected as exc:
-        return _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.REJECTED, exc)
+        return _finish(deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.REJECTED, exc)
     except (AllProvidersUnavailable, ProviderUnavailable) as exc:
         if getattr(exc, "uncertain", False):
             # A provider may have taken it before timing out: sending again could duplicate.
-            _finish(deps, delivery, token, DeliveryStatus.FAILED, Reason.INTERRUPTED, exc)
+            _finish(deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.INTERRUPTED, exc)
             _keep_for_operator(deps, delivery, Reason.INTERRUPTED, str(exc))
             return Outcome.INTERRUPTED
         _release(deps, delivery, token, f"{Reason.PROVIDERS_UNAVAILABLE}: {exc}")
@@ -135,7 +145,7 @@ def _send(deps: ConsumerDeps, delivery: Delivery, token: str, message: EmailMess
     ):
         log.error("sent %s but lost its claim; the ledger says otherwise", delivery.email_key)
         return Outcome.SENT
-    campaign_progress.count(deps.books, delivery.campaign_id, {"sent": 1})
+    tally.add(delivery.campaign_id, "sent")
     return Outcome.SENT
 
 
@@ -172,7 +182,7 @@ def compose(
     )
 
 
-def _not_claimed(deps: ConsumerDeps, request: DeliveryRequest) -> Outcome:
+def _not_claimed(deps: ConsumerDeps, request: DeliveryRequest, tally: Tally) -> Outcome:
     current = deps.ledger.get(request.campaign_id, request.email_key)
     if current is None:
         log.warning("no delivery record for %s in %s", request.email_key, request.campaign_id)
@@ -197,11 +207,11 @@ def _not_claimed(deps: ConsumerDeps, request: DeliveryRequest) -> Outcome:
     ):
         detail = "a consumer stopped after claiming this delivery; it may or may not have been sent"
         _keep_for_operator(deps, current, Reason.INTERRUPTED, detail)
-        campaign_progress.count(deps.books, current.campaign_id, {"failed": 1})
+        tally.add(current.campaign_id, "failed")
     return Outcome.INTERRUPTED
 
 
-def _cancel(deps: ConsumerDeps, request: DeliveryRequest) -> Outcome:
+def _cancel(deps: ConsumerDeps, request: DeliveryRequest, tally: Tally) -> Outcome:
     if deps.ledger.settle(
         request.campaign_id,
         request.email_key,
@@ -210,12 +220,13 @@ def _cancel(deps: ConsumerDeps, request: DeliveryRequest) -> Outcome:
         None,
         deps.clock.now(),
     ):
-        deps.campaigns.add_counts(request.campaign_id, {"cancelled": 1})
+        tally.add(request.campaign_id, "cancelled")
     return Outcome.CANCELLED
 
 
 def _finish(
     deps: ConsumerDeps,
+    tally: Tally,
     delivery: Delivery,
     token: str,
     status: DeliveryStatus,
@@ -226,8 +237,19 @@ def _finish(
     if deps.ledger.finish(
         delivery.campaign_id, delivery.email_key, token, status, deps.clock.now(), reason=detail
     ):
-        campaign_progress.count(deps.books, delivery.campaign_id, {status.counter: 1})
+        tally.add(delivery.campaign_id, status.counter)
     return Outcome(status.value)
+
+
+class _Immediate(Tally):
+    """A tally that writes each increment at once."""
+
+    def __init__(self, deps: ConsumerDeps) -> None:
+        super().__init__()
+        self._books = deps.books
+
+    def add(self, campaign_id: str, counter: str) -> None:
+        campaign_progress.count(self._books, campaign_id, {counter: 1})
 
 
 def _release(deps: ConsumerDeps, delivery: Delivery, token: str, reason: str) -> None:

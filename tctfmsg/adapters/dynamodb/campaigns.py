@@ -84,6 +84,11 @@ class DynamoCampaignStore:
 
     def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign:
         names, values, adds = _counter_adds(counts)
+        if not adds:
+            found = self.get(campaign_id)
+            if found is None:
+                raise NotFound(f"no campaign {campaign_id}")
+            return found
         return self._update(
             campaign_id,
             UpdateExpression="ADD " + ", ".join(adds),
