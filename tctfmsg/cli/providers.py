@@ -134,7 +134,8 @@ def _breaker_markup(row: ProviderRow) -> str:
         return "[red]open[/]" + (f" (trial in {due:.0f}s)" if due else " (trial due)")
     if state_ == "half-open":
         return "[yellow]half-open[/]"
-    return "[green]closed[/]"
+    rest = (row.breaker.rest_until or 0) - datetime.now(UTC).timestamp()
+    return "[green]closed[/]" + (f" (Retry-After: {rest:.1f}s)" if rest > 0 else "")
 
 
 def _last_error(row: ProviderRow) -> str:
