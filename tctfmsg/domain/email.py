@@ -81,9 +81,7 @@ class AllProvidersUnavailable(TctfmsgError):
         *,
         uncertain: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(
-            "no email provider is available", "; ".join(attempts) or "none is enabled"
-        )
+        super().__init__("no email provider is available", "; ".join(attempts) or "none is enabled")
         self.attempts = attempts
         self.retry_after_s = retry_after_s
         self.uncertain = uncertain

@@ -14,7 +14,11 @@ from typing import Protocol
 
 # One place for the stack's ports: offsets from the base port (`tctfmsg local up --port`).
 PORT_OFFSETS: dict[str, int] = {
-    "aws": 0, "resend": 1, "sendgrid": 2, "websocket": 3, "ses": 4,  # ses: fault proxy to moto
+    "aws": 0,
+    "resend": 1,
+    "sendgrid": 2,
+    "websocket": 3,
+    "ses": 4,  # ses: fault proxy to moto
     "lambda": 5,  # the function runtime's Invoke API
 }
 
