@@ -1,4 +1,5 @@
-"""The embedded stack's process: moto server, provisioned from the spec, plus the components.
+"""The embedded stack's process: it runs the AWS endpoint (moto, in a child process),
+provisions it from the spec, and runs the components (functions, provider endpoints).
 
 Started in the background by `tctfmsg local up`; stopped by SIGTERM from `tctfmsg local down`,
 on which it stops its components and snapshots its state.
@@ -10,15 +11,19 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
-from tctfmsg.local import components, snapshot, state
+from tctfmsg.local import components, state
+from tctfmsg.local.aws_process import READY_LINE
 from tctfmsg.local.components import Component, StackContext
 
 log = logging.getLogger("tctfmsg.local")
+SNAPSHOT_TIMEOUT_S = 300
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,34 +40,34 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        server, running = start(context)
+        aws, running = start(context)
     except Exception as exc:  # the controller shows this line to the operator
         log.exception("start-up failed")
         print(f"FATAL: {exc}", flush=True)
         return 1
-    stop.wait()
-    shutdown(context, server, running)
+    # Wake up regularly: the kernel may hand SIGTERM to any thread, and Python runs the handler
+    # only when the main thread executes bytecode, never while it sleeps in a bare wait().
+    while not stop.wait(0.5):
+        pass
+    shutdown(context, aws, running)
     return 0
 
 
-def start(context: StackContext) -> tuple[object, list[Component]]:
-    from moto.server import ThreadedMotoServer
-
+def start(context: StackContext) -> tuple[AwsProcess, list[Component]]:
     _point_sdk_at(context.endpoint)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=context.base_port, verbose=False)
-    server.start()
-    snapshot_path = context.home / state.SNAPSHOT_FILE
-    if snapshot_path.exists():
-        restored = snapshot.restore(snapshot_path)
-        log.info("restored %s from %s", ", ".join(restored) or "nothing", snapshot_path)
-    created = _provision(context)
-    log.info("provisioned %s", created)
-    endpoints = {"aws": context.endpoint}
-    running: list[Component] = []
-    for factory in components.factories():
-        component = factory()
-        endpoints.update(component.start(context))
-        running.append(component)
+    aws = AwsProcess.spawn(context)
+    try:
+        created = _provision(context)
+        log.info("provisioned %s", created)
+        endpoints = {"aws": context.endpoint}
+        running: list[Component] = []
+        for factory in components.factories():
+            component = factory()
+            endpoints.update(component.start(context))
+            running.append(component)
+    except BaseException:
+        aws.stop()
+        raise
     state.write(
         context.home,
         state.StackState(
@@ -74,21 +79,72 @@ def start(context: StackContext) -> tuple[object, list[Component]]:
         ),
     )
     log.info("ready at %s", context.endpoint)
-    return server, running
+    return aws, running
 
 
-def shutdown(context: StackContext, server: object, running: list[Component]) -> None:
+def shutdown(context: StackContext, aws: AwsProcess, running: list[Component]) -> None:
     log.info("stopping")
     for component in reversed(running):
         try:
             component.stop()
         except Exception:
             log.exception("component %s did not stop cleanly", component.name)
-    size = snapshot.save(context.home / state.SNAPSHOT_FILE)
-    log.info("snapshot saved (%d bytes)", size)
-    server.stop()  # type: ignore[attr-defined]
+    aws.stop()  # it saves the snapshot before it exits
     state.clear(context.home)
     log.info("stopped")
+
+
+class AwsProcess:
+    """The moto server child process (tctfmsg/local/aws_process.py)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+
+    @classmethod
+    def spawn(cls, context: StackContext) -> AwsProcess:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tctfmsg.local.aws_process",
+                "--port",
+                str(context.base_port),
+                "--snapshot",
+                str(context.home / state.SNAPSHOT_FILE),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=None,  # the daemon's log
+            text=True,
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(line.rstrip(), flush=True)
+            if line.startswith(READY_LINE):
+                threading.Thread(target=_relay, args=(process.stdout,), daemon=True).start()
+                return cls(process)
+            if line.startswith("FATAL: "):
+                break
+        process.wait()
+        raise RuntimeError(_fatal_reason(process))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=SNAPSHOT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log.error("the AWS endpoint did not stop in %ss; killing it", SNAPSHOT_TIMEOUT_S)
+            self.process.kill()
+
+
+def _relay(stream: IO[str]) -> None:
+    for line in stream:
+        print(line.rstrip(), flush=True)
+
+
+def _fatal_reason(process: subprocess.Popen[str]) -> str:
+    return f"the AWS endpoint exited with code {process.returncode} before it was ready"
 
 
 def _point_sdk_at(endpoint: str) -> None:
