@@ -39,8 +39,7 @@ def up(
         return
     origin = "restored saved state" if result.restored else "empty state"
     console.print(
-        f"[green]embedded stack up[/] at {result.state.endpoint} "
-        f"(pid {result.state.pid}, {origin})"
+        f"[green]embedded stack up[/] at {result.state.endpoint} (pid {result.state.pid}, {origin})"
     )
 
 
@@ -78,9 +77,7 @@ def status(
 
 
 def _print(report: dict[str, Any]) -> None:
-    console.print(
-        f"[bold]embedded stack[/] pid {report['pid']}, up since {report['started_at']}"
-    )
+    console.print(f"[bold]embedded stack[/] pid {report['pid']}, up since {report['started_at']}")
     endpoints = Table("endpoint", "url", title="Endpoints", title_justify="left")
     for name, url in report["endpoints"].items():
         endpoints.add_row(name, url)

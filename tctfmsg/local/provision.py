@@ -17,12 +17,12 @@ def provision(stage: str, dynamodb: Any, sqs: Any, secrets: Any) -> dict[str, li
             create_table(dynamodb, spec, stage)
             created["tables"].append(spec.logical)
     queue_arns: dict[str, str] = {}
-    for spec in _dead_letters_first(resources.QUEUES):
-        url = create_queue(sqs, spec, stage, queue_arns)
-        queue_arns[spec.logical] = sqs.get_queue_attributes(
+    for queue in _dead_letters_first(resources.QUEUES):
+        url = create_queue(sqs, queue, stage, queue_arns)
+        queue_arns[queue.logical] = sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
-        created["queues"].append(spec.logical)
+        created["queues"].append(queue.logical)
     for secret in resources.SECRETS:
         name = secret.physical_name(stage)
         try:
@@ -78,7 +78,9 @@ def create_queue(sqs: Any, spec: QueueSpec, stage: str, arns: dict[str, str]) ->
             {"deadLetterTargetArn": arns[spec.dead_letter], "maxReceiveCount": spec.max_receives}
         )
     # CreateQueue with identical attributes is a no-op, so this is safe on every start.
-    return str(sqs.create_queue(QueueName=spec.physical_name(stage), Attributes=attributes)["QueueUrl"])
+    return str(
+        sqs.create_queue(QueueName=spec.physical_name(stage), Attributes=attributes)["QueueUrl"]
+    )
 
 
 def _key_schema(partition: resources.Key, sort: resources.Key | None) -> list[dict[str, str]]:

@@ -47,8 +47,17 @@ def up(directory: Path, port: int, stage: str = "local", reset: bool = False) ->
     log = directory / state.LOG_FILE
     with log.open("a") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", state.DAEMON_MODULE, "--home", str(directory),
-             "--port", str(port), "--stage", stage],
+            [
+                sys.executable,
+                "-m",
+                state.DAEMON_MODULE,
+                "--home",
+                str(directory),
+                "--port",
+                str(port),
+                "--stage",
+                stage,
+            ],
             stdin=subprocess.DEVNULL,
             stdout=handle,
             stderr=subprocess.STDOUT,

@@ -24,7 +24,10 @@ class Stack:
         """Run the real `tctfmsg` command against this stack."""
         result = subprocess.run(
             [sys.executable, "-m", "tctfmsg", *args],
-            env=self.env, capture_output=True, text=True, timeout=300,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"tctfmsg {' '.join(args)} failed:\n{result.stderr}")
