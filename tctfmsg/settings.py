@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).
     local_visibility_timeout_s: int | None = Field(default=None, ge=1, le=43200)
     local_schedule_s: float | None = Field(default=None, gt=0, le=3600)
+    # Embedded stack only: the local fan-out waits while the delivery queue is this deep,
+    # because moto's SQS slows down with every queued message (0: never wait).
+    local_fanout_max_depth: int = Field(default=200, ge=0)
 
     @property
     def local_dir(self) -> Path:

@@ -9,9 +9,15 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.campaigns._common import logger, metrics
+from lambdas.campaigns._common import SETTINGS, logger, metrics
 from tctfmsg import bootstrap
 from tctfmsg.services import scheduler
+
+CONFIG = scheduler.FanoutConfig(
+    max_queue_depth=(SETTINGS.local_fanout_max_depth or None)
+    if SETTINGS.target == "local"
+    else None
+)
 
 
 @logger.inject_lambda_context
@@ -31,6 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         runtime.audience,
         campaign_id,
         remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
+        config=CONFIG,
         lease=event.get("lease"),
     )
     metrics.add_metric(name="DeliveriesQueued", unit=MetricUnit.Count, value=report.queued)

@@ -47,6 +47,13 @@ class SqsDeliveryQueue:
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(chunks))) as pool:
             return sum(pool.map(self._send_batch, chunks))
 
+    def depth(self) -> int:
+        attributes = self.client.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
     def _send_batch(self, bodies: list[str]) -> int:
         pending = {str(i): body for i, body in enumerate(bodies)}
         url = self.url

@@ -181,6 +181,10 @@ class DeliveryQueue(Protocol):
         """Enqueues every request (retrying partial failures) and returns how many."""
         ...
 
+    def depth(self) -> int:
+        """Roughly how many messages wait or are in flight."""
+        ...
+
 
 class FailedMessageStore(Protocol):
     def record(self, failed: FailedMessage) -> None:

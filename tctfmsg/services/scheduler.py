@@ -7,6 +7,7 @@ million recipients fan out exactly as ten thousand do."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ class FanoutConfig:
     page_size: int = 500
     lease: timedelta = timedelta(minutes=16)  # longer than one run may last
     reserve_s: float = 60.0  # hand on when less than this is left
+    # Embedded stack only (docs/decisions/0043): moto's SQS rescans the whole queue for every
+    # message sent or received, so the local fan-out waits while the queue is this deep.
+    max_queue_depth: int | None = None
+    pause: Callable[[float], None] = time.sleep
 
 
 @dataclass
@@ -110,6 +115,9 @@ def fan_out(
         if remaining_s() < config.reserve_s:
             report.outcome = _hand_on(deps, campaign_id, token)
             return report
+        if config.max_queue_depth and deps.queue.depth() >= config.max_queue_depth:
+            config.pause(0.5)
+            continue  # re-read the status and the time left, then look again
         campaign = _page(deps, subscribers, audience, campaign, token, config, report)
         if campaign.fanout_done:
             campaign_progress.settle(deps.books, campaign)

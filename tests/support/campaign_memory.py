@@ -200,6 +200,9 @@ class MemoryQueue:
         self.messages.extend(requests)
         return len(requests)
 
+    def depth(self) -> int:
+        return len(self.messages)
+
     def take(self) -> list[DeliveryRequest]:
         taken, self.messages = self.messages, []
         return taken

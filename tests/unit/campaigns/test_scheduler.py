@@ -124,3 +124,23 @@ def test_tick_starts_only_what_is_due(world: World) -> None:
         "campaign_scheduler",
         {"action": "fanout", "campaign_id": now_campaign.campaign_id},
     ) in (world.invoker.calls)
+
+
+def test_local_fan_out_waits_while_the_queue_is_deep(world: World) -> None:
+    world.seed(9)
+    campaign = world.draft()
+    campaigns.send_now(world.deps, campaign.campaign_id)
+    scheduler.start(world.deps, campaign.campaign_id)
+    depths: list[int] = []
+
+    def consumers_catch_up(_: float) -> None:
+        depths.append(len(world.queue.messages))
+        world.queue.take()
+
+    config = scheduler.FanoutConfig(page_size=3, max_queue_depth=3, pause=consumers_catch_up)
+    report = scheduler.fan_out(
+        world.deps, world.people, world.people, campaign.campaign_id, lambda: 900.0, config
+    )
+
+    assert report.outcome == "done" and report.queued == 9
+    assert depths == [3, 3]  # it never queued past the limit; it waited twice
