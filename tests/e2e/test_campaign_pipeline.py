@@ -126,3 +126,66 @@ def test_illegal_move_names_the_allowed_ones(stack: Stack) -> None:
     assert "is draft and cannot become paused" in result.stderr
     assert "from draft it can become scheduled, cancelled" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _sent_so_far(stack: Stack, campaign_id: str, at_least: int) -> bool:
+    return bool(_status(stack, campaign_id)["counters"]["sent"] >= at_least)
+
+
+def test_pause_mid_send_then_resume_sends_each_once_and_counts_add_up(
+    stack: Stack, tmp_path: Path
+) -> None:
+    emails = [f"pauser{i:02d}@example.com" for i in range(60)]
+    _import(stack, tmp_path, "e2e-pause", emails)
+    campaign_id = _create(stack, "e2e-pause")
+    stack.cli("local", "fault", "ses", "--slow", "300", check=True)  # sends take a while
+    try:
+        stack.cli("campaign", "send-now", campaign_id, check=True)
+        _wait(stack, "the first sends", lambda: _sent_so_far(stack, campaign_id, 3))
+        paused = _json(stack, "campaign", "pause", campaign_id)
+        time.sleep(2)  # a send already under way finishes
+        during_pause = sum(_outbox(stack, emails).values())
+        time.sleep(4)
+
+        assert paused["status"] == "paused"
+        assert sum(_outbox(stack, emails).values()) == during_pause < 60
+        stack.cli("campaign", "resume", campaign_id, check=True)
+        final = _wait(
+            stack,
+            "the campaign to complete",
+            lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
+            timeout_s=90,
+        )
+    finally:
+        stack.cli("local", "fault", "ses", "--up", check=True)
+
+    assert _outbox(stack, emails) == dict.fromkeys(emails, 1)
+    counters = final["counters"]
+    assert counters["sent"] == counters["targeted"] == 60
+    assert counters["failed"] == counters["skipped"] == counters["cancelled"] == 0
+
+
+def test_cancel_mid_send_marks_the_rest_cancelled_and_sends_nothing_more(
+    stack: Stack, tmp_path: Path
+) -> None:
+    emails = [f"canceller{i:02d}@example.com" for i in range(60)]
+    _import(stack, tmp_path, "e2e-cancel", emails)
+    campaign_id = _create(stack, "e2e-cancel")
+    stack.cli("local", "fault", "ses", "--slow", "300", check=True)
+    try:
+        stack.cli("campaign", "send-now", campaign_id, check=True)
+        _wait(stack, "the first sends", lambda: _sent_so_far(stack, campaign_id, 3))
+        stack.cli("campaign", "cancel", campaign_id, check=True)
+        time.sleep(2)  # a send already under way finishes
+        after_cancel = _outbox(stack, emails)
+        time.sleep(4)
+
+        assert _outbox(stack, emails) == after_cancel
+    finally:
+        stack.cli("local", "fault", "ses", "--up", check=True)
+    final = _status(stack, campaign_id)
+    counters = final["counters"]
+    assert final["status"] == "cancelled"
+    assert set(after_cancel.values()) <= {1}
+    assert counters["sent"] == sum(after_cancel.values()) < 60
+    assert counters["sent"] + counters["cancelled"] == 60
