@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
@@ -63,7 +63,10 @@ def list_(
     if as_json:
         print_json([campaign_json(c) for c in found])
         return
-    table = Table("id", "name", "status", "send at", "sent", "failed", "skipped", "targeted")
+    table = Table(
+        Column("id", no_wrap=True), "name", "status", "send at", "sent", "failed", "skipped",
+        "targeted",
+    )  # fmt: skip
     for c in found:
         n = c.counters
         table.add_row(

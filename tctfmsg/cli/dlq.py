@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
@@ -53,7 +53,10 @@ def list_(
     if as_json:
         print_json([failed_json(f) for f in found])
         return
-    table = Table("id", "campaign", "recipient", "reason", "attempts", "failed at", "state")
+    table = Table(
+        Column("id", no_wrap=True), Column("campaign", no_wrap=True), "recipient", "reason",
+        "attempts", "failed at", "state",
+    )  # fmt: skip
     for f in found:
         table.add_row(
             f.failure_id, f.campaign_id, f.email_key, f.reason, str(f.attempts),
