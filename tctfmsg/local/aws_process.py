@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     from moto.server import ThreadedMotoServer
 
+    from tctfmsg.local.runtime import serialise_dynamodb_writes
+
+    serialise_dynamodb_writes()  # conditional writes atomic, as in DynamoDB (decision 0044)
     parent = os.getppid()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
