@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tctfmsg.local import snapshot
+from tctfmsg.local import moto_patches, snapshot
 
 log = logging.getLogger("tctfmsg.local.aws")
 READY_LINE = "AWS endpoint ready"
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from tctfmsg.local.runtime import serialise_dynamodb_writes
 
     serialise_dynamodb_writes()  # conditional writes atomic, as in DynamoDB (decision 0044)
+    moto_patches.apply()  # SQS sends and receives O(1) in the queue's depth (decision 0002)
     parent = os.getppid()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
