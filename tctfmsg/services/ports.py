@@ -117,7 +117,8 @@ class Created:
 
 class DeliveryLedger(Protocol):
     def create_many(self, deliveries: Sequence[Delivery]) -> Created:
-        """Writes each record only if it does not exist yet: a re-run never resets one."""
+        """Writes each record only if it does not exist yet: a re-run never resets one.
+        Only the fan-out creates records, while it holds the campaign's lease."""
         ...
 
     def get(self, campaign_id: str, email_key: str) -> Delivery | None: ...

@@ -33,10 +33,20 @@ def write_all(client: Any, requests: Sequence[tuple[str, dict[str, Any]]]) -> No
             )
 
 
-def get_all(client: Any, table: str, keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def get_all(
+    client: Any,
+    table: str,
+    keys: Sequence[dict[str, Any]],
+    *,
+    consistent: bool = False,
+    projection: str | None = None,
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
+    options: dict[str, Any] = {"ConsistentRead": consistent}
+    if projection:
+        options["ProjectionExpression"] = projection
     for chunk in _chunks(keys, READ_BATCH):
-        pending: dict[str, Any] = {table: {"Keys": list(chunk)}}
+        pending: dict[str, Any] = {table: {"Keys": list(chunk), **options}}
         for attempt in range(MAX_ROUNDS):
             response = client.batch_get_item(RequestItems=pending)
             items.extend(response.get("Responses", {}).get(table, []))
