@@ -10,15 +10,17 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tctfmsg.domain.campaign import Campaign, CampaignStatus
 from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
+from tctfmsg.domain.subscriber import Subscriber
 from tctfmsg.errors import TctfmsgError
 from tctfmsg.services import campaign_progress
 from tctfmsg.services.campaigns import SCHEDULER, CampaignDeps
-from tctfmsg.services.ports import AudienceSource, StateChanged, SubscriberStore
+from tctfmsg.services.ports import AudiencePage, AudienceSource, StateChanged, SubscriberStore
 
 log = logging.getLogger(__name__)
 
@@ -102,26 +104,38 @@ def fan_out(
     if not deps.campaigns.take_lease(campaign_id, token, now + config.lease, now):
         report.outcome = "busy"  # another run holds it
         return report
-    while True:
-        campaign = deps.campaigns.get(campaign_id)
-        if campaign is None or campaign.status is not CampaignStatus.SENDING:
-            deps.campaigns.release_lease(campaign_id, token)
-            report.outcome = f"stopped:{campaign.status.value if campaign else 'missing'}"
-            return report
-        if campaign.fanout_done:
-            deps.campaigns.release_lease(campaign_id, token)
-            campaign_progress.settle(deps.books, campaign)
-            return report
-        if remaining_s() < config.reserve_s:
-            report.outcome = _hand_on(deps, campaign_id, token)
-            return report
-        if config.max_queue_depth and deps.queue.depth() >= config.max_queue_depth:
-            config.pause(0.5)
-            continue  # re-read the status and the time left, then look again
-        campaign = _page(deps, subscribers, audience, campaign, token, config, report)
-        if campaign.fanout_done:
-            campaign_progress.settle(deps.books, campaign)
-            return report
+    # The next page's reads (audience, subscribers) run while this page is written and sent;
+    # they change nothing, so the status check before every page keeps its meaning.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanout-read") as reader:
+        ahead: Future[_Read] | None = None
+        while True:
+            campaign = deps.campaigns.get(campaign_id)
+            if campaign is None or campaign.status is not CampaignStatus.SENDING:
+                deps.campaigns.release_lease(campaign_id, token)
+                report.outcome = f"stopped:{campaign.status.value if campaign else 'missing'}"
+                return report
+            if campaign.fanout_done:
+                deps.campaigns.release_lease(campaign_id, token)
+                campaign_progress.settle(deps.books, campaign)
+                return report
+            if remaining_s() < config.reserve_s:
+                report.outcome = _hand_on(deps, campaign_id, token)
+                return report
+            if config.max_queue_depth and deps.queue.depth() >= config.max_queue_depth:
+                config.pause(0.5)
+                continue  # re-read the status and the time left, then look again
+            read = ahead.result() if ahead is not None else None
+            if read is None or read.start != campaign.cursor:
+                read = _read(subscribers, audience, campaign, campaign.cursor, config.page_size)
+            ahead = None
+            if read.page.cursor is not None:
+                ahead = reader.submit(
+                    _read, subscribers, audience, campaign, read.page.cursor, config.page_size
+                )
+            campaign = _page(deps, campaign, read, token, report)
+            if campaign.fanout_done:
+                campaign_progress.settle(deps.books, campaign)
+                return report
 
 
 def _hand_on(deps: CampaignDeps, campaign_id: str, token: str) -> str:
@@ -137,19 +151,31 @@ def _hand_on(deps: CampaignDeps, campaign_id: str, token: str) -> str:
     return "handed-on"
 
 
-def _page(
-    deps: CampaignDeps,
+@dataclass(frozen=True)
+class _Read:
+    start: str | None  # the cursor the page starts after
+    page: AudiencePage
+    targets: list[Subscriber]
+
+
+def _read(
     subscribers: SubscriberStore,
     audience: AudienceSource,
     campaign: Campaign,
-    token: str,
-    config: FanoutConfig,
-    report: FanoutReport,
-) -> Campaign:
-    cid = campaign.campaign_id
-    page = audience.page(campaign.audience.list_name, campaign.cursor, config.page_size)
+    cursor: str | None,
+    page_size: int,
+) -> _Read:
+    page = audience.page(campaign.audience.list_name, cursor, page_size)
     found = subscribers.get_many(page.keys)
     targets = [found[k] for k in page.keys if k in found and campaign.audience.matches(found[k])]
+    return _Read(cursor, page, targets)
+
+
+def _page(
+    deps: CampaignDeps, campaign: Campaign, read: _Read, token: str, report: FanoutReport
+) -> Campaign:
+    cid = campaign.campaign_id
+    page, targets = read.page, read.targets
     now = deps.clock.now()
     records = [
         Delivery(cid, s.key, DeliveryStatus.PENDING, updated_at=now)
