@@ -28,9 +28,7 @@ test: install
 check: lint types test
 
 demo: install
-	$(BIN)/tctfmsg local up
-	$(BIN)/tctfmsg subscriber import tctfmsg/samples/subscribers.csv --list newsletter
-	$(BIN)/tctfmsg subscriber list --list newsletter
+	$(BIN)/tctfmsg demo
 
 bench: install
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
