@@ -1,4 +1,5 @@
-"""One embedded stack per test session, on free ports, in a private home, stopped at the end."""
+"""One embedded stack per test session (and one per test that asks for a fresh one), on free
+ports, in a private home, stopped at the end even when a test or the start fails."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_base_port
+from tests.support.stacks import stop_stack
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,16 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home = tmp_path_factory.mktemp("tctfmsg-home")
+    yield from _started(tmp_path_factory.mktemp("tctfmsg-home"))
+
+
+@pytest.fixture
+def fresh_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of the test's own, for a test that needs state no other test has touched."""
+    yield from _started(tmp_path_factory.mktemp("tctfmsg-fresh-home"))
+
+
+def _started(home: Path) -> Iterator[Stack]:
     port = free_base_port()
     env = {
         **os.environ,
@@ -44,11 +55,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "TCTFMSG_LOCAL_PORT": str(port),
         "TCTFMSG_TARGET": "local",
         "COLUMNS": "200",
+        # a short visibility timeout and schedule period, so redelivery and dead-lettering in
+        # the campaign tests take seconds
+        "TCTFMSG_LOCAL_VISIBILITY_TIMEOUT_S": "3",
+        "TCTFMSG_LOCAL_SCHEDULE_S": "5",
     }
     env.pop("TCTFMSG_ENDPOINT_URL", None)
     running = Stack(home, port, env)
-    running.cli("local", "up", check=True)
     try:
+        running.cli("local", "up", check=True)
         yield running
     finally:
-        running.cli("local", "down")
+        stop_stack(lambda: running.cli("local", "down"), home)

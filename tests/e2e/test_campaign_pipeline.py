@@ -4,18 +4,12 @@ handlers from SQS, the local provider endpoints."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Stack
-
-# Read by the embedded stack when the session's stack starts (after collection): a short
-# visibility timeout and every-minute rule, so redelivery and dead-lettering take seconds.
-os.environ.setdefault("TCTFMSG_LOCAL_VISIBILITY_TIMEOUT_S", "3")
-os.environ.setdefault("TCTFMSG_LOCAL_SCHEDULE_S", "5")
 
 PROVIDERS = ("ses", "resend", "sendgrid")
 

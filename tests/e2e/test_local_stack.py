@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from tests.support.ports import free_base_port
+from tests.support.stacks import stop_stack
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def private(tmp_path):
         )
 
     yield cli, port, tmp_path
-    cli("local", "down")
+    stop_stack(lambda: cli("local", "down"), tmp_path)
 
 
 def test_state_survives_down_then_up(private, tmp_path):

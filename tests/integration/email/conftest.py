@@ -3,7 +3,6 @@ started in-process on free ports (never the real Resend or SendGrid)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,14 +12,9 @@ import pytest
 from tctfmsg import resources
 from tctfmsg.local.providers.resend import ResendEndpoint
 from tctfmsg.local.providers.sendgrid import SendGridEndpoint
+from tests.support.ports import free_port
 
 KEYS = resources.secret("provider_keys").local_value
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

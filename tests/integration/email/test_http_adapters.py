@@ -117,7 +117,7 @@ def test_sendgrid_throttled_honours_rate_limit_reset(sendgrid_endpoint) -> None:
 
 
 def test_nothing_listening_is_unavailable_and_certainly_not_delivered() -> None:
-    from tests.integration.email.conftest import free_port
+    from tests.support.ports import free_port
 
     provider = ResendProvider(lambda: "k", f"http://127.0.0.1:{free_port()}", timeout_s=1)
 

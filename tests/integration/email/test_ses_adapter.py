@@ -17,7 +17,7 @@ from tctfmsg.bootstrap import Runtime
 from tctfmsg.domain.email import ProviderUnavailable, RecipientRejected
 from tctfmsg.local.providers.base import Fault
 from tctfmsg.local.providers.ses import SesProxy
-from tests.integration.email.conftest import free_port
+from tests.support.ports import free_port
 from tests.unit.email.fakes import message
 
 
