@@ -47,6 +47,8 @@ def raw_sqs(runtime: Runtime, count: int, receivers: int) -> float:
     with ThreadPoolExecutor(sqs_adapter.WORKERS) as pool:
         list(pool.map(send, range(count // 10)))
 
+    seen: set[str] = set()  # moto may hand one message to two receivers at once: count it once
+
     def drain(_: int) -> int:
         done = 0
         while True:
@@ -59,11 +61,12 @@ def raw_sqs(runtime: Runtime, count: int, receivers: int) -> float:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
             ]
             client.delete_message_batch(QueueUrl=url, Entries=entries)
+            seen.update(m["MessageId"] for m in messages)
             done += len(messages)
 
     with ThreadPoolExecutor(receivers) as pool:
-        drained = sum(pool.map(drain, range(receivers)))
-    assert drained == count, drained
+        sum(pool.map(drain, range(receivers)))
+    assert len(seen) == count, len(seen)
     return time.perf_counter() - started
 
 
