@@ -23,11 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from lambdas.campaigns._common import logger, metrics
 from tctfmsg import bootstrap
-from tctfmsg.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.domain.campaign import CampaignStatus
 from tctfmsg.domain.email import AllProvidersUnavailable, ProviderUnavailable
-from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.domain.failed_message import FailureState
 from tctfmsg.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
 from tctfmsg.services import campaigns, dlq
+from tctfmsg.services.views import campaign_json, failed_json, progress_json
 
 # debug=False whatever POWERTOOLS_DEV says: Powertools' debug mode answers with tracebacks.
 app = APIGatewayRestResolver(debug=False)
@@ -272,58 +273,6 @@ def _json(
         body=json.dumps(body),
         headers=headers,
     )
-
-
-def campaign_json(c: Campaign) -> dict[str, Any]:
-    return {
-        "campaign_id": c.campaign_id,
-        "name": c.name,
-        "subject": c.subject,
-        "template": c.template,
-        "list": c.audience.list_name,
-        "filter": dict(c.audience.filter),
-        "sender": c.sender,
-        "status": c.status.value,
-        "send_at": _iso(c.send_at),
-        "fanout_done": c.fanout_done,
-        "counters": c.counters.as_dict(),
-        "created_at": _iso(c.created_at),
-        "updated_at": _iso(c.updated_at),
-        "completed_at": _iso(c.completed_at),
-    }
-
-
-def progress_json(c: Campaign) -> dict[str, Any]:
-    n = c.counters
-    # The total is known once the fan-out is done; until then the share is of those targeted.
-    percent = round(100 * n.settled / n.targeted, 1) if n.targeted else None
-    return {
-        "campaign_id": c.campaign_id,
-        "status": c.status.value,
-        "fanout_done": c.fanout_done,
-        "counters": n.as_dict(),
-        "settled": n.settled,
-        "remaining": max(n.targeted - n.settled, 0),
-        "percent_settled": percent,
-    }
-
-
-def failed_json(f: FailedMessage) -> dict[str, Any]:
-    return {
-        "failure_id": f.failure_id,
-        "campaign_id": f.campaign_id,
-        "email_key": f.email_key,
-        "reason": f.reason,
-        "detail": f.detail,
-        "attempts": f.attempts,
-        "state": f.state.value,
-        "failed_at": f.failed_at.isoformat(),
-        "updated_at": _iso(f.updated_at),
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -15,6 +15,7 @@ from tctfmsg.cli.context import state
 from tctfmsg.domain.campaign import Campaign, CampaignStatus, parse_filter
 from tctfmsg.errors import InvalidInput
 from tctfmsg.services import campaigns
+from tctfmsg.services.views import campaign_json
 
 app = typer.Typer(no_args_is_help=True, help="Create, schedule and follow email campaigns.")
 
@@ -195,25 +196,6 @@ def parse_time(raw: str) -> datetime:
             f"cannot read the time {raw!r}", "write ISO 8601, e.g. 2030-05-01T09:00Z"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def campaign_json(c: Campaign) -> dict[str, Any]:
-    return {
-        "campaign_id": c.campaign_id,
-        "name": c.name,
-        "subject": c.subject,
-        "template": c.template,
-        "list": c.audience.list_name,
-        "filter": dict(c.audience.filter),
-        "sender": c.sender,
-        "status": c.status.value,
-        "send_at": c.send_at.isoformat() if c.send_at else None,
-        "fanout_done": c.fanout_done,
-        "counters": c.counters.as_dict(),
-        "created_at": c.created_at.isoformat() if c.created_at else None,
-        "updated_at": c.updated_at.isoformat() if c.updated_at else None,
-        "completed_at": c.completed_at.isoformat() if c.completed_at else None,
-    }
 
 
 def _show(campaign: Campaign, as_json: bool, headline: str | None = None) -> None:

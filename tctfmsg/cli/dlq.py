@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Column, Table
 
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.domain.failed_message import FailureState
 from tctfmsg.services import dlq
+from tctfmsg.services.views import failed_json
 
 app = typer.Typer(no_args_is_help=True, help="Inspect, retry and resolve dead campaign messages.")
 
@@ -99,17 +100,3 @@ def resolve(
         print_json([failed_json(f) for f in resolved])
         return
     console.print(f"resolved {len(resolved)}")
-
-
-def failed_json(f: FailedMessage) -> dict[str, Any]:
-    return {
-        "failure_id": f.failure_id,
-        "campaign_id": f.campaign_id,
-        "email_key": f.email_key,
-        "reason": f.reason,
-        "detail": f.detail,
-        "attempts": f.attempts,
-        "state": f.state.value,
-        "failed_at": f.failed_at.isoformat(),
-        "updated_at": f.updated_at.isoformat() if f.updated_at else None,
-    }
