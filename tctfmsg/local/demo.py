@@ -88,7 +88,10 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
     began = time.monotonic()
     campaigns.send_now(deps, campaign.campaign_id)
     try:
-        campaign, outage_s = _follow(runtime, running, campaign.campaign_id, options, reporter)
+        members = imported.read - imported.rejected - imported.duplicates
+        campaign, outage_s = _follow(
+            runtime, running, campaign.campaign_id, members, options, reporter
+        )
     finally:
         control.set_fault(running, "ses", "up")
     seconds = time.monotonic() - began
@@ -144,6 +147,7 @@ def _follow(
     runtime: Runtime,
     running: stack_state.StackState,
     campaign_id: str,
+    members: int,
     options: DemoOptions,
     reporter: Reporter,
 ) -> tuple[Campaign, float]:
@@ -155,11 +159,13 @@ def _follow(
         campaign = campaigns.get(deps, campaign_id)
         reporter.progress(campaign)
         counters = campaign.counters
-        share = counters.settled / counters.targeted if counters.targeted else 0.0
+        # Of the whole list, not of those targeted so far: the fan-out is still counting them.
+        audience = max(members, counters.targeted, 1)
+        share = counters.settled / audience
         if down_at is None and not outage_s and share >= options.outage_from:
             control.set_fault(running, "ses", "down")
             down_at = time.monotonic()
-            reporter.step(f"SES is DOWN at {counters.settled}/{counters.targeted} settled")
+            reporter.step(f"SES is DOWN at {counters.settled}/{audience} settled")
         elif down_at is not None and share >= options.outage_until:
             control.set_fault(running, "ses", "up")
             outage_s = time.monotonic() - down_at
