@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tctfmsg.adapters.dynamodb import codec
@@ -53,7 +53,7 @@ class DynamoCampaignStore:
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={
                 ":s": {"S": CampaignStatus.SCHEDULED.value},
-                ":now": {"S": _time(now)},
+                ":now": {"S": codec.to_time(now)},
             },
         )
         return [_campaign(item) for page in pages for item in page["Items"]]
@@ -202,13 +202,8 @@ def _key(campaign_id: str) -> dict[str, Any]:
     return {"campaign_id": {"S": campaign_id}}
 
 
-def _time(value: datetime) -> str:
-    # one zone and one precision, so ISO strings compare as the instants they name
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _s(value: datetime) -> dict[str, str]:
-    return {"S": _time(value)}
+    return {"S": codec.to_time(value)}
 
 
 def _item(c: Campaign) -> dict[str, Any]:
@@ -222,11 +217,11 @@ def _item(c: Campaign) -> dict[str, Any]:
             "audience_filter": json.dumps(dict(c.audience.filter), sort_keys=True),
             "sender": c.sender,
             "status": c.status.value,
-            "send_at": _time(c.send_at) if c.send_at else None,
+            "send_at": codec.to_time(c.send_at) if c.send_at else None,
             "fanout_cursor": c.cursor,
             "fanout_done": c.fanout_done,
-            "created_at": _time(c.created_at) if c.created_at else None,
-            "updated_at": _time(c.updated_at) if c.updated_at else None,
+            "created_at": codec.to_time(c.created_at) if c.created_at else None,
+            "updated_at": codec.to_time(c.updated_at) if c.updated_at else None,
             **c.counters.as_dict(),
         }
     )
@@ -242,15 +237,11 @@ def _campaign(item: dict[str, Any]) -> Campaign:
         audience=Audience(v["list_name"], json.loads(v.get("audience_filter") or "{}")),
         sender=v["sender"],
         status=CampaignStatus(v["status"]),
-        send_at=_parse(v.get("send_at")),
+        send_at=codec.from_time(v.get("send_at")),
         counters=Counters(**{k: int(v.get(k, 0)) for k in COUNTERS}),
         cursor=v.get("fanout_cursor"),
         fanout_done=bool(v.get("fanout_done", False)),
-        created_at=_parse(v.get("created_at")),
-        updated_at=_parse(v.get("updated_at")),
-        completed_at=_parse(v.get("completed_at")),
+        created_at=codec.from_time(v.get("created_at")),
+        updated_at=codec.from_time(v.get("updated_at")),
+        completed_at=codec.from_time(v.get("completed_at")),
     )
-
-
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None

@@ -7,6 +7,7 @@ tests pin it to boto3's output for every shape we store.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -75,3 +76,12 @@ def _number(value: int | float | Decimal) -> str:
 def _from_number(raw: str) -> int | float:
     number = Decimal(raw)
     return int(number) if number == number.to_integral_value() else float(number)
+
+
+def to_time(value: datetime) -> str:
+    """One zone and one precision, so stored ISO strings compare as the instants they name."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

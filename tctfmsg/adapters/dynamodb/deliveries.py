@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tctfmsg.adapters.dynamodb import batch, codec
@@ -102,7 +102,7 @@ class DynamoDeliveryLedger:
         reason: str | None = None,
     ) -> bool:
         assert not status.open, status
-        sets = {"#s": status.value, "updated_at": _time(now), "provider": provider}
+        sets = {"#s": status.value, "updated_at": codec.to_time(now), "provider": provider}
         sets |= {"provider_message_id": message_id, "reason": reason}
         return self._update(
             campaign_id,
@@ -120,7 +120,12 @@ class DynamoDeliveryLedger:
         return self._update(
             campaign_id,
             email_key,
-            {"#s": pending, "open_status": pending, "reason": reason, "updated_at": _time(now)},
+            {
+                "#s": pending,
+                "open_status": pending,
+                "reason": reason,
+                "updated_at": codec.to_time(now),
+            },
             remove=("claim", "claimed_until"),
             condition="#s = :expected AND claim = :token",
             condition_values={":expected": DeliveryStatus.SENDING.value, ":token": token},
@@ -137,7 +142,11 @@ class DynamoDeliveryLedger:
         *,
         stale_before: datetime | None = None,
     ) -> bool:
-        sets: dict[str, str | None] = {"#s": to.value, "updated_at": _time(now), "reason": reason}
+        sets: dict[str, str | None] = {
+            "#s": to.value,
+            "updated_at": codec.to_time(now),
+            "reason": reason,
+        }
         remove: tuple[str, ...] = ("claim", "claimed_until")
         if to.open:
             sets["open_status"] = to.value
@@ -147,7 +156,7 @@ class DynamoDeliveryLedger:
         values = {":expected": expected.value}
         if stale_before is not None:
             condition += " AND (attribute_not_exists(claimed_until) OR claimed_until <= :stale)"
-            values[":stale"] = _time(stale_before)
+            values[":stale"] = codec.to_time(stale_before)
         return self._update(campaign_id, email_key, sets, remove, condition, values)
 
     def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
@@ -230,12 +239,8 @@ def _key(campaign_id: str, email_key: str) -> dict[str, Any]:
     return {"campaign_id": {"S": campaign_id}, "email_key": {"S": email_key}}
 
 
-def _time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _s(value: datetime) -> dict[str, str]:
-    return {"S": _time(value)}
+    return {"S": codec.to_time(value)}
 
 
 def _item(d: Delivery) -> dict[str, Any]:
@@ -247,7 +252,7 @@ def _item(d: Delivery) -> dict[str, Any]:
             "open_status": d.status.value if d.status.open else None,
             "attempts": d.attempts,
             "reason": d.reason,
-            "updated_at": _time(d.updated_at) if d.updated_at else None,
+            "updated_at": codec.to_time(d.updated_at) if d.updated_at else None,
         }
     )
 
@@ -260,13 +265,9 @@ def _delivery(item: dict[str, Any]) -> Delivery:
         status=DeliveryStatus(v["status"]),
         attempts=int(v.get("attempts", 0)),
         claim=v.get("claim"),
-        claimed_until=_parse(v.get("claimed_until")),
+        claimed_until=codec.from_time(v.get("claimed_until")),
         provider=v.get("provider"),
         provider_message_id=v.get("provider_message_id"),
         reason=v.get("reason"),
-        updated_at=_parse(v.get("updated_at")),
+        updated_at=codec.from_time(v.get("updated_at")),
     )
-
-
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tctfmsg.adapters.dynamodb import codec
@@ -59,14 +59,13 @@ class DynamoFailedMessageStore:
                 UpdateExpression="SET #st = :st, updated_at = :now",
                 ConditionExpression="attribute_exists(failure_id)",
                 ExpressionAttributeNames={"#st": "state"},
-                ExpressionAttributeValues={":st": {"S": state.value}, ":now": {"S": _time(now)}},
+                ExpressionAttributeValues={
+                    ":st": {"S": state.value},
+                    ":now": {"S": codec.to_time(now)},
+                },
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             raise NotFound(f"no failed message {failure_id}") from None
-
-
-def _time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _item(f: FailedMessage) -> dict[str, Any]:
@@ -79,9 +78,9 @@ def _item(f: FailedMessage) -> dict[str, Any]:
             "detail": f.detail,
             "attempts": f.attempts,
             "body": f.body,
-            "failed_at": _time(f.failed_at),
+            "failed_at": codec.to_time(f.failed_at),
             "state": f.state.value,
-            "updated_at": _time(f.updated_at) if f.updated_at else None,
+            "updated_at": codec.to_time(f.updated_at) if f.updated_at else None,
         }
     )
 

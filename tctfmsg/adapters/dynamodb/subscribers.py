@@ -103,8 +103,8 @@ def _item(s: Subscriber) -> dict[str, Any]:
             "status": s.status.value,
             "lists": set(s.lists) or None,  # DynamoDB refuses an empty set
             "attributes": dict(s.attributes),
-            "created_at": s.created_at.isoformat() if s.created_at else None,
-            "updated_at": s.updated_at.isoformat() if s.updated_at else None,
+            "created_at": codec.to_time(s.created_at) if s.created_at else None,
+            "updated_at": codec.to_time(s.updated_at) if s.updated_at else None,
         }
     )
 
@@ -117,13 +117,9 @@ def _subscriber(item: dict[str, Any]) -> Subscriber:
         status=SubscriberStatus(values["status"]),
         lists=frozenset(values.get("lists", ())),
         attributes=values.get("attributes", {}),
-        created_at=_time(values.get("created_at")),
-        updated_at=_time(values.get("updated_at")),
+        created_at=codec.from_time(values.get("created_at")),
+        updated_at=codec.from_time(values.get("updated_at")),
     )
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _member_key(list_name: str, key: str) -> dict[str, Any]:
