@@ -4,13 +4,19 @@ and the reading of the headers that say when to come back."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from tctfmsg.domain.email import ProviderUnavailable
+from tctfmsg.domain.email import (
+    EmailMessage,
+    ProviderUnavailable,
+    RecipientRejected,
+    SendReceipt,
+)
 
 USER_AGENT = "tctfmsg-email-backbone/1"
 DEFAULT_THROTTLE_BACKOFF_S = 1.0
@@ -77,3 +83,55 @@ def error_json(response: requests.Response) -> dict[str, Any]:
 def _never_connected(exc: requests.ConnectionError) -> bool:
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError)
+
+
+class HttpEmailProvider:
+    """An EmailProvider over one JSON POST: the key is read per send (so a rotated key takes
+    effect), a success becomes a receipt, anything else a classified domain error."""
+
+    name: str
+    default_url: str
+    path: str
+    ok_statuses: tuple[int, ...] = (200,)
+    idempotent = False
+
+    def __init__(
+        self,
+        api_key: Callable[[], str],
+        base_url: str | None = None,
+        timeout_s: float = 5.0,
+        session: requests.Session | None = None,
+        on_auth_failure: Callable[[], None] | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self._url = (base_url or self.default_url).rstrip("/") + self.path
+        self._timeout_s = timeout_s
+        self._session = session or requests.Session()
+        self._on_auth_failure = on_auth_failure
+
+    def send(self, message: EmailMessage) -> SendReceipt:
+        response = post_json(
+            self._session,
+            self.name,
+            self._url,
+            self._body(message),
+            self._headers(message),
+            self._timeout_s,
+        )
+        if response.status_code in self.ok_statuses:
+            return SendReceipt(self.name, self._message_id(response))
+        raise self._error(response, message)
+
+    def _headers(self, message: EmailMessage) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key()}"}
+
+    def _body(self, message: EmailMessage) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _message_id(self, response: requests.Response) -> str:
+        raise NotImplementedError
+
+    def _error(
+        self, response: requests.Response, message: EmailMessage
+    ) -> ProviderUnavailable | RecipientRejected:
+        raise NotImplementedError

@@ -6,17 +6,17 @@ falling back to the status code; never by the human message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import requests
 
 from tctfmsg.adapters.email.http import (
     DEFAULT_THROTTLE_BACKOFF_S,
+    HttpEmailProvider,
     error_json,
-    post_json,
     retry_after_s,
 )
-from tctfmsg.domain.email import EmailMessage, ProviderUnavailable, RecipientRejected, SendReceipt
+from tctfmsg.domain.email import EmailMessage, ProviderUnavailable, RecipientRejected
 
 DEFAULT_URL = "https://api.resend.com"
 
@@ -34,34 +34,23 @@ MISCONFIGURED = {
 THROTTLED = {"rate_limit_exceeded", "daily_quota_exceeded", "monthly_quota_exceeded"}
 
 
-class ResendProvider:
+class ResendProvider(HttpEmailProvider):
     name = "resend"
+    default_url = DEFAULT_URL
+    path = "/emails"
     idempotent = True  # a repeated Idempotency-Key is answered, never sent twice
 
-    def __init__(
-        self,
-        api_key: Callable[[], str],
-        base_url: str = DEFAULT_URL,
-        timeout_s: float = 5.0,
-        session: requests.Session | None = None,
-        on_auth_failure: Callable[[], None] | None = None,
-    ) -> None:
-        self._api_key = api_key
-        self._url = base_url.rstrip("/") + "/emails"
-        self._timeout_s = timeout_s
-        self._session = session or requests.Session()
-        self._on_auth_failure = on_auth_failure
-
-    def send(self, message: EmailMessage) -> SendReceipt:
-        headers = {"Authorization": f"Bearer {self._api_key()}"}
+    def _headers(self, message: EmailMessage) -> dict[str, str]:
+        headers = super()._headers(message)
         if message.idempotency_key:
             headers["Idempotency-Key"] = message.idempotency_key[:256]
-        response = post_json(
-            self._session, self.name, self._url, _body(message), headers, self._timeout_s
-        )
-        if response.status_code == 200:
-            return SendReceipt(self.name, str(error_json(response).get("id", "")))
-        raise self._error(response, message)
+        return headers
+
+    def _body(self, message: EmailMessage) -> dict[str, Any]:
+        return _body(message)
+
+    def _message_id(self, response: requests.Response) -> str:
+        return str(error_json(response).get("id", ""))
 
     def _error(
         self, response: requests.Response, message: EmailMessage

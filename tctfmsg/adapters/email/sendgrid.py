@@ -7,7 +7,6 @@ to fix and another provider can send meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from email.utils import parseaddr
 from typing import Any
 
@@ -15,42 +14,28 @@ import requests
 
 from tctfmsg.adapters.email.http import (
     DEFAULT_THROTTLE_BACKOFF_S,
+    HttpEmailProvider,
     error_json,
-    post_json,
     retry_after_s,
 )
-from tctfmsg.domain.email import EmailMessage, ProviderUnavailable, RecipientRejected, SendReceipt
+from tctfmsg.domain.email import EmailMessage, ProviderUnavailable, RecipientRejected
 
 DEFAULT_URL = "https://api.sendgrid.com"
 MESSAGE_FIELDS = ("personalizations", "content", "subject")
 
 
-class SendGridProvider:
+class SendGridProvider(HttpEmailProvider):
     name = "sendgrid"
+    default_url = DEFAULT_URL
+    path = "/v3/mail/send"
+    ok_statuses = (200, 202)
     idempotent = False  # SendGrid has no idempotency key
 
-    def __init__(
-        self,
-        api_key: Callable[[], str],
-        base_url: str = DEFAULT_URL,
-        timeout_s: float = 5.0,
-        session: requests.Session | None = None,
-        on_auth_failure: Callable[[], None] | None = None,
-    ) -> None:
-        self._api_key = api_key
-        self._url = base_url.rstrip("/") + "/v3/mail/send"
-        self._timeout_s = timeout_s
-        self._session = session or requests.Session()
-        self._on_auth_failure = on_auth_failure
+    def _body(self, message: EmailMessage) -> dict[str, Any]:
+        return _body(message)
 
-    def send(self, message: EmailMessage) -> SendReceipt:
-        headers = {"Authorization": f"Bearer {self._api_key()}"}
-        response = post_json(
-            self._session, self.name, self._url, _body(message), headers, self._timeout_s
-        )
-        if response.status_code in (200, 202):
-            return SendReceipt(self.name, response.headers.get("X-Message-Id", ""))
-        raise self._error(response, message)
+    def _message_id(self, response: requests.Response) -> str:
+        return str(response.headers.get("X-Message-Id", ""))
 
     def _error(
         self, response: requests.Response, message: EmailMessage
