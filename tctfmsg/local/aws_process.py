@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from tctfmsg.local.runtime import serialise_dynamodb_writes
 
     serialise_dynamodb_writes()  # conditional writes atomic, as in DynamoDB (decision 0044)
-    moto_patches.apply()  # SQS sends and receives O(1) in the queue's depth (decision 0002)
+    moto_patches.apply()  # moto answering in O(1) where it counted or sorted (0002, 0046)
     parent = os.getppid()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tctfmsg.local import moto_patches
 from tctfmsg.local.provision import provision
 
 
@@ -19,6 +20,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    moto_patches.apply()  # the moto the embedded stack runs (decisions 0002 and 0046)
     with mock_aws():
         yield
 

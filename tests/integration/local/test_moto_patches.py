@@ -1,4 +1,7 @@
-"""The embedded AWS endpoint's SQS patches change how much moto counts, never what it answers."""
+"""The embedded AWS endpoint's moto patches change how much work moto does, never what it
+answers."""
+
+import random
 
 import boto3
 import pytest
@@ -63,3 +66,202 @@ def test_apply_is_idempotent():
     first = models.SQSBackend.send_message
     moto_patches.apply()
     assert models.SQSBackend.send_message is first
+
+
+# --- DynamoDB: a table query answered from the sorted partition ---------------------------
+
+
+@pytest.fixture
+def dynamodb(aws):
+    moto_patches.apply()
+    client = boto3.client("dynamodb")
+    for name, range_type in (("strings", "S"), ("numbers", "N")):
+        client.create_table(
+            TableName=name,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": range_type},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    rng = random.Random(7)
+    for pk in ("a", "b", "c"):
+        for n in rng.sample(range(1000), 120):  # inserted out of order, on purpose
+            colour = rng.choice(["red", "blue"])
+            for name, sk in (("strings", {"S": f"k{n}"}), ("numbers", {"N": str(n - 500)})):
+                client.put_item(
+                    TableName=name,
+                    Item={"pk": {"S": pk}, "sk": sk, "colour": {"S": colour}, "n": {"N": str(n)}},
+                )
+    return client
+
+
+def _pages(client, **request):
+    pages, start = [], None
+    while True:
+        kwargs = dict(request, ExclusiveStartKey=start) if start else dict(request)
+        response = client.query(**kwargs)
+        pages.append((response["Items"], response["Count"], response.get("ScannedCount")))
+        start = response.get("LastEvaluatedKey")
+        if start is None:
+            return pages
+
+
+QUERIES = [
+    {"Limit": 25},
+    {"Limit": 7, "ScanIndexForward": False},
+    {"Limit": 50, "ProjectionExpression": "sk, colour"},
+    {
+        "Limit": 30,
+        "FilterExpression": "colour = :red",
+        "ExpressionAttributeValues": {":red": {"S": "red"}},
+    },
+    {},
+]
+STRING_RANGES = [
+    ("sk BETWEEN :lo AND :hi", {":lo": {"S": "k2"}, ":hi": {"S": "k5"}}),
+    ("sk > :lo", {":lo": {"S": "k5"}}),
+    ("sk <= :hi", {":hi": {"S": "k3"}}),
+    ("begins_with(sk, :pre)", {":pre": {"S": "k1"}}),
+]
+NUMBER_RANGES = [
+    ("sk BETWEEN :lo AND :hi", {":lo": {"N": "-100"}, ":hi": {"N": "100"}}),
+    ("sk < :hi", {":hi": {"N": "0"}}),
+    ("sk >= :lo", {":lo": {"N": "250"}}),
+]
+CASES = [(t, q, None) for t in ("strings", "numbers") for q in QUERIES]
+CASES += [("strings", q, r) for q in QUERIES[:3] for r in STRING_RANGES]
+CASES += [("numbers", q, r) for q in QUERIES[:3] for r in NUMBER_RANGES]
+CASES += [("strings", {"Limit": 1}, ("sk = :k", {":k": {"S": "k5"}}))]
+
+
+@pytest.mark.parametrize(("table", "extra", "key_range"), CASES)
+def test_a_partition_query_pages_exactly_as_moto_does(
+    dynamodb, monkeypatch, table, extra, key_range
+):
+    from moto.dynamodb.models.table import Table
+
+    extra = dict(extra)
+    values = {":p": {"S": "b"}} | extra.pop("ExpressionAttributeValues", {})
+    condition = "pk = :p"
+    if key_range is not None:
+        condition += f" AND {key_range[0]}"
+        values |= key_range[1]
+    request = {
+        "TableName": table,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        **extra,
+    }
+    patched = _pages(dynamodb, **request)
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)  # moto's own
+    assert patched == _pages(dynamodb, **request)
+    if key_range is None or "=" not in key_range[0]:
+        assert sum(count for _, count, _ in patched) > 0
+
+
+def test_a_partition_query_sees_items_added_and_deleted_since_it_was_sorted(dynamodb):
+    def keys():
+        items = dynamodb.query(
+            TableName="strings",
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "c"}},
+        )["Items"]
+        return [item["sk"]["S"] for item in items]
+
+    before = keys()
+    assert before == sorted(before)
+    dynamodb.put_item(TableName="strings", Item={"pk": {"S": "c"}, "sk": {"S": "k5000"}})
+    dynamodb.delete_item(TableName="strings", Key={"pk": {"S": "c"}, "sk": {"S": before[0]}})
+    dynamodb.update_item(
+        TableName="strings",
+        Key={"pk": {"S": "c"}, "sk": {"S": before[1]}},
+        UpdateExpression="SET colour = :g",
+        ExpressionAttributeValues={":g": {"S": "green"}},
+    )
+    after = keys()
+    assert after == sorted([*before[1:], "k5000"])
+    updated = dynamodb.query(
+        TableName="strings",
+        KeyConditionExpression="pk = :p AND sk = :k",
+        ExpressionAttributeValues={":p": {"S": "c"}, ":k": {"S": before[1]}},
+    )["Items"]
+    assert updated[0]["colour"] == {"S": "green"}
+
+
+# --- DynamoDB: data-plane answers written as JSON directly ----------------------------------
+
+ITEM = {
+    "pk": {"S": "a"},
+    "sk": {"S": "k1"},
+    "n": {"N": "12.50"},
+    "b": {"B": b"\x00\xffbytes"},
+    "ss": {"SS": ["x", "y"]},
+    "ns": {"NS": ["1", "2"]},
+    "l": {"L": [{"S": "one"}, {"N": "2"}, {"NULL": True}]},
+    "m": {"M": {"flag": {"BOOL": False}, "deep": {"M": {"s": {"S": "é"}}}}},
+}
+
+
+def _data_plane_calls(client):
+    key = {"pk": {"S": "a"}, "sk": {"S": "k1"}}
+    other = {"pk": {"S": "a"}, "sk": {"S": "k2"}}
+    by_key = "pk = :p"
+    return [
+        lambda: client.put_item(TableName="strings", Item=ITEM, ReturnValues="ALL_OLD"),
+        lambda: client.get_item(TableName="strings", Key=key),
+        lambda: client.get_item(TableName="strings", Key={"pk": {"S": "none"}, "sk": {"S": "x"}}),
+        lambda: client.batch_get_item(
+            RequestItems={"strings": {"Keys": [key, other], "ProjectionExpression": "pk, sk, m"}}
+        ),
+        lambda: client.query(
+            TableName="strings",
+            KeyConditionExpression=by_key,
+            ExpressionAttributeValues={":p": {"S": "a"}},
+            Limit=1,
+            ReturnConsumedCapacity="TOTAL",
+        ),
+        lambda: client.scan(TableName="strings", Limit=2),
+        lambda: client.update_item(
+            TableName="strings",
+            Key=key,
+            UpdateExpression="SET n = :n",
+            ExpressionAttributeValues={":n": {"N": "12.50"}},
+            ReturnValues="ALL_NEW",
+        ),
+        lambda: client.batch_write_item(
+            RequestItems={"strings": [{"PutRequest": {"Item": {**other, "v": {"S": "2"}}}}]}
+        ),
+        lambda: client.transact_get_items(
+            TransactItems=[{"Get": {"TableName": "strings", "Key": key}}]
+        ),
+        lambda: client.delete_item(TableName="strings", Key=other, ReturnValues="ALL_OLD"),
+    ]
+
+
+def test_data_plane_answers_parse_exactly_as_moto_writes_them(dynamodb, monkeypatch):
+    from moto.dynamodb.responses import DynamoHandler
+
+    def answers():
+        return [
+            {k: v for k, v in call().items() if k != "ResponseMetadata"}
+            for call in _data_plane_calls(dynamodb)
+        ]
+
+    answers()  # once first, so that each call meets the same table both times
+    patched = answers()
+    monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized.__wrapped__)
+    assert patched == answers()
+    assert patched[1]["Item"]["b"] == {"B": b"\x00\xffbytes"}  # the model's path, kept for blobs
+
+
+def test_errors_are_still_written_by_moto(dynamodb):
+    dynamodb.put_item(TableName="strings", Item=ITEM)
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+        dynamodb.put_item(
+            TableName="strings", Item=ITEM, ConditionExpression="attribute_not_exists(pk)"
+        )
