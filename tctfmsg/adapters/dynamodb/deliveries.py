@@ -31,11 +31,15 @@ class DynamoDeliveryLedger:
         # exist, then batch writes of the others, cannot race another creator, and never
         # overwrites a record a consumer has moved on (it reads as existing): a re-run never
         # turns SENT back into PENDING. About 1/20 of the calls of one conditional put each.
-        keys = [_key(d.campaign_id, d.email_key) for d in deliveries]
-        found = batch.get_all(
-            self.client, self.table, keys, consistent=True, projection="email_key"
-        )
-        existing = {item["email_key"]["S"] for item in found}
+        # A page past everything written so far (every page but one after a crash) needs only
+        # one query to know that none of its records exists.
+        existing: set[str] = set()
+        if self._any_between(deliveries):
+            keys = [_key(d.campaign_id, d.email_key) for d in deliveries]
+            found = batch.get_all(
+                self.client, self.table, keys, consistent=True, projection="email_key"
+            )
+            existing = {item["email_key"]["S"] for item in found}
         fresh = [d for d in deliveries if d.email_key not in existing]
         with ThreadPoolExecutor(max_workers=PUT_WORKERS) as pool:
             chunks = [
@@ -46,6 +50,28 @@ class DynamoDeliveryLedger:
             [d.email_key for d in fresh],
             [d.email_key for d in deliveries if d.email_key in existing],
         )
+
+    def _any_between(self, deliveries: Sequence[Delivery]) -> bool:
+        """Whether any record exists with a key from the lowest to the highest of these."""
+        if not deliveries:
+            return False
+        campaigns = {d.campaign_id for d in deliveries}
+        if len(campaigns) != 1:
+            return True  # no single range to look in: read them all
+        keys = sorted(d.email_key for d in deliveries)
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="campaign_id = :c AND email_key BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":c": {"S": campaigns.pop()},
+                ":lo": {"S": keys[0]},
+                ":hi": {"S": keys[-1]},
+            },
+            ProjectionExpression="email_key",
+            ConsistentRead=True,
+            Limit=1,
+        )
+        return bool(response["Items"])
 
     def _put_all(self, deliveries: Sequence[Delivery]) -> None:
         batch.write_all(

@@ -38,3 +38,21 @@ def test_creates_more_than_one_batch(ledger):
     created = ledger.create_many([pending(f"u{i}@x.io") for i in range(260)])
     assert len(created.created) == 260
     assert len(ledger.get_many("c-1", [f"u{i}@x.io" for i in range(260)])) == 260
+
+
+def test_a_record_at_either_end_of_a_page_is_found_and_kept(ledger):
+    ledger.create_many([pending("a@x.io"), pending("m@x.io")])
+    for key in ("a@x.io", "m@x.io"):
+        assert ledger.claim("c-1", key, "token", NOW, NOW) is not None
+
+    again = ledger.create_many([pending("m@x.io"), pending("f@x.io"), pending("a@x.io")])
+
+    assert again.created == ["f@x.io"]
+    assert sorted(again.existing) == ["a@x.io", "m@x.io"]
+    assert ledger.get("c-1", "a@x.io").status is DeliveryStatus.SENDING
+
+
+def test_records_of_another_campaign_do_not_count_as_existing(ledger):
+    ledger.create_many([Delivery("c-0", "b@x.io", DeliveryStatus.PENDING, updated_at=NOW)])
+    created = ledger.create_many([pending("a@x.io"), pending("b@x.io"), pending("c@x.io")])
+    assert sorted(created.created) == ["a@x.io", "b@x.io", "c@x.io"]
