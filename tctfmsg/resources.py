@@ -211,6 +211,14 @@ class FunctionSpec:
     def physical_name(self, stage: str) -> str:
         return physical_name(stage, self.logical)
 
+    def environment(self) -> dict[str, str]:
+        """What the function's own settings need beyond the stage's: a queue-fed sender runs
+        as up to `max_concurrency` instances at once, and each paces itself to that share of
+        every provider's rate (tctfmsg.adapters.email.pacer)."""
+        if self.sends_email and self.queue_source is not None:
+            return {"TCTFMSG_SEND_CONCURRENCY": str(self.queue_source.max_concurrency)}
+        return {}
+
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(

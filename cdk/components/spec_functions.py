@@ -63,7 +63,7 @@ class SpecFunctions(Construct):
             memory_mb=spec.memory_mb,
             timeout=cdk.Duration.seconds(spec.timeout_s),
             reserved_concurrency=source.max_concurrency if source and reserve else None,
-            environment=self.environment,
+            environment={**self.environment, **spec.environment()},
         )
         if source:
             fn.consume(

@@ -121,11 +121,10 @@ class FunctionRuntime:
         self.stage = context.stage
         url = f"http://127.0.0.1:{context.port('lambda')}"
         os.environ[LAMBDA_ENDPOINT_ENV] = url
-        consumer = next((f for f in self.functions if f.logical == "campaign_consumer"), None)
-        if consumer and consumer.queue_source:  # each consumer paces to its share of the rate
-            os.environ.setdefault(
-                "TCTFMSG_SEND_CONCURRENCY", str(consumer.queue_source.max_concurrency)
-            )
+        # On AWS each concurrent instance is a process pacing to its share of a provider's
+        # rate (FunctionSpec.environment). Here every poller runs in this one process, with one
+        # pacer, so this process is the only sender and takes the whole rate.
+        os.environ.setdefault("TCTFMSG_SEND_CONCURRENCY", "1")
         current = settings.load()
         self.region = current.region
         if self.visibility_timeout_s is None:

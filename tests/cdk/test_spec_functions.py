@@ -124,3 +124,17 @@ def test_stage_settings_from_context_reach_every_function(tmp_path: Path) -> Non
 def test_settings_a_function_would_refuse_fail_the_synth(settings: str) -> None:
     with pytest.raises(ConfigurationError):
         build_app({**OFFLINE, "settings": settings})
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [f for f in resources.FUNCTIONS if f.queue_source and f.sends_email],
+    ids=lambda spec: spec.logical,
+)
+def test_each_concurrent_sender_paces_to_its_share_of_the_provider_rate(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    _, props = _function(templates[spec.service], spec)
+    assert spec.queue_source is not None
+    variables = props["Environment"]["Variables"]
+    assert variables["TCTFMSG_SEND_CONCURRENCY"] == str(spec.queue_source.max_concurrency)
