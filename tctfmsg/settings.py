@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     sender: str = "news@tctfmsg.local"
     email_timeout_s: float = Field(default=5.0, gt=0, le=60)
     send_concurrency: int = Field(default=1, ge=1, le=10000)  # processes sharing a provider rate
+    # Records of one consumer batch handled side by side (each mostly waits on I/O).
+    consumer_threads: int = Field(default=10, ge=1, le=100)
     provider_config_ttl_s: float = Field(default=5.0, ge=0, le=3600)
     breaker_sync_s: float = Field(default=1.0, ge=0, le=60)
     resend_api_url: str | None = None

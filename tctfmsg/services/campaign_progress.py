@@ -5,6 +5,7 @@ crash between a ledger write and its counter update."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,15 +26,19 @@ class Books:
 @dataclass
 class Tally:
     """Counter increments gathered over one batch of records and written as one ADD per
-    campaign: a tenth of the writes on the campaign item, which every consumer shares."""
+    campaign: a tenth of the writes on the campaign item, which every consumer shares. The
+    batch's records may add from several threads at once."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, campaign_id: str, counter: str) -> None:
-        self.counts.setdefault(campaign_id, Counter())[counter] += 1
+        with self._lock:
+            self.counts.setdefault(campaign_id, Counter())[counter] += 1
 
     def flush(self, books: Books) -> None:
-        pending, self.counts = self.counts, {}
+        with self._lock:
+            pending, self.counts = self.counts, {}
         for campaign_id, counts in pending.items():
             count(books, campaign_id, dict(counts))
 

@@ -82,18 +82,58 @@ class ConsumerDeps:
         return campaign_progress.Books(self.campaigns, self.ledger, self.clock)
 
 
+_SENDS = (CampaignStatus.SENDING, CampaignStatus.COMPLETED)  # a delivery may still go out
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """What a batch of deliveries reads once instead of once per record: each campaign's
+    status and content, and every recipient, in one request. Read when the batch starts, so
+    a pause or an unsubscribe is seen by the next batch, a few seconds later at most."""
+
+    campaigns: dict[str, Campaign | None]
+    subscribers: dict[str, Subscriber]  # those found
+    looked_up: frozenset[str]  # every key asked for, found or not
+
+    def subscriber(self, deps: ConsumerDeps, email_key: str) -> Subscriber | None:
+        if email_key in self.looked_up:
+            return self.subscribers.get(email_key)
+        return deps.subscribers.get(email_key)
+
+    def campaign(self, deps: ConsumerDeps, campaign_id: str) -> Campaign | None:
+        if campaign_id in self.campaigns:
+            return self.campaigns[campaign_id]
+        return deps.campaigns.get(campaign_id)
+
+
+def read_batch(deps: ConsumerDeps, requests: list[DeliveryRequest]) -> BatchView:
+    campaigns = {cid: deps.campaigns.get(cid) for cid in {r.campaign_id for r in requests}}
+    live = {cid for cid, c in campaigns.items() if c is not None and c.status in _SENDS}
+    keys = sorted({r.email_key for r in requests if r.campaign_id in live})
+    return BatchView(campaigns, deps.subscribers.get_many(keys) if keys else {}, frozenset(keys))
+
+
 def deliver(
-    deps: ConsumerDeps, request: DeliveryRequest, token: str, tally: Tally | None = None
+    deps: ConsumerDeps,
+    request: DeliveryRequest,
+    token: str,
+    tally: Tally | None = None,
+    batch: BatchView | None = None,
 ) -> Outcome:
-    """With a tally, counter updates wait for `tally.flush`; without, each is written now."""
+    """With a tally, counter updates wait for `tally.flush`; without, each is written now.
+    With a batch view, the campaign and the recipient come from it."""
     tally = tally if tally is not None else _Immediate(deps)
-    campaign = deps.campaigns.get(request.campaign_id)
+    campaign = (
+        batch.campaign(deps, request.campaign_id)
+        if batch is not None
+        else deps.campaigns.get(request.campaign_id)
+    )
     if campaign is None:
         log.warning("delivery for unknown campaign %s dropped", request.campaign_id)
         return Outcome.UNKNOWN
     if campaign.status is CampaignStatus.CANCELLED:
         return _cancel(deps, request, tally)
-    if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.COMPLETED):
+    if campaign.status not in _SENDS:
         return Outcome.HELD  # paused: resume enqueues it again
     now = deps.clock.now()
     delivery = deps.ledger.claim(
@@ -101,7 +141,11 @@ def deliver(
     )
     if delivery is None:
         return _not_claimed(deps, request, tally)
-    subscriber = deps.subscribers.get(request.email_key)
+    subscriber = (
+        batch.subscriber(deps, request.email_key)
+        if batch is not None
+        else deps.subscribers.get(request.email_key)
+    )
     if subscriber is None:
         return _finish(deps, tally, delivery, token, DeliveryStatus.SKIPPED, Reason.NO_SUBSCRIBER)
     if not subscriber.sendable:

@@ -156,6 +156,7 @@ def pipeline(provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> It
         dlq_deps=dlq_deps,
         subscribers=subscribers,
         audience=audience,
+        settings=SimpleNamespace(consumer_threads=10),
     )
     monkeypatch.setattr(bootstrap, "default", lambda: fake_root)
     runtime = FunctionRuntime(visibility_timeout_s=VISIBILITY_S, wait_s=0, sqs=sqs)

@@ -4,6 +4,7 @@ receive-message`), and the embedded runtime builds events of exactly that shape.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,9 +13,11 @@ import pytest
 
 from tctfmsg import bootstrap
 from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.delivery import Delivery
+from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
+from tctfmsg.domain.email import EmailMessage, SendReceipt
 from tctfmsg.domain.subscriber import Subscriber
 from tctfmsg.local.runtime import sqs_event
+from tctfmsg.services.consumer import ConsumerDeps, Outcome
 from tests.unit.campaigns.conftest import World
 
 EVENT = Path(__file__).parents[2] / "events" / "sqs_receive_message.json"
@@ -32,7 +35,7 @@ def test_sam_shaped_sqs_event_is_accepted_by_the_consumer(
         campaign, campaign_id="c-sam", status=CampaignStatus.SENDING
     )
     world.ledger.create_many([Delivery("c-sam", "sam@example.com")])
-    monkeypatch.setattr(bootstrap, "default", lambda: SimpleNamespace(consumer_deps=world.consumer))
+    _use(monkeypatch, world.consumer)
 
     result = handler_module.handler(event, _Context())
 
@@ -47,7 +50,7 @@ def test_a_failed_record_is_reported_by_its_message_id(
 
     event = json.loads(EVENT.read_text())
     event["Records"][0]["body"] = "not a delivery request"
-    monkeypatch.setattr(bootstrap, "default", lambda: SimpleNamespace(consumer_deps=world.consumer))
+    _use(monkeypatch, world.consumer)
 
     result = handler_module.handler(event, _Context())
 
@@ -75,6 +78,125 @@ def test_the_embedded_runtime_builds_the_same_record_shape_as_aws() -> None:
     assert set(local["attributes"]) == set(aws["attributes"])
     assert local["eventSource"] == "aws:sqs"
     assert local["attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, deps: ConsumerDeps, threads: int = 10) -> None:
+    runtime = SimpleNamespace(
+        consumer_deps=deps, settings=SimpleNamespace(consumer_threads=threads)
+    )
+    monkeypatch.setattr(bootstrap, "default", lambda: runtime)
+
+
+def _batch_event(campaign_id: str, keys: list[str]) -> dict[str, object]:
+    arn = "arn:aws:sqs:us-east-1:123456789012:tctfmsg-test-delivery"
+    messages = [
+        {
+            "MessageId": f"m-{i}",
+            "ReceiptHandle": f"r-{i}",
+            "Body": DeliveryRequest(campaign_id, key).to_body(),
+            "MD5OfBody": "",
+            "Attributes": {},
+        }
+        for i, key in enumerate(keys)
+    ]
+    return sqs_event(messages, arn, "us-east-1")
+
+
+def _sending(world: World, count: int) -> tuple[str, list[str]]:
+    world.seed(count)
+    campaign = world.draft()
+    world.store.items[campaign.campaign_id] = replace(campaign, status=CampaignStatus.SENDING)
+    keys = sorted(world.people.people)
+    world.ledger.create_many([Delivery(campaign.campaign_id, k) for k in keys])
+    return campaign.campaign_id, keys
+
+
+class _Together:
+    """A sender that lets no send through until `parties` sends are waiting at once."""
+
+    def __init__(self, inner: object, parties: int) -> None:
+        self.inner = inner
+        self.barrier = threading.Barrier(parties, timeout=5)
+
+    def send(self, message: EmailMessage) -> SendReceipt:
+        self.barrier.wait()  # broken (and the record failed) if the others never come
+        return self.inner.send(message)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_the_records_of_a_batch_are_sent_side_by_side(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas.campaigns import consumer as handler_module
+
+    campaign_id, keys = _sending(world, 4)
+    _use(monkeypatch, replace(world.consumer, sender=_Together(world.sender, parties=4)))
+
+    result = handler_module.handler(_batch_event(campaign_id, keys), _Context())
+
+    assert result == {"batchItemFailures": []}
+    assert sorted(m.to for m in world.sender.sent) == keys
+    assert world.store.items[campaign_id].counters.sent == 4
+
+
+def test_one_thread_handles_the_records_one_after_another(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas.campaigns import consumer as handler_module
+
+    campaign_id, keys = _sending(world, 3)
+    seen: list[str] = []
+    _use(monkeypatch, world.consumer, threads=1)
+    monkeypatch.setattr(
+        handler_module.consumer,
+        "deliver",
+        lambda deps, request, *a: seen.append(threading.current_thread().name) or Outcome.SENT,
+    )
+
+    result = handler_module.handler(_batch_event(campaign_id, keys), _Context())
+
+    assert result == {"batchItemFailures": []}
+    assert seen == [threading.current_thread().name] * 3
+
+
+def test_a_batch_reads_its_campaign_once_and_its_recipients_in_one_request(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas.campaigns import consumer as handler_module
+
+    campaign_id, keys = _sending(world, 5)
+    reads: list[str] = []
+    people, store = world.people, world.store
+    monkeypatch.setattr(people, "get", lambda key: reads.append("get") or None)
+    get_many, get_campaign = people.get_many, store.get
+    monkeypatch.setattr(people, "get_many", lambda ks: reads.append("get_many") or get_many(ks))
+    monkeypatch.setattr(store, "get", lambda cid: reads.append("campaign") or get_campaign(cid))
+    _use(monkeypatch, world.consumer)
+
+    result = handler_module.handler(_batch_event(campaign_id, keys), _Context())
+
+    assert result == {"batchItemFailures": []}
+    assert sorted(m.to for m in world.sender.sent) == keys
+    assert reads.count("get_many") == 1 and "get" not in reads
+    assert reads.count("campaign") == 1
+
+
+def test_a_paused_batch_reads_no_recipients_and_leaves_every_delivery_pending(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lambdas.campaigns import consumer as handler_module
+
+    campaign_id, keys = _sending(world, 3)
+    paused = replace(world.store.items[campaign_id], status=CampaignStatus.PAUSED)
+    world.store.items[campaign_id] = paused
+    monkeypatch.setattr(world.people, "get_many", lambda ks: pytest.fail("read recipients"))
+    _use(monkeypatch, world.consumer)
+
+    result = handler_module.handler(_batch_event(campaign_id, keys), _Context())
+
+    assert result == {"batchItemFailures": []}
+    assert world.sender.sent == []
+    statuses = {world.ledger.get(campaign_id, k).status for k in keys}  # type: ignore[union-attr]
+    assert statuses == {DeliveryStatus.PENDING}
 
 
 class _Context:
