@@ -4,6 +4,7 @@ SQS: moto's `send_message` builds every attribute of the queue (three full scans
 messages for the approximate counts) only to read ContentBasedDeduplication; `receive_message`
 does the same for every message it returns, only to read MessageRetentionPeriod. Filling a
 queue is therefore quadratic: 30 messages/s by the time it holds 3,000 (docs/decisions/0002).
+`GetQueueAttributes` for named attributes builds all of them twice per name; once is enough.
 
 DynamoDB: moto's `Query` on a table sorts every item of the table, keeps the partition's,
 sorts them again and walks from the first to the `ExclusiveStartKey` comparing in Python, so
@@ -61,6 +62,23 @@ def _patch_sqs() -> None:
         return bool(retain_until > unix_time())
 
     models.SQSBackend.is_message_valid_based_on_retention_period = retention_ok  # type: ignore[method-assign]
+
+    original_get_attributes = models.SQSBackend.get_queue_attributes
+
+    @functools.wraps(original_get_attributes)
+    def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> Any:
+        # moto builds every attribute (three scans of the queue) twice per name asked for;
+        # build them once. "All", no names and unknown names stay moto's.
+        queue = self.get_queue(queue_name)
+        if not attribute_names or "All" in attribute_names:
+            return original_get_attributes(self, queue_name, attribute_names)
+        known = set(queue.BASE_ATTRIBUTES + queue.FIFO_ATTRIBUTES + queue.KMS_ATTRIBUTES)
+        if not all(name in known for name in attribute_names):
+            return original_get_attributes(self, queue_name, attribute_names)
+        everything = queue.attributes
+        return {n: everything[n] for n in attribute_names if everything.get(n) is not None}
+
+    models.SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
     models._tctfmsg_patched = True  # type: ignore[attr-defined]
 
 

@@ -31,6 +31,36 @@ def test_approximate_counts_are_still_exact(sqs):
     assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
 
 
+def test_named_attributes_answer_as_moto_does(sqs, monkeypatch):
+    from moto.sqs.models import SQSBackend
+
+    url = sqs.create_queue(QueueName="named", Attributes={"DelaySeconds": "0"})["QueueUrl"]
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(j), "MessageBody": str(j)} for j in range(7)]
+    )
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=60)
+    asks = [
+        ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        ["VisibilityTimeout", "QueueArn", "DelaySeconds"],
+        ["All"],
+    ]
+
+    def answers():
+        return [
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=a)["Attributes"] for a in asks
+        ]
+
+    patched = answers()
+    monkeypatch.setattr(
+        SQSBackend, "get_queue_attributes", SQSBackend.get_queue_attributes.__wrapped__
+    )
+    assert patched == answers()
+    assert patched[0] == {
+        "ApproximateNumberOfMessages": "4",
+        "ApproximateNumberOfMessagesNotVisible": "3",
+    }
+
+
 def test_messages_past_retention_are_still_not_delivered(sqs):
     url = sqs.create_queue(QueueName="short", Attributes={"MessageRetentionPeriod": "60"})[
         "QueueUrl"
