@@ -71,6 +71,11 @@ class RecipientRejected(TctfmsgError):
         self.reason = reason
 
 
+class SendWithdrawn(TctfmsgError):
+    """The caller no longer wants the message sent (its campaign was paused or cancelled while
+    the send waited for its rate slot). Nothing was sent; no provider is to blame."""
+
+
 class AllProvidersUnavailable(TctfmsgError):
     """Every enabled provider is down or open: transient, the caller retries later."""
 

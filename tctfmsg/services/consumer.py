@@ -9,6 +9,8 @@ operator instead of being sent a second time (docs/decisions/0042)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +30,7 @@ from tctfmsg.domain.email import (
     EmailMessage,
     ProviderUnavailable,
     RecipientRejected,
+    SendWithdrawn,
 )
 from tctfmsg.domain.failed_message import FailedMessage, failure_id
 from tctfmsg.domain.subscriber import Subscriber
@@ -85,15 +88,26 @@ class ConsumerDeps:
 _SENDS = (CampaignStatus.SENDING, CampaignStatus.COMPLETED)  # a delivery may still go out
 
 
-@dataclass(frozen=True)
 class BatchView:
-    """What a batch of deliveries reads once instead of once per record: each campaign's
-    status and content, and every recipient, in one request. Read when the batch starts, so
-    a pause or an unsubscribe is seen by the next batch, a few seconds later at most."""
+    """What a batch of deliveries reads once instead of once per record: every recipient, in
+    one request when the batch starts (an unsubscribe is seen by the next batch), and each
+    campaign, read again when the copy is older than `max_age_s`, so a pause or a cancel
+    reaches records already under way within that long. Shared by the batch's threads."""
 
-    campaigns: dict[str, Campaign | None]
-    subscribers: dict[str, Subscriber]  # those found
-    looked_up: frozenset[str]  # every key asked for, found or not
+    def __init__(
+        self,
+        campaigns: dict[str, Campaign | None],
+        subscribers: dict[str, Subscriber],
+        looked_up: frozenset[str],
+        max_age_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.subscribers = subscribers  # those found
+        self.looked_up = looked_up  # every key asked for, found or not
+        self.max_age_s = max_age_s
+        self._monotonic = monotonic
+        self._campaigns = {cid: (c, monotonic()) for cid, c in campaigns.items()}
+        self._lock = threading.Lock()
 
     def subscriber(self, deps: ConsumerDeps, email_key: str) -> Subscriber | None:
         if email_key in self.looked_up:
@@ -101,9 +115,13 @@ class BatchView:
         return deps.subscribers.get(email_key)
 
     def campaign(self, deps: ConsumerDeps, campaign_id: str) -> Campaign | None:
-        if campaign_id in self.campaigns:
-            return self.campaigns[campaign_id]
-        return deps.campaigns.get(campaign_id)
+        with self._lock:
+            found = self._campaigns.get(campaign_id)
+            if found is not None and self._monotonic() - found[1] <= self.max_age_s:
+                return found[0]
+            campaign = deps.campaigns.get(campaign_id)
+            self._campaigns[campaign_id] = (campaign, self._monotonic())
+            return campaign
 
 
 def read_batch(deps: ConsumerDeps, requests: list[DeliveryRequest]) -> BatchView:
@@ -123,11 +141,7 @@ def deliver(
     """With a tally, counter updates wait for `tally.flush`; without, each is written now.
     With a batch view, the campaign and the recipient come from it."""
     tally = tally if tally is not None else _Immediate(deps)
-    campaign = (
-        batch.campaign(deps, request.campaign_id)
-        if batch is not None
-        else deps.campaigns.get(request.campaign_id)
-    )
+    campaign = _current(deps, batch, request.campaign_id)
     if campaign is None:
         log.warning("delivery for unknown campaign %s dropped", request.campaign_id)
         return Outcome.UNKNOWN
@@ -135,39 +149,95 @@ def deliver(
         return _cancel(deps, request, tally)
     if campaign.status not in _SENDS:
         return Outcome.HELD  # paused: resume enqueues it again
-    now = deps.clock.now()
-    delivery = deps.ledger.claim(
-        request.campaign_id, request.email_key, token, now + deps.claim_for, now
-    )
-    if delivery is None:
-        return _not_claimed(deps, request, tally)
     subscriber = (
         batch.subscriber(deps, request.email_key)
         if batch is not None
         else deps.subscribers.get(request.email_key)
     )
+    end: tuple[DeliveryStatus, str, Exception | None] | None = None
     if subscriber is None:
-        return _finish(deps, tally, delivery, token, DeliveryStatus.SKIPPED, Reason.NO_SUBSCRIBER)
-    if not subscriber.sendable:
-        skipped = subscriber.status.value
-        return _finish(deps, tally, delivery, token, DeliveryStatus.SKIPPED, skipped)
-    try:
-        message = compose(deps.renderer, deps.unsubscribe_link, campaign, subscriber)
-    except (InvalidInput, NotFound) as exc:
-        return _finish(
-            deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc
+        end = (DeliveryStatus.SKIPPED, Reason.NO_SUBSCRIBER, None)
+    elif not subscriber.sendable:
+        end = (DeliveryStatus.SKIPPED, subscriber.status.value, None)
+    else:
+        try:
+            message = compose(deps.renderer, deps.unsubscribe_link, campaign, subscriber)
+        except (InvalidInput, NotFound) as exc:
+            end = (DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
+    if end is not None:  # settled without a send: claim it now, so only one consumer does
+        now = deps.clock.now()
+        delivery = deps.ledger.claim(
+            request.campaign_id, request.email_key, token, now + deps.claim_for, now
         )
-    return _send(deps, tally, delivery, token, message)
+        if delivery is None:
+            return _not_claimed(deps, request, tally)
+        return _finish(deps, tally, delivery, token, *end)
+    return _send(deps, tally, request, token, message, batch)
+
+
+def _current(deps: ConsumerDeps, batch: BatchView | None, campaign_id: str) -> Campaign | None:
+    if batch is not None:
+        return batch.campaign(deps, campaign_id)
+    return deps.campaigns.get(campaign_id)
+
+
+class _ClaimOnTurn:
+    """The claim PENDING → SENDING, taken when the send's rate slot has come round (the
+    backbone asks just before the first provider). No claim is held through a wait in the
+    pacer, however many records queue for the rate, so none outlives its window while
+    waiting; and a pause or a cancel during the wait is seen before anything is claimed."""
+
+    def __init__(
+        self, deps: ConsumerDeps, request: DeliveryRequest, token: str, batch: BatchView | None
+    ) -> None:
+        self.deps, self.request, self.token, self.batch = deps, request, token, batch
+        self.delivery: Delivery | None = None
+        self.campaign: Campaign | None = None  # as last read
+
+    def __call__(self) -> bool:
+        self.campaign = _current(self.deps, self.batch, self.request.campaign_id)
+        if self.campaign is None or self.campaign.status not in _SENDS:
+            return False
+        now = self.deps.clock.now()
+        self.delivery = self.deps.ledger.claim(
+            self.request.campaign_id,
+            self.request.email_key,
+            self.token,
+            now + self.deps.claim_for,
+            now,
+        )
+        return self.delivery is not None
+
+    def not_taken(self, tally: Tally) -> Outcome:
+        if self.campaign is None:
+            return Outcome.UNKNOWN
+        if self.campaign.status is CampaignStatus.CANCELLED:
+            return _cancel(self.deps, self.request, tally)
+        if self.campaign.status not in _SENDS:
+            return Outcome.HELD  # paused while it waited: still PENDING, resume enqueues it
+        return _not_claimed(self.deps, self.request, tally)
 
 
 def _send(
-    deps: ConsumerDeps, tally: Tally, delivery: Delivery, token: str, message: EmailMessage
+    deps: ConsumerDeps,
+    tally: Tally,
+    request: DeliveryRequest,
+    token: str,
+    message: EmailMessage,
+    batch: BatchView | None,
 ) -> Outcome:
+    claim = _ClaimOnTurn(deps, request, token, batch)
     try:
-        receipt = deps.sender.send(message)
+        receipt = deps.sender.send(message, proceed=claim)
+    except SendWithdrawn:
+        return claim.not_taken(tally)
     except RecipientRejected as exc:
+        delivery = _claimed(claim)
         return _finish(deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.REJECTED, exc)
     except (AllProvidersUnavailable, ProviderUnavailable) as exc:
+        if claim.delivery is None:  # no provider could be asked: nothing was claimed
+            raise RetryLater(str(exc)) from None
+        delivery = claim.delivery
         if getattr(exc, "uncertain", False):
             # A provider may have taken it before timing out: sending again could duplicate.
             _finish(deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.INTERRUPTED, exc)
@@ -176,8 +246,11 @@ def _send(
         _release(deps, delivery, token, f"{Reason.PROVIDERS_UNAVAILABLE}: {exc}")
         raise RetryLater(str(exc)) from None
     except Exception as exc:
-        _release(deps, delivery, token, f"{Reason.UNEXPECTED_ERROR}: {type(exc).__name__}: {exc}")
+        if claim.delivery is not None:
+            detail = f"{Reason.UNEXPECTED_ERROR}: {type(exc).__name__}: {exc}"
+            _release(deps, claim.delivery, token, detail)
         raise
+    delivery = _claimed(claim)
     if not deps.ledger.finish(
         delivery.campaign_id,
         delivery.email_key,
@@ -191,6 +264,13 @@ def _send(
         return Outcome.SENT
     tally.add(delivery.campaign_id, "sent")
     return Outcome.SENT
+
+
+def _claimed(claim: _ClaimOnTurn) -> Delivery:
+    # A provider answered, so the backbone asked `proceed` first and the claim was taken.
+    if claim.delivery is None:
+        raise TctfmsgError("a provider was asked before the delivery was claimed")
+    return claim.delivery
 
 
 def compose(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -229,7 +229,13 @@ class CampaignRenderer(Protocol):
 
 
 class EmailSender(Protocol):
-    def send(self, message: EmailMessage) -> SendReceipt: ...
+    def send(
+        self, message: EmailMessage, *, proceed: Callable[[], bool] | None = None
+    ) -> SendReceipt:
+        """`proceed`, if given, is asked once, when the send has its rate slot and just before
+        the first provider is asked: False raises SendWithdrawn and nothing is sent; an error
+        it raises is raised as it is. A failover after it goes on without asking again."""
+        ...
 
 
 class EmailProvider(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from tctfmsg.domain.email import (
     EmailMessage,
     RecipientRejected,
     SendReceipt,
+    SendWithdrawn,
 )
 from tctfmsg.errors import NotFound
 
@@ -42,7 +43,11 @@ class FakeSender:
     sent: list[EmailMessage] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, message: EmailMessage) -> SendReceipt:
+    def send(
+        self, message: EmailMessage, *, proceed: Callable[[], bool] | None = None
+    ) -> SendReceipt:
+        if proceed is not None and not proceed():  # as the backbone asks, after pacing
+            raise SendWithdrawn(f"{message.to}: withdrawn")
         with self.lock:
             if self.down or self.fail_next > 0:
                 self.fail_next = max(0, self.fail_next - 1)

@@ -24,6 +24,7 @@ from tctfmsg.domain.email import (
     ProviderUnavailable,
     RecipientRejected,
     SendReceipt,
+    SendWithdrawn,
 )
 from tctfmsg.services.ports import Clock, EmailProvider, SystemClock
 
@@ -55,13 +56,16 @@ class FailoverSender:
         self.clock = clock or SystemClock()
         self._local = threading.local()
 
-    def send(self, message: EmailMessage) -> SendReceipt:
+    def send(
+        self, message: EmailMessage, *, proceed: Callable[[], bool] | None = None
+    ) -> SendReceipt:
         if not message.idempotency_key:
             # one key for every attempt of this call, so a guarded provider never sends it twice
             message = dataclasses.replace(message, idempotency_key=uuid.uuid4().hex)
         attempts: list[str] = []
         uncertain: list[str] = []
         waits: list[float] = []
+        gate = _Gate(proceed)
         for config in self._route():
             provider, storage = self.providers[config.name], self.storages[config.name]
             resting = storage.resting_for()
@@ -71,7 +75,9 @@ class FailoverSender:
                 continue
             breaker = self._breaker(config)
             try:
-                receipt = breaker.call(self._attempt, provider, message, config.rate_per_s)
+                receipt = breaker.call(self._attempt, provider, message, config.rate_per_s, gate)
+            except _CallerError as exc:  # the caller's own proceed failed: not the provider
+                raise exc.error from None
             except pybreaker.CircuitBreakerError:
                 attempts.append(f"{config.name}: breaker open")
                 status = storage.status()
@@ -86,6 +92,8 @@ class FailoverSender:
                     waits.append(exc.retry_after_s)
             except RecipientRejected as exc:
                 exc.attempts = (*attempts, f"{config.name}: rejected {exc.reason}")
+                raise
+            except SendWithdrawn:
                 raise
             except Exception as exc:  # an adapter bug must not drop mail another provider takes
                 log.exception("provider %s failed unexpectedly", config.name)
@@ -105,9 +113,10 @@ class FailoverSender:
         return sorted(enabled, key=lambda c: (c.order, c.name))
 
     def _attempt(
-        self, provider: EmailProvider, message: EmailMessage, rate_per_s: float
+        self, provider: EmailProvider, message: EmailMessage, rate_per_s: float, gate: _Gate
     ) -> SendReceipt:
         self.pacer.wait(provider.name, rate_per_s)
+        gate.pass_or_withdraw(message.to)
         try:
             return provider.send(message)
         except ProviderUnavailable as exc:
@@ -126,7 +135,7 @@ class FailoverSender:
             breaker = pybreaker.CircuitBreaker(
                 fail_max=config.fail_max,
                 reset_timeout=config.reset_timeout_s,
-                exclude=[RecipientRejected],
+                exclude=[RecipientRejected, SendWithdrawn, _CallerError],
                 state_storage=self.storages[config.name],
                 name=config.name,
                 throw_new_error_on_trip=False,
@@ -138,3 +147,34 @@ class FailoverSender:
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
+
+
+class _CallerError(Exception):
+    """An error raised by the caller's `proceed`: carried past the breaker, which must not
+    count it against the provider, and re-raised as it was."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Gate:
+    """The caller's `proceed`, asked once: when the first attempt has its rate slot. A caller
+    that claims its work there holds the claim only for the send itself, never for a wait in
+    the pacer; a failover after that goes on under the same claim."""
+
+    def __init__(self, proceed: Callable[[], bool] | None) -> None:
+        self.proceed = proceed
+        self.passed = proceed is None
+
+    def pass_or_withdraw(self, recipient: str) -> None:
+        if self.passed:
+            return
+        assert self.proceed is not None
+        try:
+            go_on = self.proceed()
+        except Exception as exc:
+            raise _CallerError(exc) from exc
+        if not go_on:
+            raise SendWithdrawn(f"{recipient}: withdrawn before it was sent")
+        self.passed = True

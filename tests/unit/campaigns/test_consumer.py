@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,8 @@ def test_an_uncertain_provider_timeout_is_not_retried_but_kept_for_an_operator(
     campaign = world.started()
 
     class Uncertain:
-        def send(self, message: object) -> object:
+        def send(self, message: object, proceed: Any = None) -> object:
+            assert proceed is not None and proceed()  # the backbone claims before asking SES
             raise AllProvidersUnavailable(("ses: timeout",), uncertain=("ses",))
 
     deps = replace(world.consumer, sender=Uncertain())
@@ -139,3 +141,103 @@ def test_message_carries_unsubscribe_link_and_idempotency_key(world: World) -> N
     message = world.sender.sent[0]
     assert message.headers["List-Unsubscribe"] == f"<u:{campaign.campaign_id}:p00@example.com>"
     assert message.idempotency_key == f"campaign/{campaign.campaign_id}/p00@example.com"
+
+
+class _PausesWhileWaiting:
+    """A sender whose rate slot comes round only after the operator has acted."""
+
+    def __init__(self, world: World, act: str) -> None:
+        self.world, self.act = world, act
+
+    def send(self, message: object, *, proceed: object = None) -> object:
+        campaign_id = next(iter(self.world.store.items))
+        getattr(campaigns, self.act)(self.world.deps, campaign_id)
+        return self.world.sender.send(message, proceed=proceed)  # type: ignore[arg-type]
+
+
+def test_a_pause_while_a_send_waits_for_its_rate_slot_sends_nothing_and_resume_sends_it(
+    world: World,
+) -> None:
+    world.seed(1)
+    campaign = world.started()
+    deps = replace(world.consumer, sender=_PausesWhileWaiting(world, "pause"))
+
+    assert consumer.deliver(deps, world.queue.take()[0], "t1") is Outcome.HELD
+
+    assert world.sender.sent == []
+    [delivery] = world.ledger.list(campaign.campaign_id)
+    assert delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0  # never claimed
+    campaigns.resume(world.deps, campaign.campaign_id)
+    assert _deliver_all(world) == [Outcome.SENT]
+    assert [m.to for m in world.sender.sent] == ["p00@example.com"]
+
+
+def test_a_cancel_while_a_send_waits_for_its_rate_slot_cancels_the_delivery(
+    world: World,
+) -> None:
+    world.seed(1)
+    campaign = world.started()
+    deps = replace(world.consumer, sender=_PausesWhileWaiting(world, "cancel"))
+
+    assert consumer.deliver(deps, world.queue.take()[0], "t1") is Outcome.CANCELLED
+
+    assert world.sender.sent == []
+    assert world.ledger.get(campaign.campaign_id, "p00@example.com").status is (
+        DeliveryStatus.CANCELLED
+    )
+    assert world.store.items[campaign.campaign_id].counters.cancelled == 1
+
+
+def test_a_batch_reads_its_campaign_again_once_its_copy_is_older_than_max_age(
+    world: World,
+) -> None:
+    world.seed(1)
+    campaign = world.started()
+    now = [100.0]
+    batch = consumer.BatchView(
+        {campaign.campaign_id: campaign}, {}, frozenset(), max_age_s=1.0, monotonic=lambda: now[0]
+    )
+    campaigns.pause(world.deps, campaign.campaign_id)
+
+    assert batch.campaign(world.consumer, campaign.campaign_id).status is CampaignStatus.SENDING
+    now[0] += 1.5
+    assert batch.campaign(world.consumer, campaign.campaign_id).status is CampaignStatus.PAUSED
+
+
+def test_a_delivery_is_claimed_only_when_its_turn_to_send_comes(world: World) -> None:
+    world.seed(1)
+    campaign = world.started()
+    seen: list[DeliveryStatus] = []
+
+    class Observing:
+        def send(self, message: object, proceed: Any = None) -> object:
+            record = world.ledger.get(campaign.campaign_id, "p00@example.com")
+            seen.append(record.status)  # type: ignore[union-attr]  # while it waits its turn
+            assert proceed()
+            seen.append(world.ledger.get(campaign.campaign_id, "p00@example.com").status)  # type: ignore[union-attr]
+            return world.sender.send(message)  # type: ignore[arg-type]
+
+    deps = replace(world.consumer, sender=Observing())
+    assert consumer.deliver(deps, world.queue.take()[0], "t1") is Outcome.SENT
+
+    assert seen == [DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    assert world.ledger.get(campaign.campaign_id, "p00@example.com").status is DeliveryStatus.SENT  # type: ignore[union-attr]
+
+
+def test_when_no_provider_can_be_asked_nothing_is_claimed_and_the_message_comes_back(
+    world: World,
+) -> None:
+    world.seed(1)
+    campaign = world.started()
+
+    class BreakersOpen:
+        def send(self, message: object, proceed: Any = None) -> object:
+            raise AllProvidersUnavailable(("ses: breaker open", "resend: breaker open"))
+
+    with pytest.raises(RetryLater):
+        consumer.deliver(
+            replace(world.consumer, sender=BreakersOpen()), world.queue.take()[0], "t1"
+        )
+
+    record = world.ledger.get(campaign.campaign_id, "p00@example.com")
+    assert record is not None and record.status is DeliveryStatus.PENDING and record.attempts == 0

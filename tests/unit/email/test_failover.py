@@ -14,6 +14,7 @@ from tctfmsg.domain.email import (
     ProviderConfig,
     ProviderUnavailable,
     RecipientRejected,
+    SendWithdrawn,
 )
 from tests.unit.email.fakes import FakeClock, MemoryBreakerStorage, ScriptedProvider, message
 
@@ -280,3 +281,52 @@ def test_an_unexpected_adapter_error_fails_over_and_counts_against_the_breaker()
     assert receipt.provider == "resend"
     assert receipt.attempts[0] == "ses: unexpected KeyError"
     assert backbone.storages["ses"].counter == 1
+
+
+def test_a_send_withdrawn_after_its_rate_slot_reaches_no_provider_and_trips_nothing() -> None:
+    ses, resend = ScriptedProvider("ses"), ScriptedProvider("resend")
+    backbone = Backbone(ses, resend)
+    asked: list[bool] = []
+
+    for _ in range(FAIL_MAX + 2):
+        with pytest.raises(SendWithdrawn):
+            backbone.sender.send(message(), proceed=lambda: asked.append(True) or False)
+
+    assert ses.calls == [] and resend.calls == []
+    assert len(asked) == FAIL_MAX + 2  # once per send, at the first provider, then no failover
+    assert backbone.storages["ses"].state == "closed"
+    assert backbone.storages["ses"].counter == 0
+
+
+def test_a_send_that_may_proceed_is_delivered() -> None:
+    ses = ScriptedProvider("ses")
+    receipt = Backbone(ses).sender.send(message(), proceed=lambda: True)
+    assert receipt.provider == "ses" and len(ses.calls) == 1
+
+
+def test_proceed_is_asked_once_even_when_the_send_fails_over() -> None:
+    ses, resend = ScriptedProvider("ses", then=outage("ses")), ScriptedProvider("resend")
+    asked: list[bool] = []
+
+    receipt = Backbone(ses, resend).sender.send(
+        message(), proceed=lambda: asked.append(True) or True
+    )
+
+    assert receipt.provider == "resend"
+    assert asked == [True]
+
+
+def test_an_error_in_proceed_is_the_callers_and_trips_no_breaker() -> None:
+    ses = ScriptedProvider("ses")
+    backbone = Backbone(ses)
+
+    def failing() -> bool:
+        raise LookupError("ledger unavailable")
+
+    for _ in range(FAIL_MAX + 1):
+        with pytest.raises(LookupError, match="ledger unavailable"):
+            backbone.sender.send(message(), proceed=failing)
+
+    assert ses.calls == []
+    assert backbone.storages["ses"].state == "closed"
+    assert backbone.storages["ses"].counter == 0
