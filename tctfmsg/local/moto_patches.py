@@ -8,15 +8,16 @@ queue is therefore quadratic: 30 messages/s by the time it holds 3,000 (docs/dec
 
 DynamoDB: moto's `Query` on a table sorts every item of the table, keeps the partition's,
 sorts them again and walks from the first to the `ExclusiveStartKey` comparing in Python, so
-paging through a 100,000-member list costs O(n) per page and O(n²) in all. A table query with
-no range condition is answered from the partition alone, sorted once and kept until the
-partition changes, with the start key found by bisection (docs/decisions/0046).
+paging through a 100,000-member list costs O(n) per page and O(n²) in all. A table query is
+answered from the partition alone, sorted once and kept in step with every put and delete,
+with the start key and any range condition found by bisection (docs/decisions/0046).
 
 Every request: moto's server finds the service by listing its own package directory (a
 `listdir` and 200 `isdir` calls, under the dispatcher's lock); the list is read once. DynamoDB
-answers from the data plane (items in, items out) are already in their wire form; they are
-written with `json.dumps` instead of walking the botocore model for every attribute, which
-was a third of moto's time on the campaign pipeline's requests.
+requests and answers of the data plane (items in, items out) are already in their wire form:
+they are read with `json.loads` and written with `json.dumps` instead of walking the botocore
+model for every attribute, which was a third of moto's time on the pipeline's requests. Blobs,
+which moto keeps as bytes, still take the model's path.
 
 All of them keep what moto answers and change only how much work it does to answer it.
 """
@@ -381,4 +382,23 @@ def _patch_server() -> None:
         return original(self, action_result)
 
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+    original_parse = DynamoHandler.parse_parameters
+
+    @functools.wraps(original_parse)
+    def parse_parameters(self: Any, request: Any) -> None:
+        # A data-plane request is DynamoDB JSON already; only blobs (base64 in the request,
+        # bytes to moto) need the model-driven parser, so any "B" or "BS" key sends it there.
+        body = request.data
+        if self._get_action() in _DATA_PLANE and b'"B"' not in body and b'"BS"' not in body:
+            try:
+                params = json.loads(body)
+            except ValueError:
+                params = None
+            if isinstance(params, dict):
+                self.params = params
+                return
+        original_parse(self, request)
+
+    DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign]
     backends._tctfmsg_patched = True  # type: ignore[attr-defined]

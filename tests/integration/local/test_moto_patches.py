@@ -223,7 +223,7 @@ def test_a_partition_query_sees_items_added_and_deleted_since_it_was_sorted(dyna
     assert updated[0]["colour"] == {"S": "green"}
 
 
-# --- DynamoDB: data-plane answers written as JSON directly ----------------------------------
+# --- DynamoDB: data-plane requests read and answers written as JSON directly ---------------
 
 ITEM = {
     "pk": {"S": "a"},
@@ -270,6 +270,38 @@ def _data_plane_calls(client):
             TransactItems=[{"Get": {"TableName": "strings", "Key": key}}]
         ),
         lambda: client.delete_item(TableName="strings", Key=other, ReturnValues="ALL_OLD"),
+        lambda: client.put_item(  # no blob: read as JSON
+            TableName="strings",
+            Item={k: v for k, v in ITEM.items() if k != "b"} | {"sk": {"S": "k3"}},
+            ReturnValues="ALL_OLD",
+        ),
+        lambda: client.query(
+            TableName="strings",
+            KeyConditionExpression="pk = :p AND begins_with(sk, :k)",
+            FilterExpression="#m.#f = :no",
+            ExpressionAttributeNames={"#m": "m", "#f": "flag"},
+            ExpressionAttributeValues={":p": {"S": "a"}, ":k": {"S": "k3"}, ":no": {"BOOL": False}},
+            ConsistentRead=True,
+        ),
+        lambda: client.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": "strings",
+                        "Key": key,
+                        "ConditionExpression": "attribute_exists(ss)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": "strings",
+                        "Key": {"pk": {"S": "a"}, "sk": {"S": "k3"}},
+                        "UpdateExpression": "ADD ns :two",
+                        "ExpressionAttributeValues": {":two": {"NS": ["2"]}},
+                    }
+                },
+            ]
+        ),
     ]
 
 
@@ -285,6 +317,9 @@ def test_data_plane_answers_parse_exactly_as_moto_writes_them(dynamodb, monkeypa
     answers()  # once first, so that each call meets the same table both times
     patched = answers()
     monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized.__wrapped__)
+    monkeypatch.setattr(
+        DynamoHandler, "parse_parameters", DynamoHandler.parse_parameters.__wrapped__
+    )
     assert patched == answers()
     assert patched[1]["Item"]["b"] == {"B": b"\x00\xffbytes"}  # the model's path, kept for blobs
 
