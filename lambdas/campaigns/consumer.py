@@ -56,19 +56,17 @@ class Outcomes:
 def record_handler(
     record: SQSRecord,
     lambda_context: LambdaContext | None = None,
-    tally: Tally | None = None,
-    batch: consumer.BatchView | None = None,
-    outcomes: Outcomes | None = None,
+    *,
+    tally: Tally,
+    batch: consumer.BatchView | None,
+    outcomes: Outcomes,
 ) -> str:
     if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
         raise consumer.RetryLater("too little time left in this invocation")
     request = DeliveryRequest.from_body(record.body)
     deps = bootstrap.default().consumer_deps
     outcome = consumer.deliver(deps, request, uuid.uuid4().hex, tally, batch)
-    if outcomes is not None:
-        outcomes.add(outcome)
-    else:
-        metrics.add_metric(name=f"Delivery-{outcome.value}", unit=MetricUnit.Count, value=1)
+    outcomes.add(outcome)
     return outcome.value
 
 

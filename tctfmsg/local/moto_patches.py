@@ -148,6 +148,7 @@ def _patch_dynamodb() -> None:
         range_key_conditions: Any = None,
         **filter_kwargs: Any,
     ) -> Any:
+        bounds = _bounds(range_comparison, range_objs) if range_comparison else None
         simple = (
             index_name is None
             and hash_key is not None
@@ -155,7 +156,7 @@ def _patch_dynamodb() -> None:
             and not filter_kwargs
             and len(hash_key_conditions or ()) <= 1
             and len(range_key_conditions or ()) <= 1
-            and (not range_comparison or _bounds(range_comparison, range_objs) is not None)
+            and (not range_comparison or bounds is not None)
         )
         if not simple:
             return original_query(
@@ -179,6 +180,7 @@ def _patch_dynamodb() -> None:
             hash_key,
             range_comparison,
             range_objs,
+            bounds,
             limit,
             exclusive_start_key,
             scan_index_forward,
@@ -198,6 +200,14 @@ def _patch_dynamodb() -> None:
 
 
 def _placed(table: Any, item: Any) -> None:
+    _keep_in_step(table, item, removed=False)
+
+
+def _removed(table: Any, item: Any) -> None:
+    _keep_in_step(table, item, removed=True)
+
+
+def _keep_in_step(table: Any, item: Any, removed: bool) -> None:
     cache = table.__dict__.get(_SORTED)
     if not cache or item.range_key is None:
         return
@@ -208,27 +218,16 @@ def _placed(table: Any, item: Any) -> None:
         values, items = found
         value = item.range_key.cast_value
         at = bisect.bisect_left(values, value)
-        if at < len(values) and values[at] == value:
+        present = at < len(values) and values[at] == value
+        if removed:
+            if present:
+                del values[at]
+                del items[at]
+        elif present:
             items[at] = item  # moto put a new Item object in place of the old one
         else:
             values.insert(at, value)
             items.insert(at, item)
-
-
-def _removed(table: Any, item: Any) -> None:
-    cache = table.__dict__.get(_SORTED)
-    if not cache or item.range_key is None:
-        return
-    with _lock:
-        found = cache.get(item.hash_key)
-        if found is None:
-            return
-        values, items = found
-        value = item.range_key.cast_value
-        at = bisect.bisect_left(values, value)
-        if at < len(values) and values[at] == value:
-            del values[at]
-            del items[at]
 
 
 def _sorted(table: Any, hash_key: Any) -> tuple[list[Any], list[Any]]:
@@ -278,6 +277,7 @@ def _partition_query(
     hash_key: Any,
     range_comparison: str | None,
     range_objs: list[Any],
+    bounds: tuple[Any, bool, Any, bool] | None,
     limit: int | None,
     exclusive_start_key: dict[str, Any] | None,
     forward: bool,
@@ -293,8 +293,8 @@ def _partition_query(
     with _lock:
         values, items = _sorted(table, hash_key)
         lo, hi = 0, len(values)
-        if range_comparison:
-            low, low_in, high, high_in = _bounds(range_comparison, range_objs)  # type: ignore[misc]
+        if bounds is not None:
+            low, low_in, high, high_in = bounds
             if low is not None:
                 lo = (bisect.bisect_left if low_in else bisect.bisect_right)(values, low)
             if high is not None:

@@ -58,14 +58,14 @@ class DynamoDeliveryLedger:
         campaigns = {d.campaign_id for d in deliveries}
         if len(campaigns) != 1:
             return True  # no single range to look in: read them all
-        keys = sorted(d.email_key for d in deliveries)
+        keys = [d.email_key for d in deliveries]
         response = self.client.query(
             TableName=self.table,
             KeyConditionExpression="campaign_id = :c AND email_key BETWEEN :lo AND :hi",
             ExpressionAttributeValues={
                 ":c": {"S": campaigns.pop()},
-                ":lo": {"S": keys[0]},
-                ":hi": {"S": keys[-1]},
+                ":lo": {"S": min(keys)},
+                ":hi": {"S": max(keys)},
             },
             ProjectionExpression="email_key",
             ConsistentRead=True,
