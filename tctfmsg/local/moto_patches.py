@@ -327,10 +327,28 @@ def _partition_query(
     if filter_expression is not None:
         results = [i for i in results if filter_expression.expr(i)]
     if projection_expressions:
-        results = [i.project(projection_expressions) for i in results]
+        results = [_project(i, projection_expressions) for i in results]
     else:
         results = copy.deepcopy(results)
     return results, scanned, last_evaluated_key
+
+
+def _project(item: Any, projection_expressions: list[list[str]]) -> Any:
+    """moto's Item.project, without its round trip through plain Python values when every
+    expression names a top-level string attribute (a key page, say): the same item."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    if any(len(path) != 1 for path in projection_expressions):
+        return item.project(projection_expressions)
+    attrs = {}
+    for (name,) in projection_expressions:
+        value = item.attrs.get(name)
+        if value is None:
+            continue
+        if value.type != "S":
+            return item.project(projection_expressions)
+        attrs[name] = {"S": value.value}
+    return Item(hash_key=item.hash_key, range_key=item.range_key, attrs=attrs)
 
 
 # --- the server ----------------------------------------------------------------------------

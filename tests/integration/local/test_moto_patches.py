@@ -151,6 +151,8 @@ QUERIES = [
         "ExpressionAttributeValues": {":red": {"S": "red"}},
     },
     {},
+    {"Limit": 40, "ProjectionExpression": "sk, n"},  # a number: moto's own projection
+    {"ProjectionExpression": "colour, absent"},  # strings only, one missing: the fast one
 ]
 STRING_RANGES = [
     ("sk BETWEEN :lo AND :hi", {":lo": {"S": "k2"}, ":hi": {"S": "k5"}}),
