@@ -3,6 +3,7 @@ retried with backoff until every message is in or the attempts run out."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,8 @@ class SqsDeliveryQueue:
         self.queue_name = queue_name
         self.client = client
         self._url: str | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -44,8 +47,16 @@ class SqsDeliveryQueue:
         chunks = [bodies[i : i + BATCH] for i in range(0, len(bodies), BATCH)]
         if len(chunks) <= 1:
             return sum(map(self._send_batch, chunks))
-        with ThreadPoolExecutor(max_workers=min(WORKERS, len(chunks))) as pool:
-            return sum(pool.map(self._send_batch, chunks))
+        # One pool of WORKERS for every caller: sends of two pages in flight at once share it,
+        # so the next page's calls fill the slots the last one's tail leaves, and no more than
+        # WORKERS calls are ever out.
+        return sum(self._workers().map(self._send_batch, chunks))
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="sqs-send")
+            return self._pool
 
     def depth(self) -> int:
         attributes = self.client.get_queue_attributes(
