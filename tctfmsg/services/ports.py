@@ -113,12 +113,21 @@ class AudienceSource(Protocol):
 class Created:
     created: list[str]
     existing: list[str]
+    end: str | None = None  # where the recorded page ends: the cursor to go on from
 
 
 class DeliveryLedger(Protocol):
-    def create_many(self, deliveries: Sequence[Delivery]) -> Created:
-        """Writes each record only if it does not exist yet: a re-run never resets one.
-        Only the fan-out creates records, while it holds the campaign's lease."""
+    def create_page(
+        self,
+        campaign_id: str,
+        start: str | None,
+        end: str | None,
+        deliveries: Sequence[Delivery],
+    ) -> Created:
+        """Records one audience page (the keys after `start` up to `end`, None: to the end):
+        each delivery only if it does not exist yet, so a re-run never resets one. Only the
+        fan-out creates records, while it holds the campaign's lease. A re-run of a page may
+        find it recorded further than `end`; `Created.end` is where to go on from."""
         ...
 
     def get(self, campaign_id: str, email_key: str) -> Delivery | None: ...

@@ -1,8 +1,9 @@
 """The scheduler: starts due campaigns and fans their audience out, a page at a time, from a
-saved cursor. Per page: delivery records (created only if absent), one queue message per
-recipient still PENDING, then the cursor and counters in one write. The status is re-read
-before every page; before time runs out the run hands its lease to a fresh invocation, so a
-million recipients fan out exactly as ten thousand do."""
+saved cursor. Per page: the page recorded in the ledger (its recipients PENDING, none reset),
+one queue message per recipient still PENDING, then the cursor and counters in one write once
+those messages are sent. The status is re-read before every page; before time runs out the
+run hands its lease to a fresh invocation, so a million recipients fan out exactly as ten
+thousand do."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from datetime import timedelta
 
 from tctfmsg.domain.campaign import Campaign, CampaignStatus
 from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
-from tctfmsg.domain.subscriber import Subscriber
 from tctfmsg.errors import TctfmsgError
 from tctfmsg.services import campaign_progress
 from tctfmsg.services.campaigns import SCHEDULER, CampaignDeps
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FanoutConfig:
-    page_size: int = 500
+    page_size: int = 1000
     lease: timedelta = timedelta(minutes=16)  # longer than one run may last
     reserve_s: float = 60.0  # hand on when less than this is left
     # Embedded stack only (docs/decisions/0043): moto's SQS rescans the whole queue for every
@@ -104,37 +104,57 @@ def fan_out(
     if not deps.campaigns.take_lease(campaign_id, token, now + config.lease, now):
         report.outcome = "busy"  # another run holds it
         return report
-    # The next page's reads (audience, subscribers) run while this page is written and sent;
-    # they change nothing, so the status check before every page keeps its meaning.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanout-read") as reader:
+    # Two things overlap the page being written: the next page's reads (they change nothing,
+    # so the status check before every page keeps its meaning) and the previous page's queue
+    # sends. A page's cursor and counts are saved once its sends are done, in page order; so
+    # a stop lets out at most the page already being sent, and a re-run after a crash
+    # re-sends only what is still PENDING.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanout-read") as reader,
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="fanout-send") as sender,
+    ):
         ahead: Future[_Read] | None = None
+        out: _Sending | None = None
+        cursor: str | None = None
+        first = True
         while True:
             campaign = deps.campaigns.get(campaign_id)
             if campaign is None or campaign.status is not CampaignStatus.SENDING:
+                _saved(deps, out, token, report)
                 deps.campaigns.release_lease(campaign_id, token)
                 report.outcome = f"stopped:{campaign.status.value if campaign else 'missing'}"
                 return report
-            if campaign.fanout_done:
-                deps.campaigns.release_lease(campaign_id, token)
-                campaign_progress.settle(deps.books, campaign)
-                return report
+            if first:
+                if campaign.fanout_done:
+                    deps.campaigns.release_lease(campaign_id, token)
+                    campaign_progress.settle(deps.books, campaign)
+                    return report
+                cursor, first = campaign.cursor, False
             if remaining_s() < config.reserve_s:
+                _saved(deps, out, token, report)
                 report.outcome = _hand_on(deps, campaign_id, token)
                 return report
-            if config.max_queue_depth and deps.queue.depth() >= config.max_queue_depth:
-                config.pause(0.5)
-                continue  # re-read the status and the time left, then look again
+            if config.max_queue_depth:
+                _saved(deps, out, token, report)  # its messages count in the depth
+                out = None
+                if deps.queue.depth() >= config.max_queue_depth:
+                    config.pause(0.5)
+                    continue  # re-read the status and the time left, then look again
             read = ahead.result() if ahead is not None else None
-            if read is None or read.start != campaign.cursor:
-                read = _read(subscribers, audience, campaign, campaign.cursor, config.page_size)
+            if read is None or read.start != cursor:
+                read = _read(subscribers, audience, campaign, cursor, config.page_size)
             ahead = None
             if read.page.cursor is not None:
                 ahead = reader.submit(
                     _read, subscribers, audience, campaign, read.page.cursor, config.page_size
                 )
-            campaign = _page(deps, campaign, read, token, report)
-            if campaign.fanout_done:
-                campaign_progress.settle(deps.books, campaign)
+            sending = _page(deps, campaign, read, sender)
+            _saved(deps, out, token, report)
+            out, cursor = sending, sending.end
+            if sending.end is None:  # that was the last page
+                done = _saved(deps, out, token, report)
+                if done is not None:
+                    campaign_progress.settle(deps.books, done)
                 return report
 
 
@@ -155,7 +175,7 @@ def _hand_on(deps: CampaignDeps, campaign_id: str, token: str) -> str:
 class _Read:
     start: str | None  # the cursor the page starts after
     page: AudiencePage
-    targets: list[Subscriber]
+    skipped: dict[str, str]  # recipients not to send to, and why
 
 
 def _read(
@@ -165,35 +185,63 @@ def _read(
     cursor: str | None,
     page_size: int,
 ) -> _Read:
+    """One page of the audience. Subscribers are read only to apply a filter: whether a
+    recipient may be sent to is decided by the consumer, at send time, from the subscriber as
+    it then is (docs/decisions/0048)."""
     page = audience.page(campaign.audience.list_name, cursor, page_size)
+    if not campaign.audience.filter:
+        return _Read(cursor, page, {})
     found = subscribers.get_many(page.keys)
-    targets = [found[k] for k in page.keys if k in found and campaign.audience.matches(found[k])]
-    return _Read(cursor, page, targets)
+    matching = [found[k] for k in page.keys if k in found and campaign.audience.matches(found[k])]
+    skipped = {s.key: s.status.value for s in matching if not s.sendable}
+    return _Read(cursor, AudiencePage([s.key for s in matching], page.cursor), skipped)
+
+
+@dataclass(frozen=True)
+class _Sending:
+    """A page whose records are written and whose queue sends are under way."""
+
+    campaign_id: str
+    end: str | None  # the cursor once this page is saved
+    counts: dict[str, int]
+    sends: Future[int]
 
 
 def _page(
-    deps: CampaignDeps, campaign: Campaign, read: _Read, token: str, report: FanoutReport
-) -> Campaign:
+    deps: CampaignDeps, campaign: Campaign, read: _Read, sender: ThreadPoolExecutor
+) -> _Sending:
     cid = campaign.campaign_id
-    page, targets = read.page, read.targets
     now = deps.clock.now()
     records = [
-        Delivery(cid, s.key, DeliveryStatus.PENDING, updated_at=now)
-        if s.sendable
-        else Delivery(cid, s.key, DeliveryStatus.SKIPPED, reason=s.status.value, updated_at=now)
-        for s in targets
+        Delivery(cid, k, DeliveryStatus.SKIPPED, reason=read.skipped[k], updated_at=now)
+        if k in read.skipped
+        else Delivery(cid, k, DeliveryStatus.PENDING, updated_at=now)
+        for k in read.page.keys
     ]
-    created = deps.ledger.create_many(records)
+    created = deps.ledger.create_page(cid, read.start, read.page.cursor, records)
     fresh = set(created.created)
     to_queue = [r.email_key for r in records if r.email_key in fresh and r.status.open]
     skipped = sum(1 for r in records if r.email_key in fresh and not r.status.open)
     if created.existing:  # a re-run of a page whose run died: enqueue what is still to do
         existing = deps.ledger.get_many(cid, created.existing)
         to_queue += [k for k, d in existing.items() if d.status is DeliveryStatus.PENDING]
-    queued = deps.queue.send([DeliveryRequest(cid, k) for k in to_queue])
-    counts = {"targeted": len(fresh), "skipped": skipped, "queued": queued}
+    sends = sender.submit(deps.queue.send, [DeliveryRequest(cid, k) for k in to_queue])
+    return _Sending(cid, created.end, {"targeted": len(fresh), "skipped": skipped}, sends)
+
+
+def _saved(
+    deps: CampaignDeps, sending: _Sending | None, token: str, report: FanoutReport
+) -> Campaign | None:
+    """Waits for a page's sends, then saves its cursor and counts (and, after the last page,
+    that the fan-out is done)."""
+    if sending is None:
+        return None
+    queued = sending.sends.result()
+    counts = sending.counts | {"queued": queued}
     report.pages += 1
-    report.targeted += len(fresh)
-    report.skipped += skipped
+    report.targeted += counts["targeted"]
+    report.skipped += counts["skipped"]
     report.queued += queued
-    return deps.campaigns.save_progress(cid, token, page.cursor, counts, done=page.cursor is None)
+    return deps.campaigns.save_progress(
+        sending.campaign_id, token, sending.end, counts, done=sending.end is None
+    )

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tctfmsg.domain.campaign import Campaign, CampaignStatus, Counters
 from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
@@ -105,7 +106,7 @@ class MemoryLedger:
     items: dict[tuple[str, str], Delivery] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def create_many(self, deliveries: Sequence[Delivery]) -> Created:
+    def create_page(self, campaign_id, start, end, deliveries: Sequence[Delivery]) -> Created:
         created, existing = [], []
         for d in deliveries:
             key = (d.campaign_id, d.email_key)
@@ -114,7 +115,7 @@ class MemoryLedger:
             else:
                 self.items[key] = d
                 created.append(d.email_key)
-        return Created(created, existing)
+        return Created(created, existing, end)
 
     def get(self, campaign_id: str, email_key: str) -> Delivery | None:
         return self.items.get((campaign_id, email_key))
@@ -254,3 +255,9 @@ class MemorySubscribers:
         keys = [k for k in keys if cursor is None or k > cursor]
         chunk = keys[:limit]
         return AudiencePage(chunk, chunk[-1] if len(keys) > limit else None)
+
+
+def record(ledger: Any, deliveries: Sequence[Delivery]) -> Created:
+    """Records deliveries as the fan-out would: one page of one campaign."""
+    (campaign_id,) = {d.campaign_id for d in deliveries}
+    return ledger.create_page(campaign_id, None, None, deliveries)

@@ -1,11 +1,22 @@
 """DeliveryLedger on the deliveries table. Every change is a conditional update on the
 record's status (and, while SENDING, on the claim token): that is what makes redelivery,
-crashes, resume and retry unable to send a recipient the campaign twice."""
+crashes, resume and retry unable to send a recipient the campaign twice.
+
+A recipient's delivery starts PENDING without an item of its own (docs/decisions/0048): the
+fan-out writes one *page* item per audience page, listing the recipients it queued, in the
+partition `<campaign>#pending`, keyed by the cursor the page started after. A page covers the
+audience keys after its start up to its end, and pages never overlap, so the page that may list
+a key is the one with the greatest start below it. The recipient's own item is created by the
+first change to it (a claim, a skip, a cancel), with a condition that it is absent or PENDING.
+So a fan-out writes 1 item per 500 recipients instead of 500, and an unclaimed recipient reads
+as PENDING everywhere the port is asked.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +25,25 @@ from tctfmsg.domain.delivery import Delivery, DeliveryStatus
 from tctfmsg.services.ports import Created
 
 PUT_WORKERS = 8
+PAGES = "#pending"  # suffix of the partition that holds a campaign's pending pages
+FIRST = " "  # the start of the first page: below every address, never a key itself
+
+
+@dataclass(frozen=True)
+class _Page:
+    start: str
+    end: str | None  # None: to the end of the audience
+    keys: frozenset[str]
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> _Page:
+        listed = item["keys"]["S"]
+        end = item.get("end")
+        return cls(
+            item["email_key"]["S"],
+            end["S"] if end else None,
+            frozenset(listed.split("\n")) if listed else frozenset(),
+        )
 
 
 class DynamoDeliveryLedger:
@@ -25,47 +55,147 @@ class DynamoDeliveryLedger:
         self.table = table
         self.client = client
 
-    def create_many(self, deliveries: Sequence[Delivery]) -> Created:
-        # Records are created only by the fan-out, and only while it holds the campaign's
-        # lease, which outlasts any run (docs/decisions/0045). So a consistent read of which
-        # exist, then batch writes of the others, cannot race another creator, and never
-        # overwrites a record a consumer has moved on (it reads as existing): a re-run never
-        # turns SENT back into PENDING. About 1/20 of the calls of one conditional put each.
-        # A page past everything written so far (every page but one after a crash) needs only
-        # one query to know that none of its records exists.
-        existing: set[str] = set()
-        if self._any_between(deliveries):
-            keys = [_key(d.campaign_id, d.email_key) for d in deliveries]
-            found = batch.get_all(
-                self.client, self.table, keys, consistent=True, projection="email_key"
-            )
-            existing = {item["email_key"]["S"] for item in found}
+    def create_page(
+        self,
+        campaign_id: str,
+        start: str | None,
+        end: str | None,
+        deliveries: Sequence[Delivery],
+    ) -> Created:
+        # Only the fan-out writes pages, and only while it holds the campaign's lease, which
+        # outlasts any run (docs/decisions/0045): a consistent read of what exists, then the
+        # writes, cannot race another creator. A re-run of a page whose run died finds its
+        # page item and its recipients' items, and adds only who is new to the page; the page
+        # then reaches as far as the further of the two ends, which the cursor moves on to.
+        # The page item is written before any recipient's item (even when it lists no one), so
+        # where there is no page item there is no recipient item in its range either: a first
+        # run of a page needs one read, of the page item.
+        keys = [d.email_key for d in deliveries]
+        page_key = start or FIRST
+        page = self._page_at(campaign_id, page_key)
+        existing: frozenset[str] = frozenset()
+        if page is not None:
+            existing = page.keys | self._recorded(campaign_id, keys)
         fresh = [d for d in deliveries if d.email_key not in existing]
+        queued = sorted(d.email_key for d in fresh if d.status is DeliveryStatus.PENDING)
+        if page is None:
+            self._put_page(campaign_id, page_key, end, queued, new=True)
+        else:
+            end = _further(page.end, end)
+            if queued or end != page.end:
+                self._put_page(campaign_id, page_key, end, sorted(page.keys | set(queued)))
+        others = [d for d in fresh if d.status is not DeliveryStatus.PENDING]
         with ThreadPoolExecutor(max_workers=PUT_WORKERS) as pool:
             chunks = [
-                fresh[i : i + batch.WRITE_BATCH] for i in range(0, len(fresh), batch.WRITE_BATCH)
+                others[i : i + batch.WRITE_BATCH] for i in range(0, len(others), batch.WRITE_BATCH)
             ]
             list(pool.map(self._put_all, chunks))
-        return Created(
-            [d.email_key for d in fresh],
-            [d.email_key for d in deliveries if d.email_key in existing],
-        )
+        return Created([d.email_key for d in fresh], [k for k in keys if k in existing], end=end)
 
-    def _any_between(self, deliveries: Sequence[Delivery]) -> bool:
-        """Whether any record exists with a key from the lowest to the highest of these."""
-        if not deliveries:
-            return False
-        campaigns = {d.campaign_id for d in deliveries}
-        if len(campaigns) != 1:
-            return True  # no single range to look in: read them all
-        keys = [d.email_key for d in deliveries]
+    def _put_page(
+        self, campaign_id: str, start: str, end: str | None, keys: list[str], *, new: bool = False
+    ) -> None:
+        item = {
+            "campaign_id": {"S": campaign_id + PAGES},
+            "email_key": {"S": start},
+            "keys": {"S": "\n".join(keys)},
+            "count": {"N": str(len(keys))},
+        }
+        if end is not None:
+            item["end"] = {"S": end}
+        options: dict[str, Any] = {}
+        if new:
+            options["ConditionExpression"] = "attribute_not_exists(email_key)"
+        self.client.put_item(TableName=self.table, Item=item, **options)
+
+    def _page_at(self, campaign_id: str, start: str) -> _Page | None:
+        item = self.client.get_item(
+            TableName=self.table, Key=_key(campaign_id + PAGES, start), ConsistentRead=True
+        ).get("Item")
+        return _Page.of(item) if item else None
+
+    def _pages_for(self, campaign_id: str, keys: Iterable[str]) -> list[_Page]:
+        """The pages that may list any of `keys`: those starting from below the lowest key up
+        to the highest (pages are disjoint and sorted by start)."""
+        ordered = sorted(keys)
+        if not ordered:
+            return []
+        lowest, highest = ordered[0], ordered[-1]
+        pages: list[_Page] = []
+        request = {
+            "TableName": self.table,
+            "KeyConditionExpression": "campaign_id = :c AND email_key < :hi",
+            "ExpressionAttributeValues": {
+                ":c": {"S": campaign_id + PAGES},
+                ":hi": {"S": highest},
+            },
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        for response in self.client.get_paginator("query").paginate(**request):
+            for item in response["Items"]:
+                page = _Page.of(item)
+                pages.append(page)
+                if page.start < lowest:
+                    return pages
+        return pages
+
+    def _listed(self, campaign_id: str, keys: Sequence[str]) -> set[str]:
+        wanted = set(keys)
+        listed: set[str] = set()
+        for page in self._pages_for(campaign_id, wanted):
+            listed |= page.keys & wanted
+        return listed
+
+    def _pages(self, campaign_id: str) -> Iterator[_Page]:
+        pages = self.client.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="campaign_id = :c",
+            ExpressionAttributeValues={":c": {"S": campaign_id + PAGES}},
+            ConsistentRead=True,
+            ScanIndexForward=False,
+        )
+        for response in pages:
+            yield from map(_Page.of, response["Items"])
+
+    def _unclaimed(self, campaign_id: str) -> Iterator[str]:
+        """Recipients a page lists who have no item of their own yet: PENDING. The last pages
+        first: the queue hands out roughly in order, so while a campaign sends, the every-minute
+        check for anything left finds it in the first page it reads, not after reading every
+        recipient already done."""
+        for page in self._pages(campaign_id):
+            if not page.keys:
+                continue
+            recorded = {
+                item["email_key"]["S"]
+                for item in self._query(
+                    campaign_id, projection="email_key", between=(min(page.keys), max(page.keys))
+                )
+            }
+            yield from sorted(page.keys - recorded)
+
+    def _recorded(self, campaign_id: str, keys: Sequence[str]) -> frozenset[str]:
+        """Which of `keys` have an item of their own: one query when none has."""
+        if not keys or not self._any_between(campaign_id, min(keys), max(keys)):
+            return frozenset()
+        found = batch.get_all(
+            self.client,
+            self.table,
+            [_key(campaign_id, k) for k in keys],
+            consistent=True,
+            projection="email_key",
+        )
+        return frozenset(item["email_key"]["S"] for item in found)
+
+    def _any_between(self, campaign_id: str, lowest: str, highest: str) -> bool:
+        """Whether any recipient item exists with a key from `lowest` to `highest`."""
         response = self.client.query(
             TableName=self.table,
             KeyConditionExpression="campaign_id = :c AND email_key BETWEEN :lo AND :hi",
             ExpressionAttributeValues={
-                ":c": {"S": campaigns.pop()},
-                ":lo": {"S": min(keys)},
-                ":hi": {"S": max(keys)},
+                ":c": {"S": campaign_id},
+                ":lo": {"S": lowest},
+                ":hi": {"S": highest},
             },
             ProjectionExpression="email_key",
             ConsistentRead=True,
@@ -82,11 +212,19 @@ class DynamoDeliveryLedger:
         item = self.client.get_item(
             TableName=self.table, Key=_key(campaign_id, email_key), ConsistentRead=True
         ).get("Item")
-        return _delivery(item) if item else None
+        if item:
+            return _delivery(item)
+        if self._listed(campaign_id, [email_key]):
+            return _unclaimed(campaign_id, email_key)
+        return None
 
     def get_many(self, campaign_id: str, keys: Sequence[str]) -> dict[str, Delivery]:
         items = batch.get_all(self.client, self.table, [_key(campaign_id, k) for k in keys])
-        return {d.email_key: d for d in map(_delivery, items)}
+        found = {d.email_key: d for d in map(_delivery, items)}
+        missing = [k for k in keys if k not in found]
+        for key in self._listed(campaign_id, missing) if missing else ():
+            found[key] = _unclaimed(campaign_id, key)
+        return found
 
     def claim(
         self, campaign_id: str, email_key: str, token: str, until: datetime, now: datetime
@@ -99,7 +237,8 @@ class DynamoDeliveryLedger:
                     "SET #s = :sending, open_status = :sending, claim = :t, claimed_until = :u,"
                     " updated_at = :now ADD attempts :one"
                 ),
-                ConditionExpression="#s = :pending",
+                # absent: PENDING on its page (the queue message is the page's)
+                ConditionExpression="attribute_not_exists(#s) OR #s = :pending",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":sending": {"S": DeliveryStatus.SENDING.value},
@@ -179,6 +318,8 @@ class DynamoDeliveryLedger:
         else:
             remove += ("open_status",)
         condition = "#s = :expected"
+        if expected is DeliveryStatus.PENDING:
+            condition = "(attribute_not_exists(#s) OR #s = :expected)"  # unclaimed, on its page
         values = {":expected": expected.value}
         if stale_before is not None:
             condition += " AND (attribute_not_exists(claimed_until) OR claimed_until <= :stale)"
@@ -186,6 +327,13 @@ class DynamoDeliveryLedger:
         return self._update(campaign_id, email_key, sets, remove, condition, values)
 
     def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
+        # Recipients with an open item of their own first (the index; cheap), then those their
+        # page lists who have none yet.
+        yield from self._open_items(campaign_id, status)
+        if status in (None, DeliveryStatus.PENDING):
+            yield from self._unclaimed(campaign_id)
+
+    def _open_items(self, campaign_id: str, status: DeliveryStatus | None) -> Iterator[str]:
         condition = "campaign_id = :c"
         values: dict[str, Any] = {":c": {"S": campaign_id}}
         if status is not None:
@@ -206,6 +354,7 @@ class DynamoDeliveryLedger:
         counts = dict.fromkeys(DeliveryStatus, 0)
         for item in self._query(campaign_id, projection="#s"):
             counts[DeliveryStatus(item["status"]["S"])] += 1
+        counts[DeliveryStatus.PENDING] += sum(1 for _ in self._unclaimed(campaign_id))
         return counts
 
     def list(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[Delivery]:
@@ -213,17 +362,32 @@ class DynamoDeliveryLedger:
             delivery = _delivery(item)
             if status in (None, delivery.status):
                 yield delivery
+        if status in (None, DeliveryStatus.PENDING):
+            for key in self._unclaimed(campaign_id):
+                yield _unclaimed(campaign_id, key)
 
-    def _query(self, campaign_id: str, projection: str | None = None) -> Iterator[dict[str, Any]]:
+    def _query(
+        self,
+        campaign_id: str,
+        projection: str | None = None,
+        between: tuple[str, str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "campaign_id = :c",
             "ExpressionAttributeValues": {":c": {"S": campaign_id}},
             "ConsistentRead": True,
         }
+        if between:
+            request["KeyConditionExpression"] += " AND email_key BETWEEN :lo AND :hi"
+            request["ExpressionAttributeValues"] |= {
+                ":lo": {"S": between[0]},
+                ":hi": {"S": between[1]},
+            }
         if projection:
             request["ProjectionExpression"] = projection
-            request["ExpressionAttributeNames"] = {"#s": "status"}
+            if "#s" in projection:
+                request["ExpressionAttributeNames"] = {"#s": "status"}
         for page in self.client.get_paginator("query").paginate(**request):
             yield from page["Items"]
 
@@ -259,6 +423,15 @@ class DynamoDeliveryLedger:
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+
+def _further(a: str | None, b: str | None) -> str | None:
+    """The later of two page ends; None (the end of the audience) is later than any key."""
+    return None if a is None or b is None else max(a, b)
+
+
+def _unclaimed(campaign_id: str, email_key: str) -> Delivery:
+    return Delivery(campaign_id, email_key, DeliveryStatus.PENDING)
 
 
 def _key(campaign_id: str, email_key: str) -> dict[str, Any]:

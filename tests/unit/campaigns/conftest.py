@@ -50,18 +50,19 @@ class World:
             )
         )
 
-    def draft(self, list_name: str = "news") -> Campaign:
+    def draft(self, list_name: str = "news", filter: dict[str, str] | None = None) -> Campaign:
         return campaigns.create(
             self.deps,
             name="n",
             subject="s",
             template="newsletter",
             list_name=list_name,
+            filter=filter,
             sender="news@example.com",
         )
 
-    def started(self, page_size: int = 3) -> Campaign:
-        campaign = self.draft()
+    def started(self, page_size: int = 3, filter: dict[str, str] | None = None) -> Campaign:
+        campaign = self.draft(filter=filter)
         campaigns.send_now(self.deps, campaign.campaign_id)
         scheduler.start(self.deps, campaign.campaign_id)
         scheduler.fan_out(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 from tctfmsg.domain.campaign import CampaignStatus
@@ -82,8 +83,11 @@ def test_fan_out_stops_between_pages_when_paused(world: World) -> None:
 def test_rerunning_a_page_never_resets_a_sent_delivery(world: World) -> None:
     world.seed(3)
     campaign = world.draft()
-    world.ledger.create_many(
-        [Delivery(campaign.campaign_id, "p01@example.com", DeliveryStatus.SENT)]
+    world.ledger.create_page(
+        campaign.campaign_id,
+        None,
+        None,
+        [Delivery(campaign.campaign_id, "p01@example.com", DeliveryStatus.SENT)],
     )
     campaigns.send_now(world.deps, campaign.campaign_id)
     scheduler.start(world.deps, campaign.campaign_id)
@@ -97,15 +101,44 @@ def test_rerunning_a_page_never_resets_a_sent_delivery(world: World) -> None:
     ]
 
 
-def test_non_sendable_subscribers_are_recorded_skipped_and_never_queued(world: World) -> None:
+def test_without_a_filter_no_subscriber_is_read_and_every_member_is_queued(
+    world: World,
+) -> None:
     world.seed(3, p01=SubscriberStatus.COMPLAINED)
+    reads: list[object] = []
+    read = world.people.get_many
+    world.people.get_many = lambda keys: reads.append(keys) or read(keys)  # type: ignore[method-assign]
 
     campaign = world.started()
 
+    assert reads == []  # sendability is the consumer's call, at send time
+    assert sorted(m.email_key for m in world.queue.messages) == [
+        f"p{i:02d}@example.com" for i in range(3)
+    ]
+    assert world.ledger.get(campaign.campaign_id, "p01@example.com").status is (
+        DeliveryStatus.PENDING
+    )
+    assert (campaign.counters.targeted, campaign.counters.queued) == (3, 3)
+
+
+def test_with_a_filter_non_sendable_matches_are_recorded_skipped_and_never_queued(
+    world: World,
+) -> None:
+    world.seed(4, p01=SubscriberStatus.COMPLAINED)
+    for key, plan in (("p00", "pro"), ("p01", "pro"), ("p02", "free"), ("p03", "pro")):
+        found = world.people.get(f"{key}@example.com")
+        world.people.add(replace(found, attributes={"plan": plan}))
+
+    campaign = world.started(filter={"plan": "pro"})
+
     skipped = world.ledger.get(campaign.campaign_id, "p01@example.com")
     assert skipped.status is DeliveryStatus.SKIPPED and skipped.reason == "complained"
-    assert "p01@example.com" not in {m.email_key for m in world.queue.messages}
-    assert campaign.counters.skipped == 1
+    assert world.ledger.get(campaign.campaign_id, "p02@example.com") is None  # not targeted
+    assert sorted(m.email_key for m in world.queue.messages) == [
+        "p00@example.com",
+        "p03@example.com",
+    ]
+    assert (campaign.counters.targeted, campaign.counters.skipped) == (3, 1)
 
 
 def test_tick_starts_only_what_is_due(world: World) -> None:

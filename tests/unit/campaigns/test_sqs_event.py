@@ -18,6 +18,7 @@ from tctfmsg.domain.email import EmailMessage, SendReceipt
 from tctfmsg.domain.subscriber import Subscriber
 from tctfmsg.local.runtime import sqs_event
 from tctfmsg.services.consumer import ConsumerDeps, Outcome
+from tests.support.campaign_memory import record
 from tests.unit.campaigns.conftest import World
 
 EVENT = Path(__file__).parents[2] / "events" / "sqs_receive_message.json"
@@ -34,7 +35,7 @@ def test_sam_shaped_sqs_event_is_accepted_by_the_consumer(
     world.store.items["c-sam"] = replace(
         campaign, campaign_id="c-sam", status=CampaignStatus.SENDING
     )
-    world.ledger.create_many([Delivery("c-sam", "sam@example.com")])
+    record(world.ledger, [Delivery("c-sam", "sam@example.com")])
     _use(monkeypatch, world.consumer)
 
     result = handler_module.handler(event, _Context())
@@ -107,7 +108,7 @@ def _sending(world: World, count: int) -> tuple[str, list[str]]:
     campaign = world.draft()
     world.store.items[campaign.campaign_id] = replace(campaign, status=CampaignStatus.SENDING)
     keys = sorted(world.people.people)
-    world.ledger.create_many([Delivery(campaign.campaign_id, k) for k in keys])
+    record(world.ledger, [Delivery(campaign.campaign_id, k) for k in keys])
     return campaign.campaign_id, keys
 
 

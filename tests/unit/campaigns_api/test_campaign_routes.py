@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tctfmsg.domain.campaign import CampaignStatus, Counters
 from tctfmsg.domain.delivery import Delivery, DeliveryStatus
+from tests.support.campaign_memory import record
 
 from .conftest import CAMPAIGN_ID, DEFAULT_SENDER, World, load_event
 
@@ -108,7 +109,7 @@ def test_send_now_schedules_for_now_and_starts_the_scheduler(world: World) -> No
 
 def test_pause_then_resume_requeues_what_is_still_pending(world: World) -> None:
     world.campaign(CampaignStatus.SENDING, fanout_done=True)
-    world.ledger.create_many([Delivery(CAMPAIGN_ID, "a@example.com")])
+    record(world.ledger, [Delivery(CAMPAIGN_ID, "a@example.com")])
 
     paused = world.call("api_pause_campaign")
     resumed = world.call("api_resume_campaign")
@@ -120,7 +121,7 @@ def test_pause_then_resume_requeues_what_is_still_pending(world: World) -> None:
 
 def test_cancel_marks_the_pending_deliveries_cancelled(world: World) -> None:
     world.campaign(CampaignStatus.SENDING)
-    world.ledger.create_many([Delivery(CAMPAIGN_ID, "a@example.com")])
+    record(world.ledger, [Delivery(CAMPAIGN_ID, "a@example.com")])
 
     answer = world.call("api_cancel_campaign")
 

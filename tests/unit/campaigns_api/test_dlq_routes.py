@@ -9,6 +9,7 @@ import pytest
 from tctfmsg.domain.campaign import CampaignStatus
 from tctfmsg.domain.delivery import Delivery, DeliveryStatus
 from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tests.support.campaign_memory import record
 
 from .conftest import CAMPAIGN_ID, World
 
@@ -17,8 +18,9 @@ FAILED_AT = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
 
 def _dead(world: World, key: str, reason: str = "dead-lettered", campaign_id: str = CAMPAIGN_ID):
     """A delivery that died in the DLQ, as the DLQ monitor leaves it."""
-    world.ledger.create_many(
-        [Delivery(campaign_id, key, DeliveryStatus.FAILED, attempts=5, reason=f"{reason}: x")]
+    record(
+        world.ledger,
+        [Delivery(campaign_id, key, DeliveryStatus.FAILED, attempts=5, reason=f"{reason}: x")],
     )
     failed = FailedMessage(
         f"f-{key[:1]}{campaign_id[-4:]}", campaign_id, key, reason, "x", 5, "{}", FAILED_AT
