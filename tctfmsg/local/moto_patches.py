@@ -311,13 +311,14 @@ def _partition_query(
     size = 0
     last_evaluated_key = None
     for item in candidates:
-        if (limit is not None and len(results) == limit) or size + item.size() > size_limit:
+        item_size = item.size()  # moto sums every attribute's size: once per item, not twice
+        if (limit is not None and len(results) == limit) or size + item_size > size_limit:
             last_evaluated_key = table._get_last_evaluated_key(results[-1], None)
             break
         if range_comparison and not item.range_key.compare(range_comparison, range_objs):
             continue  # moto's own comparison has the last word
         results.append(item)
-        size += item.size()
+        size += item_size
     else:
         # moto walks the whole partition: a full page followed by any item, in the range or
         # not, ends with a LastEvaluatedKey.
@@ -340,15 +341,17 @@ def _project(item: Any, projection_expressions: list[list[str]]) -> Any:
 
     if any(len(path) != 1 for path in projection_expressions):
         return item.project(projection_expressions)
-    attrs = {}
+    projected = Item(hash_key=item.hash_key, range_key=item.range_key, attrs={})
     for (name,) in projection_expressions:
         value = item.attrs.get(name)
         if value is None:
             continue
         if value.type != "S":
             return item.project(projection_expressions)
-        attrs[name] = {"S": value.value}
-    return Item(hash_key=item.hash_key, range_key=item.range_key, attrs=attrs)
+        # the item's own value (a string is never changed in place), and no size check: a
+        # part of an item is never larger than the item
+        dict.__setitem__(projected.attrs, name, value)
+    return projected
 
 
 # --- the server ----------------------------------------------------------------------------
