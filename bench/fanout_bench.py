@@ -1,9 +1,10 @@
 """Fan a 100,000-recipient campaign out to a queue and compare with raw `send_message_batch` of
 the very same message bodies, at the same concurrency, to the same endpoint.
 
-The fan-out does everything the scheduler does per page: read the audience page, read the
-subscribers, create the delivery records (ledger), send one message per recipient, save the
-cursor and counters. The baseline only sends the bodies. Both go to queues no consumer reads,
+The fan-out does everything the scheduler does per page: re-read the campaign's status, read
+the audience page, record the page in the ledger (its recipients PENDING, decision 0048), send
+one message per recipient, save the cursor and counters. The audience has no filter, so no
+subscriber is read (the consumer decides at send time). The baseline only sends the bodies. Both go to queues no consumer reads,
 so neither is helped by a draining queue. Prints recipients/s, the baseline's, and the ratio
 (goal >= 0.9). Run: .venv/bin/python bench/fanout_bench.py [RECIPIENTS]
 """
@@ -91,7 +92,7 @@ def main() -> None:
     print(f"raw send_message_batch: {recipients / raw_s:,.0f} msgs/s ({raw_s:.1f} s)")
     print(
         f"scheduler fan-out:      {recipients / fanout_s:,.0f} recipients/s ({fanout_s:.1f} s, "
-        "audience + subscribers + ledger + queue + cursor)"
+        "status + audience + ledger page + queue + cursor)"
     )
     print(f"ratio fan-out/raw:      {raw_s / fanout_s:.2f}  (goal >= 0.9)")
 

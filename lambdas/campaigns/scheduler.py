@@ -13,11 +13,18 @@ from lambdas.campaigns._common import SETTINGS, logger, metrics
 from tctfmsg import bootstrap
 from tctfmsg.services import scheduler
 
-CONFIG = scheduler.FanoutConfig(
-    max_queue_depth=(SETTINGS.local_fanout_max_depth or None)
-    if SETTINGS.target == "local"
-    else None
-)
+
+def _config() -> scheduler.FanoutConfig:
+    depth = SETTINGS.local_fanout_max_depth if SETTINGS.target == "local" else 0
+    if not depth:
+        return scheduler.FanoutConfig()
+    # The embedded stack's queue is kept shallow (moto's receive still slows with depth), so
+    # no page is larger than the depth it may reach.
+    page_size = min(scheduler.FanoutConfig.page_size, depth)
+    return scheduler.FanoutConfig(page_size=page_size, max_queue_depth=depth)
+
+
+CONFIG = _config()
 
 
 @logger.inject_lambda_context

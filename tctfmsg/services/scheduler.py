@@ -108,7 +108,8 @@ def fan_out(
     # so the status check before every page keeps its meaning) and the previous page's queue
     # sends. A page's cursor and counts are saved once its sends are done, in page order; so
     # a stop lets out at most the page already being sent, and a re-run after a crash
-    # re-sends only what is still PENDING.
+    # re-sends only what is still PENDING. The save returns the campaign as it is then, which
+    # serves as the status read before the next page.
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanout-read") as reader,
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="fanout-send") as sender,
@@ -117,8 +118,10 @@ def fan_out(
         out: _Sending | None = None
         cursor: str | None = None
         first = True
+        saved: Campaign | None = None  # as the last save returned it: a read of its own
         while True:
-            campaign = deps.campaigns.get(campaign_id)
+            campaign = saved or deps.campaigns.get(campaign_id)
+            saved = None
             if campaign is None or campaign.status is not CampaignStatus.SENDING:
                 _saved(deps, out, token, report)
                 deps.campaigns.release_lease(campaign_id, token)
@@ -136,7 +139,7 @@ def fan_out(
                 return report
             if config.max_queue_depth:
                 _saved(deps, out, token, report)  # its messages count in the depth
-                out = None
+                out = None  # and the status is read again after any wait
                 if deps.queue.depth() >= config.max_queue_depth:
                     config.pause(0.5)
                     continue  # re-read the status and the time left, then look again
@@ -149,7 +152,7 @@ def fan_out(
                     _read, subscribers, audience, campaign, read.page.cursor, config.page_size
                 )
             sending = _page(deps, campaign, read, sender)
-            _saved(deps, out, token, report)
+            saved = _saved(deps, out, token, report)
             out, cursor = sending, sending.end
             if sending.end is None:  # that was the last page
                 done = _saved(deps, out, token, report)
