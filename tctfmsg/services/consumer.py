@@ -259,6 +259,7 @@ def _send(
         deps.clock.now(),
         provider=receipt.provider,
         message_id=receipt.message_id,
+        attempts=delivery.attempts,
     ):
         log.error("sent %s but lost its claim; the ledger says otherwise", delivery.email_key)
         return Outcome.SENT
@@ -359,7 +360,13 @@ def _finish(
 ) -> Outcome:
     detail = f"{reason}: {error}" if error else reason
     if deps.ledger.finish(
-        delivery.campaign_id, delivery.email_key, token, status, deps.clock.now(), reason=detail
+        delivery.campaign_id,
+        delivery.email_key,
+        token,
+        status,
+        deps.clock.now(),
+        reason=detail,
+        attempts=delivery.attempts,
     ):
         tally.add(delivery.campaign_id, status.counter)
     return Outcome(status.value)

@@ -151,8 +151,10 @@ class DeliveryLedger(Protocol):
         provider: str | None = None,
         message_id: str | None = None,
         reason: str | None = None,
+        attempts: int | None = None,
     ) -> bool:
-        """SENDING (held by `token`) → a final status."""
+        """SENDING (held by `token`) → a final status. `attempts`, the claimed record's, lets
+        the ledger write the final record whole."""
         ...
 
     def release(

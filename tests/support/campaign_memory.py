@@ -136,10 +136,11 @@ class MemoryLedger:
             )  # fmt: skip
 
     def finish(self, campaign_id, email_key, token, status, now, *, provider=None,
-               message_id=None, reason=None) -> bool:  # fmt: skip
+               message_id=None, reason=None, attempts=None) -> bool:  # fmt: skip
         d = self.get(campaign_id, email_key)
         if d is None or d.status is not DeliveryStatus.SENDING or d.claim != token:
             return False
+        assert attempts in (None, d.attempts), "finish was given another claim's attempts"
         self._put(
             replace(
                 d, status=status, claim=None, claimed_until=None, provider=provider,

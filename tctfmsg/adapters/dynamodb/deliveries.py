@@ -69,21 +69,19 @@ class DynamoDeliveryLedger:
         # then reaches as far as the further of the two ends, which the cursor moves on to.
         # The page item is written before any recipient's item (even when it lists no one), so
         # where there is no page item there is no recipient item in its range either: a first
-        # run of a page needs one read, of the page item.
+        # run of a page is one conditional put, and only a re-run reads what exists.
         keys = [d.email_key for d in deliveries]
         page_key = start or FIRST
-        page = self._page_at(campaign_id, page_key)
+        queued = sorted(d.email_key for d in deliveries if d.status is DeliveryStatus.PENDING)
+        page = self._put_page(campaign_id, page_key, end, queued, new=True)
         existing: frozenset[str] = frozenset()
-        if page is not None:
+        if page is not None:  # a re-run: the page was recorded before
             existing = page.keys | self._recorded(campaign_id, keys)
-        fresh = [d for d in deliveries if d.email_key not in existing]
-        queued = sorted(d.email_key for d in fresh if d.status is DeliveryStatus.PENDING)
-        if page is None:
-            self._put_page(campaign_id, page_key, end, queued, new=True)
-        else:
+            queued = [k for k in queued if k not in existing]
             end = _further(page.end, end)
             if queued or end != page.end:
                 self._put_page(campaign_id, page_key, end, sorted(page.keys | set(queued)))
+        fresh = [d for d in deliveries if d.email_key not in existing]
         others = [d for d in fresh if d.status is not DeliveryStatus.PENDING]
         with ThreadPoolExecutor(max_workers=PUT_WORKERS) as pool:
             chunks = [
@@ -94,7 +92,8 @@ class DynamoDeliveryLedger:
 
     def _put_page(
         self, campaign_id: str, start: str, end: str | None, keys: list[str], *, new: bool = False
-    ) -> None:
+    ) -> _Page | None:
+        """Writes the page; with `new`, only if it is not there, returning the one that is."""
         item = {
             "campaign_id": {"S": campaign_id + PAGES},
             "email_key": {"S": start},
@@ -106,13 +105,12 @@ class DynamoDeliveryLedger:
         options: dict[str, Any] = {}
         if new:
             options["ConditionExpression"] = "attribute_not_exists(email_key)"
-        self.client.put_item(TableName=self.table, Item=item, **options)
-
-    def _page_at(self, campaign_id: str, start: str) -> _Page | None:
-        item = self.client.get_item(
-            TableName=self.table, Key=_key(campaign_id + PAGES, start), ConsistentRead=True
-        ).get("Item")
-        return _Page.of(item) if item else None
+            options["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self.client.put_item(TableName=self.table, Item=item, **options)
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            return _Page.of(exc.response["Item"])
+        return None
 
     def _pages_for(self, campaign_id: str, keys: Iterable[str]) -> list[_Page]:
         """The pages that may list any of `keys`: those starting from below the lowest key up
@@ -229,6 +227,29 @@ class DynamoDeliveryLedger:
     def claim(
         self, campaign_id: str, email_key: str, token: str, until: datetime, now: datetime
     ) -> Delivery | None:
+        # A recipient's first claim creates its record (absent: PENDING on its page, and the
+        # queue message is the page's), with a conditional put: a whole item written, where an
+        # update that creates one is evaluated twice over. A record that exists (released for a
+        # retry, settled, or claimed by another consumer) takes the conditional update.
+        claimed = Delivery(
+            campaign_id,
+            email_key,
+            DeliveryStatus.SENDING,
+            attempts=1,
+            claim=token,
+            claimed_until=until,
+            updated_at=now,
+        )
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_item(claimed),
+                ConditionExpression="attribute_not_exists(#s)",
+                ExpressionAttributeNames={"#s": "status"},
+            )
+            return claimed
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass
         try:
             response = self.client.update_item(
                 TableName=self.table,
@@ -237,8 +258,7 @@ class DynamoDeliveryLedger:
                     "SET #s = :sending, open_status = :sending, claim = :t, claimed_until = :u,"
                     " updated_at = :now ADD attempts :one"
                 ),
-                # absent: PENDING on its page (the queue message is the page's)
-                ConditionExpression="attribute_not_exists(#s) OR #s = :pending",
+                ConditionExpression="#s = :pending",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":sending": {"S": DeliveryStatus.SENDING.value},
@@ -265,8 +285,36 @@ class DynamoDeliveryLedger:
         provider: str | None = None,
         message_id: str | None = None,
         reason: str | None = None,
+        attempts: int | None = None,
     ) -> bool:
         assert not status.open, status
+        if attempts is not None:
+            # The claim's attempts are all a final record keeps of its SENDING one, so with
+            # them it is written whole: a conditional put, cheaper than the update below.
+            final = Delivery(
+                campaign_id,
+                email_key,
+                status,
+                attempts=attempts,
+                provider=provider,
+                provider_message_id=message_id,
+                reason=reason,
+                updated_at=now,
+            )
+            try:
+                self.client.put_item(
+                    TableName=self.table,
+                    Item=_item(final),
+                    ConditionExpression="#s = :sending AND claim = :token",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={
+                        ":sending": {"S": DeliveryStatus.SENDING.value},
+                        ":token": {"S": token},
+                    },
+                )
+            except self.client.exceptions.ConditionalCheckFailedException:
+                return False
+            return True
         sets = {"#s": status.value, "updated_at": codec.to_time(now), "provider": provider}
         sets |= {"provider_message_id": message_id, "reason": reason}
         return self._update(
@@ -450,6 +498,10 @@ def _item(d: Delivery) -> dict[str, Any]:
             "status": d.status.value,
             "open_status": d.status.value if d.status.open else None,
             "attempts": d.attempts,
+            "claim": d.claim,
+            "claimed_until": codec.to_time(d.claimed_until) if d.claimed_until else None,
+            "provider": d.provider,
+            "provider_message_id": d.provider_message_id,
             "reason": d.reason,
             "updated_at": codec.to_time(d.updated_at) if d.updated_at else None,
         }

@@ -136,3 +136,41 @@ def test_records_of_another_campaign_do_not_count_as_existing(ledger):
     )
 
     assert sorted(created.created) == ["a@x.io", "b@x.io", "c@x.io"]
+
+
+def test_a_finish_with_the_claims_attempts_writes_the_final_record_whole(ledger):
+    ledger.create_page("c-1", None, None, [pending("a@x.io"), pending("b@x.io")])
+    claimed = ledger.claim("c-1", "a@x.io", "t1", NOW, NOW)
+    assert claimed.attempts == 1 and claimed.claim == "t1"
+
+    assert not ledger.finish(
+        "c-1", "a@x.io", "other", DeliveryStatus.SENT, NOW, provider="ses", attempts=1
+    )
+    assert ledger.finish(
+        "c-1", "a@x.io", "t1", DeliveryStatus.SENT, NOW, provider="ses", message_id="m-1",
+        attempts=claimed.attempts,
+    )  # fmt: skip
+
+    (item,) = items(ledger, "c-1")
+    assert {k: next(iter(v.values())) for k, v in item.items()} == {
+        "campaign_id": "c-1",
+        "email_key": "a@x.io",
+        "status": DeliveryStatus.SENT.value,
+        "attempts": "1",
+        "provider": "ses",
+        "provider_message_id": "m-1",
+        "updated_at": item["updated_at"]["S"],
+    }  # no claim, no open_status: out of the open index
+    assert not ledger.finish("c-1", "a@x.io", "t1", DeliveryStatus.FAILED, NOW, attempts=1)
+    assert list(ledger.open_keys("c-1")) == ["b@x.io"]
+
+
+def test_a_retried_delivery_keeps_counting_its_attempts(ledger):
+    ledger.create_page("c-1", None, None, [pending("a@x.io")])
+    first = ledger.claim("c-1", "a@x.io", "t1", NOW, NOW)
+    ledger.release("c-1", "a@x.io", "t1", "all providers down", NOW)
+    second = ledger.claim("c-1", "a@x.io", "t2", NOW, NOW)
+
+    assert (first.attempts, second.attempts) == (1, 2)
+    assert ledger.finish("c-1", "a@x.io", "t2", DeliveryStatus.SENT, NOW, attempts=2)
+    assert ledger.get("c-1", "a@x.io").attempts == 2
