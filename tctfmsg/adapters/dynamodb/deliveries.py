@@ -240,16 +240,8 @@ class DynamoDeliveryLedger:
             claimed_until=until,
             updated_at=now,
         )
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item=_item(claimed),
-                ConditionExpression="attribute_not_exists(#s)",
-                ExpressionAttributeNames={"#s": "status"},
-            )
+        if self._put_if(claimed, "attribute_not_exists(#s)", {}):
             return claimed
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass
         try:
             response = self.client.update_item(
                 TableName=self.table,
@@ -301,20 +293,11 @@ class DynamoDeliveryLedger:
                 reason=reason,
                 updated_at=now,
             )
-            try:
-                self.client.put_item(
-                    TableName=self.table,
-                    Item=_item(final),
-                    ConditionExpression="#s = :sending AND claim = :token",
-                    ExpressionAttributeNames={"#s": "status"},
-                    ExpressionAttributeValues={
-                        ":sending": {"S": DeliveryStatus.SENDING.value},
-                        ":token": {"S": token},
-                    },
-                )
-            except self.client.exceptions.ConditionalCheckFailedException:
-                return False
-            return True
+            return self._put_if(
+                final,
+                "#s = :sending AND claim = :token",
+                {":sending": DeliveryStatus.SENDING.value, ":token": token},
+            )
         sets = {"#s": status.value, "updated_at": codec.to_time(now), "provider": provider}
         sets |= {"provider_message_id": message_id, "reason": reason}
         return self._update(
@@ -438,6 +421,23 @@ class DynamoDeliveryLedger:
                 request["ExpressionAttributeNames"] = {"#s": "status"}
         for page in self.client.get_paginator("query").paginate(**request):
             yield from page["Items"]
+
+    def _put_if(self, delivery: Delivery, condition: str, values: dict[str, str]) -> bool:
+        """Writes the whole record if `condition` holds; False if it does not."""
+        options: dict[str, Any] = {}
+        if values:
+            options["ExpressionAttributeValues"] = {k: {"S": v} for k, v in values.items()}
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_item(delivery),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                **options,
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def _update(
         self,

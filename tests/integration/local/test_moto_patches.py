@@ -332,3 +332,12 @@ def test_errors_are_still_written_by_moto(dynamodb):
         dynamodb.put_item(
             TableName="strings", Item=ITEM, ConditionExpression="attribute_not_exists(pk)"
         )
+
+
+def test_an_items_size_is_moto_s_own():
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    strings = Item(DynamoType({"S": "l"}), DynamoType({"S": "é@x.io"}), {"a": {"S": "ünï"}})
+    mixed = Item(DynamoType({"S": "l"}), None, {"a": {"S": "x"}, "n": {"N": "12.5"}})
+    for item in (strings, mixed):
+        assert moto_patches._size(item) == item.size()
