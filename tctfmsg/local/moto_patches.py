@@ -10,7 +10,9 @@ DynamoDB: moto's `Query` on a table sorts every item of the table, keeps the par
 sorts them again and walks from the first to the `ExclusiveStartKey` comparing in Python, so
 paging through a 100,000-member list costs O(n) per page and O(n²) in all. A table query is
 answered from the partition alone, sorted once and kept in step with every put and delete,
-with the start key and any range condition found by bisection (docs/decisions/0046).
+with the start key and any range condition found by bisection (docs/decisions/0046). Its
+items are sized once each, and projected and walked into plain values without moto's round
+trips when their attributes are strings (the fan-out's 1,000-key audience pages: 27 → 9 ms).
 
 Every request: moto's server finds the service by listing its own package directory (a
 `listdir` and 200 `isdir` calls, under the dispatcher's lock); the list is read once. DynamoDB
@@ -365,6 +367,9 @@ def _project(item: Any, projection_expressions: list[list[str]]) -> Any:
     return projected
 
 
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
+
+
 # --- the server ----------------------------------------------------------------------------
 
 # DynamoDB actions whose results are items and keys only (no timestamps, no blobs moto keeps
@@ -414,6 +419,29 @@ def _patch_server() -> None:
         return original(self, action_result)
 
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+    from moto.dynamodb import responses as dynamodb_responses
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+
+    to_dict = dynamodb_responses.dynamo_to_dict
+    mappings = (dict, LimitedSizeDict)  # an item's attributes are the latter
+
+    @functools.wraps(to_dict)
+    def dynamo_to_dict(obj: Any) -> Any:
+        # moto's walk over a result, which asks every value in turn what it is; here plain
+        # containers, scalars, and string, number and boolean values are answered first.
+        kind = type(obj)
+        if kind in mappings:
+            return {k: dynamo_to_dict(v) for k, v in obj.items()}
+        if kind is list:
+            return [dynamo_to_dict(v) for v in obj]
+        if kind is str or kind is int or kind is bool or obj is None:
+            return obj
+        if kind is DynamoType and obj.type in _SCALARS and type(obj.value) in (str, bool):
+            return {obj.type: obj.value}
+        return to_dict(obj)
+
+    dynamodb_responses.dynamo_to_dict = dynamo_to_dict
 
     original_parse = DynamoHandler.parse_parameters
 

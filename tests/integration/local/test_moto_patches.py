@@ -341,3 +341,36 @@ def test_an_items_size_is_moto_s_own():
     mixed = Item(DynamoType({"S": "l"}), None, {"a": {"S": "x"}, "n": {"N": "12.5"}})
     for item in (strings, mixed):
         assert moto_patches._size(item) == item.size()
+
+
+def test_results_are_walked_into_what_moto_makes_of_them():
+    from datetime import UTC, datetime
+
+    from moto.dynamodb import responses
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    moto_patches.apply()
+    item = Item(
+        DynamoType({"S": "h"}),
+        DynamoType({"S": "r"}),
+        {
+            "s": {"S": "x"},
+            "n": {"N": "1.5"},
+            "t": {"BOOL": True},
+            "z": {"NULL": True},
+            "b": {"B": "aGk="},
+            "ss": {"SS": ["a", "b"]},
+            "l": {"L": [{"S": "a"}, {"N": "2"}, {"M": {"k": {"S": "v"}}}]},
+            "m": {"M": {"k": {"BS": ["aGk="]}}},
+        },
+    )
+    result = {
+        "Items": [item.attrs, item.to_json()["Attributes"]],  # as a query and a get put them
+        "Count": 2,
+        "Item": item,
+        "At": datetime(2026, 1, 1, tzinfo=UTC),
+        "Nothing": None,
+    }
+    walk = responses.dynamo_to_dict
+    assert walk is not walk.__wrapped__  # patched
+    assert walk(result) == walk.__wrapped__(result)
