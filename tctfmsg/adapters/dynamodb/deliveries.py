@@ -27,6 +27,9 @@ from tctfmsg.services.ports import Created
 PUT_WORKERS = 8
 PAGES = "#pending"  # suffix of the partition that holds a campaign's pending pages
 FIRST = " "  # the start of the first page: below every address, never a key itself
+# Page items read per request: a look-up needs one and stops early, where an unlimited query
+# would return a megabyte of them (about forty).
+PAGES_PER_READ = 4
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class DynamoDeliveryLedger:
             },
             "ScanIndexForward": False,
             "ConsistentRead": True,
+            "Limit": PAGES_PER_READ,
         }
         for response in self.client.get_paginator("query").paginate(**request):
             for item in response["Items"]:
@@ -152,6 +156,7 @@ class DynamoDeliveryLedger:
             ExpressionAttributeValues={":c": {"S": campaign_id + PAGES}},
             ConsistentRead=True,
             ScanIndexForward=False,
+            Limit=PAGES_PER_READ,
         )
         for response in pages:
             yield from map(_Page.of, response["Items"])

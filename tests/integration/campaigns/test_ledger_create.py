@@ -174,3 +174,22 @@ def test_a_retried_delivery_keeps_counting_its_attempts(ledger):
     assert (first.attempts, second.attempts) == (1, 2)
     assert ledger.finish("c-1", "a@x.io", "t2", DeliveryStatus.SENT, NOW, attempts=2)
     assert ledger.get("c-1", "a@x.io").attempts == 2
+
+
+def test_look_ups_span_many_pages_read_a_few_at_a_time(ledger):
+    keys = [f"u{i:03d}@x.io" for i in range(60)]
+    start = None
+    for i in range(0, 60, 5):  # twelve pages, more than one read of page items holds
+        end = keys[i + 4] if i + 5 < 60 else None
+        ledger.create_page("c-1", start, end, [pending(k) for k in keys[i : i + 5]])
+        start = end
+    ledger.claim("c-1", "u031@x.io", "t", NOW, NOW)
+
+    assert all(
+        ledger.get("c-1", k).status is DeliveryStatus.PENDING for k in keys if k != "u031@x.io"
+    )
+    assert len(ledger.get_many("c-1", keys)) == 60
+    assert sorted(ledger.open_keys("c-1", DeliveryStatus.PENDING)) == [
+        k for k in keys if k != "u031@x.io"
+    ]
+    assert ledger.count_by_status("c-1")[DeliveryStatus.PENDING] == 59
