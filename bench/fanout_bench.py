@@ -4,9 +4,10 @@ the very same message bodies, at the same concurrency, to the same endpoint.
 The fan-out does everything the scheduler does per page: re-read the campaign's status, read
 the audience page, record the page in the ledger (its recipients PENDING, decision 0048), send
 one message per recipient, save the cursor and counters. The audience has no filter, so no
-subscriber is read (the consumer decides at send time). The baseline only sends the bodies. Both go to queues no consumer reads,
-so neither is helped by a draining queue. Prints recipients/s, the baseline's, and the ratio
-(goal >= 0.9). Run: .venv/bin/python bench/fanout_bench.py [RECIPIENTS]
+subscriber is read (the consumer decides at send time). The baseline only sends the bodies.
+Both go to queues no consumer reads, so neither is helped by a draining queue. Prints
+recipients/s, the baseline's, and the ratio (goal >= 0.9).
+Run: .venv/bin/python bench/fanout_bench.py [RECIPIENTS]
 """
 
 from __future__ import annotations
