@@ -57,6 +57,7 @@ def record_handler(
     record: SQSRecord,
     lambda_context: LambdaContext | None = None,
     *,
+    deps: consumer.ConsumerDeps,
     tally: Tally,
     batch: consumer.BatchView | None,
     outcomes: Outcomes,
@@ -64,7 +65,6 @@ def record_handler(
     if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < RESERVE_MS:
         raise consumer.RetryLater("too little time left in this invocation")
     request = DeliveryRequest.from_body(record.body)
-    deps = bootstrap.default().consumer_deps
     outcome = consumer.deliver(deps, request, uuid.uuid4().hex, tally, batch)
     outcomes.add(outcome)
     return outcome.value
@@ -117,7 +117,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         return process_partial_response(
             event=event,
             record_handler=partial(
-                record_handler, tally=tally, batch=_read_batch(deps, event), outcomes=outcomes
+                record_handler,
+                deps=deps,
+                tally=tally,
+                batch=_read_batch(deps, event),
+                outcomes=outcomes,
             ),
             processor=_processor(),
             context=context,

@@ -123,14 +123,14 @@ def _patch_dynamodb() -> None:
     @functools.wraps(original_put)
     def put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         item = original_put(self, item_attrs, *args, **kwargs)
-        _placed(self, item)
+        _keep_in_step(self, item, removed=False)
         return item
 
     @functools.wraps(original_delete)
     def delete_item(self: Any, hash_key: Any, range_key: Any) -> Any:
         item = original_delete(self, hash_key, range_key)
         if item is not None:
-            _removed(self, item)
+            _keep_in_step(self, item, removed=True)
         return item
 
     @functools.wraps(original_query)
@@ -199,14 +199,6 @@ def _patch_dynamodb() -> None:
 
 # A sorted partition is kept in step with every put and delete (moto changes a partition's keys
 # nowhere else), so a write costs a bisection, not a re-sort of the partition.
-
-
-def _placed(table: Any, item: Any) -> None:
-    _keep_in_step(table, item, removed=False)
-
-
-def _removed(table: Any, item: Any) -> None:
-    _keep_in_step(table, item, removed=True)
 
 
 def _keep_in_step(table: Any, item: Any, removed: bool) -> None:

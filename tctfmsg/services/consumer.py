@@ -165,14 +165,19 @@ def deliver(
         except (InvalidInput, NotFound) as exc:
             end = (DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
     if end is not None:  # settled without a send: claim it now, so only one consumer does
-        now = deps.clock.now()
-        delivery = deps.ledger.claim(
-            request.campaign_id, request.email_key, token, now + deps.claim_for, now
-        )
+        delivery = _claim(deps, request, token)
         if delivery is None:
             return _not_claimed(deps, request, tally)
         return _finish(deps, tally, delivery, token, *end)
     return _send(deps, tally, request, token, message, batch)
+
+
+def _claim(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Delivery | None:
+    """PENDING → SENDING for `token`, held for `deps.claim_for`; None if not PENDING."""
+    now = deps.clock.now()
+    return deps.ledger.claim(
+        request.campaign_id, request.email_key, token, now + deps.claim_for, now
+    )
 
 
 def _current(deps: ConsumerDeps, batch: BatchView | None, campaign_id: str) -> Campaign | None:
@@ -198,14 +203,7 @@ class _ClaimOnTurn:
         self.campaign = _current(self.deps, self.batch, self.request.campaign_id)
         if self.campaign is None or self.campaign.status not in _SENDS:
             return False
-        now = self.deps.clock.now()
-        self.delivery = self.deps.ledger.claim(
-            self.request.campaign_id,
-            self.request.email_key,
-            self.token,
-            now + self.deps.claim_for,
-            now,
-        )
+        self.delivery = _claim(self.deps, self.request, self.token)
         return self.delivery is not None
 
     def not_taken(self, tally: Tally) -> Outcome:

@@ -15,6 +15,7 @@ as PENDING everywhere the port is asked.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -161,21 +162,29 @@ class DynamoDeliveryLedger:
         for response in pages:
             yield from map(_Page.of, response["Items"])
 
-    def _unclaimed(self, campaign_id: str) -> Iterator[str]:
-        """Recipients a page lists who have no item of their own yet: PENDING. The last pages
-        first: the queue hands out roughly in order, so while a campaign sends, the every-minute
-        check for anything left finds it in the first page it reads, not after reading every
-        recipient already done."""
+    def _unclaimed(
+        self, campaign_id: str, recorded: AbstractSet[str] | None = None
+    ) -> Iterator[str]:
+        """Recipients a page lists who have no item of their own yet: PENDING. Given the keys
+        that have one (a caller that read them all), no more is read but the pages; otherwise
+        each page's range is read as it comes. The last pages first: the queue hands out
+        roughly in order, so while a campaign sends, the every-minute check for anything left
+        finds it in the first page it reads, not after reading every recipient already done."""
         for page in self._pages(campaign_id):
             if not page.keys:
                 continue
-            recorded = {
-                item["email_key"]["S"]
-                for item in self._query(
-                    campaign_id, projection="email_key", between=(min(page.keys), max(page.keys))
-                )
-            }
-            yield from sorted(page.keys - recorded)
+            if recorded is None:
+                found = {
+                    item["email_key"]["S"]
+                    for item in self._query(
+                        campaign_id,
+                        projection="email_key",
+                        between=(min(page.keys), max(page.keys)),
+                    )
+                }
+                yield from sorted(page.keys - found)
+            else:
+                yield from sorted(page.keys - recorded)
 
     def _recorded(self, campaign_id: str, keys: Sequence[str]) -> frozenset[str]:
         """Which of `keys` have an item of their own: one query when none has."""
@@ -388,18 +397,22 @@ class DynamoDeliveryLedger:
 
     def count_by_status(self, campaign_id: str) -> dict[DeliveryStatus, int]:
         counts = dict.fromkeys(DeliveryStatus, 0)
-        for item in self._query(campaign_id, projection="#s"):
+        recorded: set[str] = set()
+        for item in self._query(campaign_id, projection="email_key, #s"):
+            recorded.add(item["email_key"]["S"])
             counts[DeliveryStatus(item["status"]["S"])] += 1
-        counts[DeliveryStatus.PENDING] += sum(1 for _ in self._unclaimed(campaign_id))
+        counts[DeliveryStatus.PENDING] += sum(1 for _ in self._unclaimed(campaign_id, recorded))
         return counts
 
     def list(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[Delivery]:
+        recorded: set[str] = set()
         for item in self._query(campaign_id):
             delivery = _delivery(item)
+            recorded.add(delivery.email_key)
             if status in (None, delivery.status):
                 yield delivery
         if status in (None, DeliveryStatus.PENDING):
-            for key in self._unclaimed(campaign_id):
+            for key in self._unclaimed(campaign_id, recorded):
                 yield _unclaimed(campaign_id, key)
 
     def _query(
