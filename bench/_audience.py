@@ -6,8 +6,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.domain.subscriber import Subscriber
+from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
+from tctfmsg.campaigns.domain.subscriber import Subscriber
 
 
 def write_audience(runtime: Runtime, list_name: str, count: int, workers: int = 8) -> None:

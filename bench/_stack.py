@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tctfmsg import settings
-from tctfmsg.bootstrap import Runtime
+from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
 from tctfmsg.local import stack
 from tests.support.ports import free_base_port
+from tests.support.stacks import campaigns_root
 
 
 @contextmanager
@@ -22,6 +22,6 @@ def private_stack() -> Iterator[Runtime]:
         stack.up(directory, port)
         os.environ["TCTFMSG_HOME"] = home
         try:
-            yield Runtime(settings.load(target="local", home=home, local_port=port))
+            yield campaigns_root(home=home, local_port=port)
         finally:
             stack.down(directory)

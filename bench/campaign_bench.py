@@ -20,14 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._audience import write_audience
 from bench._stack import private_stack
-from tctfmsg import resources
-from tctfmsg.adapters import sqs as sqs_adapter
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.adapters import sqs as sqs_adapter
+from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.services import campaigns
+from tctfmsg.campaigns.services.delivery_audit import audit
+from tctfmsg.core import resources
+from tctfmsg.email import admin as email_admin
 from tctfmsg.local import state
 from tctfmsg.local.providers import control
-from tctfmsg.services import campaigns, email_providers
-from tctfmsg.services.delivery_audit import audit
 
 LIST = "campaign-bench"
 RATE_PER_S = 2000.0  # the local endpoints have no account limit; pacing still applies
@@ -35,7 +36,7 @@ TIMEOUT_S = 1800
 
 
 def raw_sqs(runtime: Runtime, count: int, receivers: int) -> float:
-    client = runtime.client("sqs")
+    client = runtime.clients.client("sqs")
     url = client.create_queue(QueueName="bench-raw-roundtrip")["QueueUrl"]
     body = '{"campaign_id": "c-000000000000", "email_key": "reader0@example.com"}'
     started = time.perf_counter()
@@ -76,9 +77,9 @@ def main() -> None:
     assert consumer is not None
     with private_stack() as runtime:
         write_audience(runtime, LIST, count)
-        backbone = runtime.email_backbone
+        backbone = runtime.email.backbone
         for provider in control.PROVIDERS:
-            email_providers.configure(backbone.config_store, provider, rate_per_s=RATE_PER_S)
+            email_admin.configure(backbone.config_store, provider, rate_per_s=RATE_PER_S)
         raw_s = raw_sqs(runtime, count, consumer.max_concurrency)
 
         deps = runtime.campaign_deps

@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._stack import private_stack
-from tctfmsg import settings
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.domain.email import AllProvidersUnavailable, EmailMessage, SendReceipt
+from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
+from tctfmsg.email.message import AllProvidersUnavailable, EmailMessage, SendReceipt
 from tctfmsg.local import state
 from tctfmsg.local.providers import control
+from tests.support.stacks import campaigns_root
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 DEADLINE_S = 300.0
@@ -58,15 +58,10 @@ class Run:
     def sender(self):  # one Runtime per worker thread: one "Lambda instance"
         if not hasattr(self.local, "runtime"):
             s = self.base.settings
-            self.local.runtime = Runtime(
-                settings.load(
-                    target="local",
-                    home=s.home,
-                    local_port=s.local_port,
-                    send_concurrency=WORKERS,
-                )
+            self.local.runtime = campaigns_root(
+                home=s.home, local_port=s.local_port, send_concurrency=WORKERS
             )
-        return self.local.runtime.email_sender
+        return self.local.runtime.email.sender
 
     def send(self, n: int) -> None:
         if time.monotonic() > self.deadline:

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._audience import write_audience
 from bench._stack import private_stack
-from tctfmsg.adapters import sqs as sqs_adapter
-from tctfmsg.adapters.sqs import SqsDeliveryQueue
-from tctfmsg.domain.delivery import DeliveryRequest
-from tctfmsg.services import campaigns, scheduler
-from tctfmsg.services.campaigns import CampaignDeps
+from tctfmsg.campaigns.adapters import sqs as sqs_adapter
+from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
+from tctfmsg.campaigns.domain.delivery import DeliveryRequest
+from tctfmsg.campaigns.services import campaigns, scheduler
+from tctfmsg.campaigns.services.campaigns import CampaignDeps
 
 LIST = "fanout-bench"
 
@@ -36,7 +36,7 @@ def main() -> None:
         started = time.perf_counter()
         write_audience(runtime, LIST, recipients)
         print(f"audience of {recipients:,} written in {time.perf_counter() - started:.0f} s")
-        client = runtime.client("sqs")
+        client = runtime.clients.client("sqs")
         for name in ("bench-fanout", "bench-raw"):
             client.create_queue(QueueName=name)
 

@@ -19,14 +19,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._stack import private_stack
-from tctfmsg.adapters.dynamodb import batch
-from tctfmsg.adapters.dynamodb.subscribers import _item
-from tctfmsg.adapters.import_files import ImportFile, RejectFile
-from tctfmsg.domain.subscriber_rows import subscriber_from_record
+from tctfmsg.campaigns.adapters.import_files import ImportFile, RejectFile
+from tctfmsg.campaigns.adapters.subscribers import _item
+from tctfmsg.campaigns.domain.subscriber_rows import subscriber_from_record
+from tctfmsg.campaigns.services.subscriber_import import ImportOptions, import_subscribers
+from tctfmsg.core.clock import SystemClock
+from tctfmsg.core.dynamodb import batch
+from tctfmsg.core.resources import table
 from tctfmsg.local.provision import create_table
-from tctfmsg.resources import table
-from tctfmsg.services.ports import SystemClock
-from tctfmsg.services.subscriber_import import ImportOptions, import_subscribers
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
 LIST = "bench"
@@ -45,7 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, private_stack() as runtime:
         source_path = Path(tmp) / "audience.csv"
         generate(source_path, rows)
-        client = runtime.client("dynamodb")
+        client = runtime.clients.client("dynamodb")
 
         # Baseline: the same items the import writes, pre-built, raw batch_write_item.
         raw_subscribers, raw_members = "bench-raw-subscribers", "bench-raw-members"

@@ -27,8 +27,8 @@ import aws_cdk as cdk  # noqa: E402
 from cdk.components.bundling import SKIP  # noqa: E402
 from cdk.components.nag import apply_checks  # noqa: E402
 from cdk.stacks import STACKS  # noqa: E402
-from tctfmsg import settings  # noqa: E402
-from tctfmsg.errors import ConfigurationError  # noqa: E402
+from tctfmsg.core import settings  # noqa: E402
+from tctfmsg.core.errors import ConfigurationError  # noqa: E402
 
 DEFAULT_STAGE = "dev"
 

@@ -2,7 +2,7 @@
 
     cdk deploy -c stage=prod -c settings='{"sender": "news@example.com"}'
 
-or, in cdk/cdk.json, "context": {"settings": {...}}. Keys are `tctfmsg.settings.Settings` field
+or, in cdk/cdk.json, "context": {"settings": {...}}. Keys are `tctfmsg.core.settings.Settings` field
 names; each becomes TCTFMSG_<NAME> in the function's environment. Target and stage belong to the
 construct, region and profile to the account: those cannot be set here.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 from constructs import Construct
 
-from tctfmsg import settings
-from tctfmsg.errors import ConfigurationError
+from tctfmsg.core import settings
+from tctfmsg.core.errors import ConfigurationError
 
 _NOT_SETTABLE = frozenset({"target", "stage", "region", "profile"})
 
@@ -35,7 +35,7 @@ def function_settings(scope: Construct) -> dict[str, str]:
     if refused:
         raise ConfigurationError(
             f"context `settings` cannot set {', '.join(refused)}",
-            "use field names of tctfmsg.settings.Settings other than target, stage, region",
+            "use field names of tctfmsg.core.settings.Settings other than target, stage, region",
         )
     settings.load(**raw)  # the Lambda would refuse the same values at cold start
     return {f"TCTFMSG_{name.upper()}": str(value) for name, value in raw.items()}

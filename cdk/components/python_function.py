@@ -3,7 +3,7 @@
 Runtime and architecture are chosen here once (arm64: cheaper per ms than x86_64 for this
 I/O-bound code, and the bundler fetches wheels for the same machine). The function logs to its
 own log group with a retention, runs under a role that can write only there, and carries the
-environment Powertools and `tctfmsg.settings` read at cold start.
+environment Powertools and `tctfmsg.core.settings` read at cold start.
 
 Tracing is off unless asked for: the Powertools Tracer adds ~170 ms to a cold start (it imports
 the X-Ray SDK), which the consumer pays per scaled-out instance and an MFA code pays in latency.
@@ -24,7 +24,7 @@ from constructs import Construct
 
 from cdk.components.bundling import lambda_code
 from cdk.components.nag import acknowledge
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64

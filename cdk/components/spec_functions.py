@@ -24,7 +24,7 @@ from cdk.components.iam_rest_api import IamRestApi
 from cdk.components.nag import acknowledge
 from cdk.components.python_function import PythonFunction
 from cdk.components.spec_resources import SpecResources, publish_name
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 # Lambda's SQS event sources cap concurrency from 2 upwards; below that, reserve concurrency.
 _MIN_EVENT_SOURCE_CONCURRENCY = 2

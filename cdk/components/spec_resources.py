@@ -1,6 +1,6 @@
 """Every table, queue and secret the resource spec gives one service, each with an output.
 
-Names, keys, indexes, TTL attributes and queue settings are read from `tctfmsg.resources`;
+Names, keys, indexes, TTL attributes and queue settings are read from `tctfmsg.core.resources`;
 nothing here repeats them. Each output is keyed `resources.output_key(logical)` and holds the
 physical name, which is how the CLI finds a deployed stage (tctfmsg/adapters/stack_outputs.py).
 """
@@ -16,7 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.components.nag import acknowledge
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,

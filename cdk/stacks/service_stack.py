@@ -9,7 +9,7 @@ from constructs import Construct
 
 from cdk.components.spec_functions import SpecFunctions
 from cdk.components.spec_resources import SpecResources
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 
 class ServiceStack(cdk.Stack):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics
 
-from tctfmsg import settings
+from tctfmsg.core import settings
 
 SETTINGS = settings.current()  # validated at cold start; no client is built here
 logger = Logger(service="campaigns")

@@ -1,6 +1,7 @@
 """Campaign API behind API Gateway (REST, IAM authorisation on every method).
 
-Routes are doors: parse, call one function of tctfmsg.services.campaigns or .dlq, shape JSON.
+Routes are doors: parse, call one function of the campaigns service (campaigns or dlq), shape
+JSON.
 Errors become status codes in one place (`_failure`), each as {"error": ..., "hint": ...};
 anything unexpected is logged and answered with a bare 500, never a traceback.
 """
@@ -22,13 +23,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lambdas.campaigns._common import logger, metrics
-from tctfmsg import bootstrap
-from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.email import AllProvidersUnavailable, ProviderUnavailable
-from tctfmsg.domain.failed_message import FailureState
-from tctfmsg.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
-from tctfmsg.services import campaigns, dlq
-from tctfmsg.services.views import campaign_json, failed_json, progress_json
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.failed_message import FailureState
+from tctfmsg.campaigns.services import campaigns, dlq
+from tctfmsg.campaigns.services.views import campaign_json, failed_json, progress_json
+from tctfmsg.core.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
+from tctfmsg.email.message import AllProvidersUnavailable, ProviderUnavailable
 
 # debug=False whatever POWERTOOLS_DEV says: Powertools' debug mode answers with tracebacks.
 app = APIGatewayRestResolver(debug=False)

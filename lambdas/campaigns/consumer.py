@@ -25,11 +25,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.campaigns._common import logger, metrics
-from tctfmsg import bootstrap
-from tctfmsg.domain.delivery import DeliveryRequest
-from tctfmsg.errors import InvalidInput
-from tctfmsg.services import consumer
-from tctfmsg.services.campaign_progress import Tally
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.domain.delivery import DeliveryRequest
+from tctfmsg.campaigns.services import consumer
+from tctfmsg.campaigns.services.campaign_progress import Tally
+from tctfmsg.core.errors import InvalidInput
 
 # Leave a record unclaimed when less than this is left: a claim cut off by the timeout
 # would become an `interrupted` delivery.

@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.campaigns._common import logger, metrics
-from tctfmsg import bootstrap
-from tctfmsg.services import dlq
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.services import dlq
 
 
 def record_handler(record: SQSRecord) -> str:

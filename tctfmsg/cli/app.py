@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from tctfmsg.cli import campaign, demo, dlq, local, providers, subscriber, template
 from tctfmsg.cli.console import err_console
 from tctfmsg.cli.context import state
-from tctfmsg.errors import TctfmsgError
+from tctfmsg.core.errors import TctfmsgError
 
 
 class FriendlyErrors(TyperGroup):

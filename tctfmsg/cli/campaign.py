@@ -10,12 +10,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, parse_filter
+from tctfmsg.campaigns.services import campaigns
+from tctfmsg.campaigns.services.views import campaign_json
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.domain.campaign import Campaign, CampaignStatus, parse_filter
-from tctfmsg.errors import InvalidInput
-from tctfmsg.services import campaigns
-from tctfmsg.services.views import campaign_json
+from tctfmsg.core.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True, help="Create, schedule and follow email campaigns.")
 
@@ -40,9 +40,9 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a campaign as a DRAFT."""
-    runtime = state(ctx).runtime
+    runtime = state(ctx)
     campaign = campaigns.create(
-        runtime.campaign_deps,
+        runtime.campaigns.campaign_deps,
         name=name,
         subject=subject,
         template=template,
@@ -60,7 +60,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List campaigns, newest first."""
-    found = campaigns.list_campaigns(state(ctx).runtime.campaign_deps, status)
+    found = campaigns.list_campaigns(state(ctx).campaigns.campaign_deps, status)
     if as_json:
         print_json([campaign_json(c) for c in found])
         return
@@ -81,7 +81,7 @@ def list_(
 @app.command()
 def show(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
     """Show one campaign with its audience and counters."""
-    _show(campaigns.get(state(ctx).runtime.campaign_deps, campaign_id), as_json)
+    _show(campaigns.get(state(ctx).campaigns.campaign_deps, campaign_id), as_json)
 
 
 @app.command()
@@ -93,35 +93,35 @@ def schedule(
 ) -> None:
     """Schedule a draft (or move a scheduled campaign) to send at a time."""
     when = parse_time(at)
-    campaign = campaigns.schedule(state(ctx).runtime.campaign_deps, campaign_id, when)
+    campaign = campaigns.schedule(state(ctx).campaigns.campaign_deps, campaign_id, when)
     _show(campaign, as_json, f"{campaign.campaign_id} scheduled for {_time(campaign.send_at)}")
 
 
 @app.command("send-now")
 def send_now(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
     """Start sending now (`campaign status --watch` follows it)."""
-    campaign = campaigns.send_now(state(ctx).runtime.campaign_deps, campaign_id)
+    campaign = campaigns.send_now(state(ctx).campaigns.campaign_deps, campaign_id)
     _show(campaign, as_json, f"{campaign.campaign_id} is due now; the scheduler is starting it")
 
 
 @app.command()
 def pause(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
     """Pause sending; what is not sent yet waits for `resume`."""
-    campaign = campaigns.pause(state(ctx).runtime.campaign_deps, campaign_id)
+    campaign = campaigns.pause(state(ctx).campaigns.campaign_deps, campaign_id)
     _show(campaign, as_json, f"{campaign.campaign_id} paused")
 
 
 @app.command()
 def resume(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
     """Resume a paused campaign where it stopped."""
-    campaign = campaigns.resume(state(ctx).runtime.campaign_deps, campaign_id)
+    campaign = campaigns.resume(state(ctx).campaigns.campaign_deps, campaign_id)
     _show(campaign, as_json, f"{campaign.campaign_id} resumed")
 
 
 @app.command()
 def cancel(ctx: typer.Context, campaign_id: IdArgument, as_json: JsonOption = False) -> None:
     """Cancel: nothing more is sent; what was not sent is marked cancelled."""
-    campaign = campaigns.cancel(state(ctx).runtime.campaign_deps, campaign_id)
+    campaign = campaigns.cancel(state(ctx).campaigns.campaign_deps, campaign_id)
     _show(campaign, as_json, f"{campaign.campaign_id} cancelled")
 
 
@@ -136,7 +136,7 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Progress: sent, failed and skipped against targeted."""
-    deps = state(ctx).runtime.campaign_deps
+    deps = state(ctx).campaigns.campaign_deps
     campaign = campaigns.get(deps, campaign_id)
     if as_json or not watch:
         if as_json:
@@ -177,10 +177,10 @@ def test_send(
     as_json: JsonOption = False,
 ) -> None:
     """Send one copy of the campaign to an address, outside the ledger and counters."""
-    runtime = state(ctx).runtime
-    campaign = campaigns.get(runtime.campaign_deps, campaign_id)
+    runtime = state(ctx)
+    campaign = campaigns.get(runtime.campaigns.campaign_deps, campaign_id)
     receipt = campaigns.test_send(
-        campaign, to, runtime.renderer, runtime.email_sender, _unsubscribe_link(runtime)
+        campaign, to, runtime.templates.renderer, runtime.email.sender, _unsubscribe_link(runtime)
     )
     if as_json:
         print_json({"provider": receipt.provider, "message_id": receipt.message_id, "to": to})
@@ -236,7 +236,10 @@ def _unsubscribe_link(runtime: Any) -> Any:
 
     def link(campaign_id: str, email: str) -> str:
         return unsubscribe_url(
-            runtime.unsubscribe_base_url, runtime.unsubscribe_key, campaign_id, email
+            runtime.templates.unsubscribe_base_url,
+            runtime.templates.unsubscribe_key,
+            campaign_id,
+            email,
         )
 
     return link

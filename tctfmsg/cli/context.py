@@ -1,30 +1,55 @@
-"""What the global options decided, shared by every command of one invocation."""
+"""What the global options decided, shared by every command of one invocation.
+
+The CLI is a door, so it may know the embedded stack: for a local target it finds the running
+stack and passes its endpoints down through settings; nothing below the CLI imports `local/`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import typer
 
-from tctfmsg import settings as settings_module
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.settings import Settings
+from tctfmsg.campaigns.bootstrap import CampaignsRoot
+from tctfmsg.core import settings as settings_module
+from tctfmsg.core.clients import Clients
+from tctfmsg.core.settings import Settings
+from tctfmsg.email.bootstrap import EmailRoot
+from tctfmsg.rendering.bootstrap import TemplateRoot
 
 
 @dataclass
 class CliState:
     overrides: dict[str, object] = field(default_factory=dict)
-    _runtime: Runtime | None = None
 
-    @property
+    @cached_property
     def settings(self) -> Settings:
-        return self.runtime.settings
+        settings = settings_module.load(**self.overrides)
+        if settings.target == "local" and settings.endpoint_url is None:
+            from tctfmsg.local import state
+            from tctfmsg.local.components import pointed_at
 
-    @property
-    def runtime(self) -> Runtime:
-        if self._runtime is None:
-            self._runtime = Runtime(settings_module.load(**self.overrides))
-        return self._runtime
+            running = state.running(settings.local_dir)
+            if running is not None:
+                return pointed_at(settings, running.port)
+        return settings
+
+    @cached_property
+    def clients(self) -> Clients:
+        return Clients(self.settings)
+
+    @cached_property
+    def templates(self) -> TemplateRoot:
+        return TemplateRoot(self.clients)
+
+    @cached_property
+    def email(self) -> EmailRoot:
+        return EmailRoot(self.clients)
+
+    @cached_property
+    def campaigns(self) -> CampaignsRoot:
+        return CampaignsRoot(self.clients, self.templates, self.email)
 
 
 def state(ctx: typer.Context) -> CliState:

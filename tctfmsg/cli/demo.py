@@ -8,11 +8,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from tctfmsg.campaigns.domain.campaign import Campaign
+from tctfmsg.campaigns.domain.delivery import DeliveryStatus
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.domain.campaign import Campaign
-from tctfmsg.domain.delivery import DeliveryStatus
-from tctfmsg.errors import TctfmsgError
+from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.local import demo
 
 

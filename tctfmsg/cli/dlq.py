@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
+from tctfmsg.campaigns.domain.failed_message import FailureState
+from tctfmsg.campaigns.services import dlq
+from tctfmsg.campaigns.services.views import failed_json
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.domain.failed_message import FailureState
-from tctfmsg.services import dlq
-from tctfmsg.services.views import failed_json
 
 app = typer.Typer(no_args_is_help=True, help="Inspect, retry and resolve dead campaign messages.")
 
@@ -26,7 +26,7 @@ ReasonOption = Annotated[
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Open failed messages by reason and by campaign."""
-    found = dlq.stats(state(ctx).runtime.dlq_deps)
+    found = dlq.stats(state(ctx).campaigns.dlq_deps)
     if as_json:
         print_json(asdict(found))
         return
@@ -50,7 +50,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List failed messages."""
-    found = list(dlq.list_failed(state(ctx).runtime.dlq_deps, campaign_id, reason, state_filter))
+    found = list(dlq.list_failed(state(ctx).campaigns.dlq_deps, campaign_id, reason, state_filter))
     if as_json:
         print_json([failed_json(f) for f in found])
         return
@@ -78,7 +78,7 @@ def retry(
 ) -> None:
     """Queue failed messages again: each delivery goes back to pending and is sent once."""
     selection = dlq.Selection(tuple(ids or ()), campaign_id, reason, everything)
-    report = dlq.retry(state(ctx).runtime.dlq_deps, selection)
+    report = dlq.retry(state(ctx).campaigns.dlq_deps, selection)
     if as_json:
         print_json(asdict(report))
         return
@@ -95,7 +95,7 @@ def resolve(
     as_json: JsonOption = False,
 ) -> None:
     """Accept failed messages as permanently failed."""
-    resolved = dlq.resolve(state(ctx).runtime.dlq_deps, ids)
+    resolved = dlq.resolve(state(ctx).campaigns.dlq_deps, ids)
     if as_json:
         print_json([failed_json(f) for f in resolved])
         return

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from tctfmsg.cli.console import console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.errors import InvalidInput, StackNotRunning
+from tctfmsg.core.errors import InvalidInput, StackNotRunning
 from tctfmsg.local import stack
 from tctfmsg.local import state as stack_state
 from tctfmsg.local import status as stack_status
@@ -69,7 +69,7 @@ def status(
         raise StackNotRunning(
             "the embedded stack is not running", "start it with `tctfmsg local up`"
         )
-    report = stack_status.collect(running, state(ctx).runtime)
+    report = stack_status.collect(running, state(ctx).clients)
     if as_json:
         print_json(report)
         return

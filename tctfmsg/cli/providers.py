@@ -10,9 +10,9 @@ from rich.table import Table
 
 from tctfmsg.cli.console import console, err_console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.services import email_providers
-from tctfmsg.services.email_providers import ProviderRow
-from tctfmsg.services.ports import SystemClock
+from tctfmsg.core.clock import SystemClock
+from tctfmsg.email import admin as email_admin
+from tctfmsg.email.admin import ProviderRow
 
 app = typer.Typer(no_args_is_help=True, help="Email providers: order, breakers, test sends.")
 
@@ -25,8 +25,8 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show every provider in priority order with its rate, breaker state and last error."""
-    backbone = state(ctx).runtime.email_backbone
-    rows = email_providers.list_providers(backbone.config_store, backbone.storages, SystemClock())
+    backbone = state(ctx).email.backbone
+    rows = email_admin.list_providers(backbone.config_store, backbone.storages, SystemClock())
     if as_json:
         print_json([row.as_json() for row in rows])
         return
@@ -48,15 +48,15 @@ def list_(
 @app.command()
 def enable(ctx: typer.Context, name: NameArgument) -> None:
     """Let the backbone send through NAME again, in its configured order."""
-    config = email_providers.set_enabled(state(ctx).runtime.email_backbone.config_store, name, True)
+    config = email_admin.set_enabled(state(ctx).email.backbone.config_store, name, True)
     console.print(f"{config.name} enabled (order {config.order})")
 
 
 @app.command()
 def disable(ctx: typer.Context, name: NameArgument) -> None:
     """Stop sending through NAME; the next provider in order takes its traffic."""
-    store = state(ctx).runtime.email_backbone.config_store
-    config = email_providers.set_enabled(store, name, False)
+    store = state(ctx).email.backbone.config_store
+    config = email_admin.set_enabled(store, name, False)
     console.print(f"{config.name} disabled")
     if not any(c.enabled for c in store.load()):
         err_console.print("[yellow]warning:[/] no provider is enabled: every send will fail")
@@ -65,7 +65,7 @@ def disable(ctx: typer.Context, name: NameArgument) -> None:
 @app.command()
 def reset(ctx: typer.Context, name: NameArgument) -> None:
     """Close NAME's breaker and forget its failures and Retry-After, for every process."""
-    status = email_providers.reset_breaker(state(ctx).runtime.email_backbone.storages, name)
+    status = email_admin.reset_breaker(state(ctx).email.backbone.storages, name)
     console.print(f"{name} breaker {status.state}, {status.failures} failures")
 
 
@@ -85,8 +85,8 @@ def configure(
     ] = None,
 ) -> None:
     """Change NAME's order, rate limit or breaker thresholds (senders pick it up within seconds)."""
-    config = email_providers.configure(
-        state(ctx).runtime.email_backbone.config_store,
+    config = email_admin.configure(
+        state(ctx).email.backbone.config_store,
         name,
         order=order,
         rate_per_s=rate,
@@ -109,9 +109,9 @@ def test(
     as_json: Annotated[bool, typer.Option("--json", help="Print the receipt as JSON.")] = False,
 ) -> None:
     """Send one real message through the backbone and say which provider delivered it."""
-    runtime = state(ctx).runtime
-    receipt = email_providers.send_test(
-        runtime.email_sender, to, sender or runtime.settings.sender, SystemClock()
+    runtime = state(ctx)
+    receipt = email_admin.send_test(
+        runtime.email.sender, to, sender or runtime.settings.sender, SystemClock()
     )
     if as_json:
         print_json(

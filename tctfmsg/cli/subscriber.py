@@ -10,18 +10,18 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from tctfmsg.adapters.import_files import ImportFile, RejectFile
-from tctfmsg.cli.console import console, err_console, print_json
-from tctfmsg.cli.context import state
-from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
-from tctfmsg.services import subscribers
-from tctfmsg.services.ports import SystemClock
-from tctfmsg.services.subscriber_import import (
+from tctfmsg.campaigns.adapters.import_files import ImportFile, RejectFile
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.services import subscribers
+from tctfmsg.campaigns.services.subscriber_import import (
     ImportOptions,
     ImportReport,
     OnExisting,
     import_subscribers,
 )
+from tctfmsg.cli.console import console, err_console, print_json
+from tctfmsg.cli.context import state
+from tctfmsg.core.clock import SystemClock
 
 app = typer.Typer(no_args_is_help=True, help="Manage subscribers of the campaigns service.")
 
@@ -46,7 +46,7 @@ def import_(
 ) -> None:
     """Import subscribers. Rejected rows go, whole, to FILE.rejected.csv with their reason."""
     source = ImportFile(file)
-    store = state(ctx).runtime.subscribers
+    store = state(ctx).campaigns.subscribers
     rejects = RejectFile(source)
     with Progress(
         "[progress.description]{task.description}",
@@ -85,7 +85,7 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List subscribers, optionally of one list or status."""
-    found = subscribers.list_subscribers(state(ctx).runtime.subscribers, list_name, status)
+    found = subscribers.list_subscribers(state(ctx).campaigns.subscribers, list_name, status)
     if as_json:
         print_json([_subscriber_json(s) for s in found])
         return
@@ -111,7 +111,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one subscriber with every attribute."""
-    s = subscribers.get(state(ctx).runtime.subscribers, email)
+    s = subscribers.get(state(ctx).campaigns.subscribers, email)
     if as_json:
         print_json(_subscriber_json(s))
         return
@@ -129,14 +129,14 @@ def unsubscribe(
     ctx: typer.Context, email: Annotated[str, typer.Argument(help="The address.")]
 ) -> None:
     """Mark a subscriber unsubscribed: no campaign reaches them again."""
-    s = subscribers.unsubscribe(state(ctx).runtime.subscribers, SystemClock(), email)
+    s = subscribers.unsubscribe(state(ctx).campaigns.subscribers, SystemClock(), email)
     console.print(f"{s.email} is {s.status.value}")
 
 
 @app.command()
 def delete(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The address.")]) -> None:
     """Erase a subscriber and all their list memberships (for erasure requests)."""
-    s = subscribers.delete(state(ctx).runtime.subscribers, email)
+    s = subscribers.delete(state(ctx).campaigns.subscribers, email)
     console.print(f"deleted {s.email} and {len(s.lists)} list membership(s)")
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from tctfmsg.cli.console import console, err_console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.errors import StackNotRunning
+from tctfmsg.core.errors import StackNotRunning
 from tctfmsg.rendering import catalog, ses
 from tctfmsg.rendering import preview as screenshots
 from tctfmsg.rendering.registry import load_registry
@@ -27,13 +27,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List templates: category, channels, required variables and where each is stored."""
-    runtime = state(ctx).runtime
-    files = runtime.template_files
+    runtime = state(ctx)
+    files = runtime.templates.files
     registry = load_registry(files.root)
     config, hosted, note = None, None, None
     try:
-        config = runtime.template_store.config
-        hosted = ses.hosted(runtime.client("ses"))
+        config = runtime.templates.store.config
+        hosted = ses.hosted(runtime.clients.client("ses"))
     except StackNotRunning:
         note = "config table and SES not checked: the embedded stack is not running"
     rows = catalog.describe(registry, files, config, hosted, runtime.settings.stage)
@@ -77,8 +77,8 @@ def preview(
     ] = False,
 ) -> None:
     """Render a template with its sample data (or --data) to see exactly what would be sent."""
-    runtime = state(ctx).runtime
-    files = runtime.template_files
+    runtime = state(ctx)
+    files = runtime.templates.files
     registry = load_registry(files.root)
     template = catalog.template_name(registry, name)
     values = catalog.load_data(data, files.get(template).sample)
@@ -123,9 +123,9 @@ def validate(
 ) -> None:
     """Check templates: they parse, match the registry, render their samples, are well-formed
     HTML under Gmail's 102 KB clipping limit, and campaigns are hostable in SES."""
-    runtime = state(ctx).runtime
-    files = runtime.template_files
-    results = catalog.validate(files, name, runtime.template_constants)
+    runtime = state(ctx)
+    files = runtime.templates.files
+    results = catalog.validate(files, name, runtime.templates.constants)
     count = sum(len(p) for p in results.values())
     checked = len(results) - 1
     if as_json:
@@ -149,19 +149,19 @@ def push(
     ] = False,
 ) -> None:
     """Upload templates from templates/ to the config table as a new version, and to SES."""
-    runtime = state(ctx).runtime
-    files = runtime.template_files
+    runtime = state(ctx)
+    files = runtime.templates.files
     registry = load_registry(files.root)
     names = [catalog.template_name(registry, name)] if name else registry.templates()
-    config = runtime.template_store.config
-    client = runtime.client("ses") if to_ses else None
+    config = runtime.templates.store.config
+    client = runtime.clients.client("ses") if to_ses else None
     for template in names:
         result = catalog.push(
             template,
             registry,
             files,
             config,
-            runtime.template_constants,
+            runtime.templates.constants,
             client,
             runtime.settings.stage,
         )

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from tctfmsg.core.settings import Settings
 
 # One place for the stack's ports: offsets from the base port (`tctfmsg local up --port`).
 PORT_OFFSETS: dict[str, int] = {
@@ -55,3 +58,22 @@ def factories() -> list[Callable[[], Component]]:
 
 def ports(base_port: int) -> dict[str, int]:
     return {name: base_port + offset for name, offset in PORT_OFFSETS.items()}
+
+
+def endpoint_settings(base_port: int) -> dict[str, str]:
+    """The settings that point a process at the stack on base_port: the AWS APIs, the
+    function runtime and every email provider, so no client can reach the real ones."""
+    url = {name: f"http://127.0.0.1:{port}" for name, port in ports(base_port).items()}
+    return {
+        "endpoint_url": url["aws"],
+        "lambda_endpoint_url": url["lambda"],
+        "ses_endpoint_url": url["ses"],
+        "resend_api_url": url["resend"],
+        "sendgrid_api_url": url["sendgrid"],
+    }
+
+
+def pointed_at(settings: Settings, base_port: int) -> Settings:
+    """settings, with every endpoint it leaves unset pointed at the stack on base_port."""
+    unset = {k: v for k, v in endpoint_settings(base_port).items() if getattr(settings, k) is None}
+    return settings.model_copy(update=unset)

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def start(context: StackContext) -> tuple[AwsProcess, list[Component]]:
-    _point_sdk_at(context.endpoint)
+    _point_sdk_at(context)
     aws = AwsProcess.spawn(context)
     try:
         created = _provision(context)
@@ -147,23 +147,25 @@ def _fatal_reason(process: subprocess.Popen[str]) -> str:
     return f"the AWS endpoint exited with code {process.returncode} before it was ready"
 
 
-def _point_sdk_at(endpoint: str) -> None:
-    # Handlers run in this process; every boto3 client they build must reach moto, never AWS.
+def _point_sdk_at(context: StackContext) -> None:
+    # Handlers run in this process; every client they build must reach the stack, never AWS
+    # or a real provider. Set before anything reads settings (they are read once).
     os.environ["TCTFMSG_TARGET"] = "local"
-    os.environ["TCTFMSG_ENDPOINT_URL"] = endpoint
+    for name, url in components.endpoint_settings(context.base_port).items():
+        os.environ[f"TCTFMSG_{name.upper()}"] = url
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
 
 def _provision(context: StackContext) -> dict[str, list[str]]:
-    from tctfmsg import bootstrap
+    from tctfmsg.core import clients
     from tctfmsg.local.provision import provision
 
     return provision(
         context.stage,
-        bootstrap.client("dynamodb"),
-        bootstrap.client("sqs"),
-        bootstrap.client("secretsmanager"),
+        clients.client("dynamodb"),
+        clients.client("sqs"),
+        clients.client("secretsmanager"),
     )
 
 

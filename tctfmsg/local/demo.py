@@ -12,19 +12,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tctfmsg.adapters.import_files import ImportFile
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.domain.campaign import Campaign, CampaignStatus
-from tctfmsg.domain.subscriber_rows import SourceRecord
-from tctfmsg.errors import ConfigurationError, TctfmsgError
+from tctfmsg.campaigns.adapters.import_files import ImportFile
+from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord
+from tctfmsg.campaigns.services import campaigns
+from tctfmsg.campaigns.services.delivery_audit import DeliveryAudit, audit
+from tctfmsg.campaigns.services.subscriber_import import (
+    ImportOptions,
+    ImportReport,
+    import_subscribers,
+)
+from tctfmsg.core.clients import Clients
+from tctfmsg.core.clock import SystemClock
+from tctfmsg.core.errors import ConfigurationError, TctfmsgError
+from tctfmsg.core.settings import Settings
+from tctfmsg.email import admin as email_admin
 from tctfmsg.local import stack
 from tctfmsg.local import state as stack_state
+from tctfmsg.local.components import pointed_at
 from tctfmsg.local.providers import control
-from tctfmsg.services import campaigns, email_providers
-from tctfmsg.services.delivery_audit import DeliveryAudit, audit
-from tctfmsg.services.ports import SystemClock
-from tctfmsg.services.subscriber_import import ImportOptions, ImportReport, import_subscribers
-from tctfmsg.settings import Settings
 
 SAMPLES = Path(__file__).parents[1] / "samples" / "subscribers.csv"
 DONE = (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
@@ -66,7 +73,7 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
         f"embedded stack {'already running' if started.already_running else 'started'} "
         f"at {started.state.endpoint}"
     )
-    runtime = Runtime(settings)
+    runtime = Runtime(Clients(pointed_at(settings, started.state.port)))
     running = started.state
     _healthy_providers(runtime, running, options, reporter)
 
@@ -103,17 +110,17 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
 def _healthy_providers(
     runtime: Runtime, running: stack_state.StackState, options: DemoOptions, reporter: Reporter
 ) -> None:
-    backbone = runtime.email_backbone
+    backbone = runtime.email.backbone
     for provider in control.PROVIDERS:
         control.set_fault(running, provider, "up")
-        email_providers.configure(
+        email_admin.configure(
             backbone.config_store,
             provider,
             rate_per_s=options.rate_per_s,
             reset_timeout_s=options.reset_timeout_s,
         )
-        email_providers.set_enabled(backbone.config_store, provider, True)
-        email_providers.reset_breaker(backbone.storages, provider)
+        email_admin.set_enabled(backbone.config_store, provider, True)
+        email_admin.reset_breaker(backbone.storages, provider)
     reporter.step(
         f"providers healthy; local rate limit {options.rate_per_s:g}/s each, "
         f"breakers retry after {options.reset_timeout_s:g}s (see `tctfmsg providers list`)"

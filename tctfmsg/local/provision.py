@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tctfmsg import resources
-from tctfmsg.resources import QueueSpec, TableSpec
+from tctfmsg.core import resources
+from tctfmsg.core.resources import QueueSpec, TableSpec
 
 
 def provision(stage: str, dynamodb: Any, sqs: Any, secrets: Any) -> dict[str, list[str]]:

@@ -26,35 +26,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-from tctfmsg import resources
-from tctfmsg.errors import StackNotRunning
+from tctfmsg.core import resources
+from tctfmsg.core.resources import FunctionSpec
 from tctfmsg.local.components import StackContext
-from tctfmsg.resources import FunctionSpec
 
 log = logging.getLogger("tctfmsg.local.runtime")
 
 ACCOUNT = "123456789012"
-LAMBDA_ENDPOINT_ENV = "TCTFMSG_LAMBDA_ENDPOINT_URL"
 Handler = Callable[[dict[str, Any], Any], Any]
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations")
-
-
-def lambda_endpoint(local_dir: Path) -> str:
-    """Where the running embedded stack serves the Invoke API."""
-    if os.environ.get(LAMBDA_ENDPOINT_ENV):
-        return os.environ[LAMBDA_ENDPOINT_ENV]
-    from tctfmsg.local import state
-
-    running = state.running(local_dir)
-    if running is None or "lambda" not in running.endpoints:
-        raise StackNotRunning(
-            "the embedded stack's function runtime is not running",
-            "start it with `tctfmsg local up`",
-        )
-    return running.endpoints["lambda"]
 
 
 @dataclass
@@ -116,11 +98,10 @@ class FunctionRuntime:
     # ---- lifecycle ---------------------------------------------------------------------
 
     def start(self, context: StackContext) -> dict[str, str]:
-        from tctfmsg import settings
+        from tctfmsg.core import settings
 
         self.stage = context.stage
         url = f"http://127.0.0.1:{context.port('lambda')}"
-        os.environ[LAMBDA_ENDPOINT_ENV] = url
         # On AWS each concurrent instance is a process pacing to its share of a provider's
         # rate (FunctionSpec.environment). Here every poller runs in this one process, with one
         # pacer, so this process is the only sender and takes the whole rate.
@@ -195,9 +176,9 @@ class FunctionRuntime:
     @property
     def sqs(self) -> Any:
         if self._sqs is None:
-            from tctfmsg import bootstrap
+            from tctfmsg.core import clients
 
-            self._sqs = bootstrap.client("sqs")
+            self._sqs = clients.client("sqs")
         return self._sqs
 
     def _poll(self, spec: FunctionSpec) -> None:

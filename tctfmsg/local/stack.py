@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tctfmsg.errors import Conflict, TctfmsgError
+from tctfmsg.core.errors import Conflict, TctfmsgError
 from tctfmsg.local import components, state
 from tctfmsg.local.state import StackState
 

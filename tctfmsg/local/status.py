@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tctfmsg import resources
-from tctfmsg.bootstrap import Runtime
+from tctfmsg.core import resources
+from tctfmsg.core.clients import Clients
 from tctfmsg.local.state import StackState
 
 
-def collect(running: StackState, runtime: Runtime) -> dict[str, Any]:
+def collect(running: StackState, runtime: Clients) -> dict[str, Any]:
     dynamodb, sqs = runtime.client("dynamodb"), runtime.client("sqs")
     names = runtime.names
     tables = []

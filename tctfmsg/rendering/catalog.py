@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tctfmsg.errors import InvalidInput
+from tctfmsg.core.errors import InvalidInput
 from tctfmsg.rendering import ses
 from tctfmsg.rendering.checks import registry_problems, validate_template
 from tctfmsg.rendering.registry import REGISTRY_FILE, Registry, parse_registry

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html.parser import HTMLParser
 
-from tctfmsg.errors import TctfmsgError
+from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.rendering import engine
 from tctfmsg.rendering.registry import Registry, RegistryEntry
 from tctfmsg.rendering.renderer import (

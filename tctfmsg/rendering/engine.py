@@ -16,7 +16,7 @@ from typing import Any
 
 from chevron.tokenizer import ChevronError, tokenize
 
-from tctfmsg.errors import InvalidInput
+from tctfmsg.core.errors import InvalidInput
 
 Token = tuple[str, str]
 Scopes = list[Any]

@@ -16,7 +16,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from tctfmsg.errors import ConfigurationError, TctfmsgError
+from tctfmsg.core.errors import ConfigurationError, TctfmsgError
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_S = 60.0

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tctfmsg.errors import ConfigurationError, NotFound
+from tctfmsg.core.errors import ConfigurationError, NotFound
 
 if TYPE_CHECKING:
     from tctfmsg.rendering.store import FileTemplateStore

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tctfmsg.errors import InvalidInput, NotFound
+from tctfmsg.core.errors import InvalidInput, NotFound
 from tctfmsg.rendering import engine
 from tctfmsg.rendering.engine import Node
 from tctfmsg.rendering.registry import Registry, RegistryEntry

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tctfmsg.errors import InvalidInput
+from tctfmsg.core.errors import InvalidInput
 from tctfmsg.rendering import engine
 from tctfmsg.rendering.engine import Node, Section, Var
 from tctfmsg.rendering.registry import RegistryEntry

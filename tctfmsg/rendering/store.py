@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from tctfmsg.errors import Conflict, InvalidInput, NotFound
+from tctfmsg.core.errors import Conflict, InvalidInput, NotFound
 
 PARTS = ("subject", "html", "text", "sms")
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
-from tctfmsg.errors import InvalidInput
+from tctfmsg.core.errors import InvalidInput
 
 SIGNATURE_BYTES = 16  # 128 bits: forging one needs 2**128 guesses, and keeps links short
 _SEPARATOR = "\x1f"

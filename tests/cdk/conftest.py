@@ -12,7 +12,7 @@ from aws_cdk import cx_api
 from aws_cdk.assertions import Template
 
 from cdk.app import build_app
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 STAGE = "test"
 OFFLINE = {"stage": STAGE, "bundling": "skip"}

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 from .conftest import STAGE
 

@@ -12,9 +12,8 @@ from aws_cdk import cx_api
 from aws_cdk.assertions import Annotations, Match, Template
 
 from cdk.app import build_app, context_from_argv, stage_of
-from tctfmsg import resources
-from tctfmsg.adapters import stack_outputs
-from tctfmsg.errors import ConfigurationError
+from tctfmsg.core import resources, stack_outputs
+from tctfmsg.core.errors import ConfigurationError
 
 from .conftest import STAGE
 

@@ -60,7 +60,7 @@ def test_pip_fetches_wheels_only_for_the_lambda_platform_and_python(tmp_path: Pa
 def test_bundle_holds_the_packages_without_bytecode(tmp_path: Path) -> None:
     _bundler(_RecordingRun()).try_bundle(str(tmp_path))
 
-    assert (tmp_path / "tctfmsg" / "resources.py").is_file()
+    assert (tmp_path / "tctfmsg" / "core" / "resources.py").is_file()
     assert (tmp_path / "lambdas" / "__init__.py").is_file()
     assert (tmp_path / "templates" / "registry.toml").is_file()
     assert not list(tmp_path.rglob("__pycache__"))

@@ -10,7 +10,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk.components.iam_rest_api import BURST_LIMIT, RATE_LIMIT, STAGE_NAME
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 from .conftest import STAGE
 from .roles import function_of

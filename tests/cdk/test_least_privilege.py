@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk.app import build_app
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 from .conftest import OFFLINE, STAGE
 from .roles import (

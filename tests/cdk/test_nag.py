@@ -12,7 +12,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from cdk.app import build_app
 from cdk.components.nag import acknowledge
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 from .conftest import OFFLINE, STAGE
 

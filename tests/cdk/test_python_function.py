@@ -155,7 +155,7 @@ def test_offline_code_asset_holds_the_packages_and_nothing_else(
         "tctfmsg",
         "templates",
     ]
-    assert (assets[0] / "tctfmsg" / "resources.py").is_file()
+    assert (assets[0] / "tctfmsg" / "core" / "resources.py").is_file()
     assert (assets[0] / "templates" / "registry.toml").is_file()
     assert not list(assets[0].rglob("__pycache__"))
 

@@ -10,8 +10,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk.app import build_app
-from tctfmsg import resources
-from tctfmsg.errors import ConfigurationError
+from tctfmsg.core import resources
+from tctfmsg.core.errors import ConfigurationError
 
 from .conftest import OFFLINE, STAGE
 

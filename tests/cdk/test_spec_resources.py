@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from tctfmsg import resources
+from tctfmsg.core import resources
 
 from .conftest import STAGE
 

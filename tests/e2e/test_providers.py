@@ -17,13 +17,12 @@ PROVIDERS = ("ses", "resend", "sendgrid")
 def providers(stack) -> Iterator[object]:
     """The stack with every provider up, enabled and closed (whatever ran before); afterwards
     the same, with the configuration as it was. Done in-process: a CLI call costs 0.5 s."""
-    from tctfmsg import settings
-    from tctfmsg.bootstrap import Runtime
     from tctfmsg.local import state
     from tctfmsg.local.providers import control
+    from tests.support.stacks import campaigns_root
 
-    runtime = Runtime(settings.load(home=stack.home, target="local", local_port=stack.port))
-    backbone = runtime.email_backbone
+    runtime = campaigns_root(home=stack.home, local_port=stack.port)
+    backbone = runtime.email.backbone
     before = {c.name: c for c in backbone.config_store.load()}
 
     def healthy() -> None:

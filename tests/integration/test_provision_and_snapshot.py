@@ -1,6 +1,6 @@
 import boto3
 
-from tctfmsg import resources
+from tctfmsg.core import resources
 from tctfmsg.local import snapshot
 from tctfmsg.local.provision import provision
 

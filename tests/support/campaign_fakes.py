@@ -7,14 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tctfmsg.domain.email import (
+from tctfmsg.core.errors import NotFound
+from tctfmsg.email.message import (
     AllProvidersUnavailable,
     EmailMessage,
     RecipientRejected,
     SendReceipt,
     SendWithdrawn,
 )
-from tctfmsg.errors import NotFound
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tctfmsg.domain.campaign import Campaign, CampaignStatus, Counters
-from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
-from tctfmsg.domain.failed_message import FailedMessage, FailureState
-from tctfmsg.domain.subscriber import Subscriber
-from tctfmsg.errors import Conflict, NotFound
-from tctfmsg.services.ports import AudiencePage, Created, StateChanged
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
+from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.campaigns.domain.subscriber import Subscriber
+from tctfmsg.campaigns.ports import AudiencePage, Created, StateChanged
+from tctfmsg.core.errors import Conflict, NotFound
 
 
 @dataclass

@@ -7,6 +7,10 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tctfmsg.campaigns.bootstrap import CampaignsRoot
 
 
 def stop_stack(down: Callable[[], object], home: Path) -> None:
@@ -37,3 +41,15 @@ def stack_processes(home: Path) -> list[int]:
         ):
             found.append(int(entry.name))
     return found
+
+
+def campaigns_root(**overrides: object) -> CampaignsRoot:
+    """The campaigns service's composition root for a local stack (`home`, `local_port`),
+    pointed at its endpoints as the CLI would be."""
+    from tctfmsg.campaigns.bootstrap import CampaignsRoot
+    from tctfmsg.core import settings
+    from tctfmsg.core.clients import Clients
+    from tctfmsg.local.components import pointed_at
+
+    loaded = settings.load(target="local", **overrides)
+    return CampaignsRoot(Clients(pointed_at(loaded, loaded.local_port)))

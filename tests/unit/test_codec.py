@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from tctfmsg.adapters.dynamodb import codec
+from tctfmsg.core.dynamodb import codec
 
 SHAPES = {
     "s": "text",

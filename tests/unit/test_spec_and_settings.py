@@ -1,7 +1,7 @@
 import pytest
 
-from tctfmsg import resources, settings
-from tctfmsg.errors import ConfigurationError
+from tctfmsg.core import resources, settings
+from tctfmsg.core.errors import ConfigurationError
 
 
 def test_physical_names_derive_from_stage_and_logical_name():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from tctfmsg import resources
-from tctfmsg.domain.email import DEFAULT_CONFIG
+from tctfmsg.core import resources
+from tctfmsg.email.message import DEFAULT_CONFIG
 from tctfmsg.local.components import StackContext
 from tctfmsg.local.providers.base import ProviderEndpoint
 from tctfmsg.local.providers.resend import ResendEndpoint
@@ -48,11 +48,11 @@ class EmailProvidersComponent:
 
 
 def _prepare(context: StackContext) -> None:
-    from tctfmsg import bootstrap, settings
-    from tctfmsg.adapters.email.config_store import DynamoProviderConfigStore
+    from tctfmsg.core import clients, settings
+    from tctfmsg.email.config_store import DynamoProviderConfigStore
     from tctfmsg.local.provision import verify_senders
 
-    runtime = bootstrap.default()
+    runtime = clients.default()
     verified = verify_senders(runtime.client("ses"), [settings.current().sender])
     store = DynamoProviderConfigStore(runtime.names["config"], runtime.client("dynamodb"))
     seeded = store.seed(LOCAL_CONFIG)

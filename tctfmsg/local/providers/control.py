@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from tctfmsg.errors import InvalidInput, StackNotRunning
+from tctfmsg.core.errors import InvalidInput, StackNotRunning
 from tctfmsg.local.state import StackState
 
 PROVIDERS = ("ses", "resend", "sendgrid")

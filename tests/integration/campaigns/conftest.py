@@ -13,22 +13,24 @@ from typing import Any
 
 import pytest
 
-from tctfmsg import bootstrap, resources
-from tctfmsg.adapters.dynamodb.campaign_audience import DynamoAudienceSource
-from tctfmsg.adapters.dynamodb.campaigns import DynamoCampaignStore
-from tctfmsg.adapters.dynamodb.deliveries import DynamoDeliveryLedger
-from tctfmsg.adapters.dynamodb.failed_messages import DynamoFailedMessageStore
-from tctfmsg.adapters.dynamodb.subscribers import DynamoSubscriberStore
-from tctfmsg.adapters.sqs import SqsDeliveryQueue
-from tctfmsg.domain.campaign import Campaign
-from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.adapters.campaign_audience import DynamoAudienceSource
+from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
+from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
+from tctfmsg.campaigns.adapters.failed_messages import DynamoFailedMessageStore
+from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
+from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
+from tctfmsg.campaigns.domain.campaign import Campaign
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.services import campaigns, scheduler
+from tctfmsg.campaigns.services.campaigns import CampaignDeps
+from tctfmsg.campaigns.services.consumer import ConsumerDeps
+from tctfmsg.campaigns.services.dlq import DlqDeps
+from tctfmsg.campaigns.services.scheduler import FanoutConfig
+from tctfmsg.core import resources
+from tctfmsg.core.clock import SystemClock
+from tctfmsg.core.resources import ResourceNames
 from tctfmsg.local.runtime import FunctionRuntime
-from tctfmsg.resources import ResourceNames
-from tctfmsg.services import campaigns, scheduler
-from tctfmsg.services.campaigns import CampaignDeps
-from tctfmsg.services.consumer import ConsumerDeps
-from tctfmsg.services.dlq import DlqDeps
-from tctfmsg.services.ports import SystemClock
 from tests.support.campaign_fakes import FakeRenderer, FakeSender, RecordingInvoker
 
 VISIBILITY_S = 1
@@ -157,6 +159,8 @@ def pipeline(provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> It
         subscribers=subscribers,
         audience=audience,
         settings=SimpleNamespace(consumer_threads=10),
+        # the embedded stack's default: pages no deeper than its queue may be
+        fanout_config=FanoutConfig(page_size=200, max_queue_depth=200),
     )
     monkeypatch.setattr(bootstrap, "default", lambda: fake_root)
     runtime = FunctionRuntime(visibility_timeout_s=VISIBILITY_S, wait_s=0, sqs=sqs)

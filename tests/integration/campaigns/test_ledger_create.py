@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tctfmsg.adapters.dynamodb.deliveries import DynamoDeliveryLedger
-from tctfmsg.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 TABLE = "tctfmsg-test-deliveries"

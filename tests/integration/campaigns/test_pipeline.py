@@ -6,9 +6,9 @@ import contextlib
 import time
 from collections import Counter
 
-from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.delivery import DeliveryStatus
-from tctfmsg.domain.subscriber import SubscriberStatus
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.delivery import DeliveryStatus
+from tctfmsg.campaigns.domain.subscriber import SubscriberStatus
 from tests.integration.campaigns.conftest import Pipeline
 
 
@@ -133,7 +133,7 @@ def test_pause_mid_send_then_resume_sends_each_once_and_counts_add_up(pipeline: 
     pipeline.poll()
     sent_before_pause = len(pipeline.sender.sent)
 
-    from tctfmsg.services import campaigns
+    from tctfmsg.campaigns.services import campaigns
 
     campaigns.pause(pipeline.deps, campaign.campaign_id)
     pipeline.drain()  # paused: messages are taken off the queue, deliveries stay PENDING
@@ -158,7 +158,7 @@ def test_cancel_marks_the_rest_cancelled_and_sends_nothing_more(pipeline: Pipeli
     pipeline.poll()
     sent = len(pipeline.sender.sent)
 
-    from tctfmsg.services import campaigns
+    from tctfmsg.campaigns.services import campaigns
 
     cancelled = campaigns.cancel(pipeline.deps, campaign.campaign_id)
     pipeline.drain()
@@ -175,7 +175,7 @@ def test_cancel_marks_the_rest_cancelled_and_sends_nothing_more(pipeline: Pipeli
 def test_all_providers_down_dead_letters_then_dlq_retry_delivers_each_once(
     pipeline: Pipeline,
 ) -> None:
-    from tctfmsg.services import dlq
+    from tctfmsg.campaigns.services import dlq
 
     emails = pipeline.seed(4)
     pipeline.sender.down = True
@@ -226,7 +226,7 @@ def test_rejected_recipient_fails_without_retry(pipeline: Pipeline) -> None:
 
 
 def _requests(campaign_id: str, keys: list[str]):
-    from tctfmsg.domain.delivery import DeliveryRequest
+    from tctfmsg.campaigns.domain.delivery import DeliveryRequest
 
     return [DeliveryRequest(campaign_id, k) for k in keys]
 

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from lambdas.campaigns import api
-from tctfmsg import bootstrap, resources, settings
-from tctfmsg.bootstrap import Runtime
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
+from tctfmsg.core import resources, settings
+from tctfmsg.core.clients import Clients
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 STAGE = "test"  # the stage the `provisioned` fixture creates
@@ -32,7 +34,7 @@ class LambdaContext:
 def runtime(provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Runtime:
     # As in Lambda: resource names from the stage, not from stack outputs.
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "tctfmsg-test-campaign-api")
-    root = Runtime(settings.load(target="aws", stage=STAGE, region="us-east-1"))
+    root = Runtime(Clients(settings.load(target="aws", stage=STAGE, region="us-east-1")))
     monkeypatch.setattr(bootstrap, "default", lambda: root)
     return root
 

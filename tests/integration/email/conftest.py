@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tctfmsg import resources
+from tctfmsg.core import resources
 from tctfmsg.local.providers.resend import ResendEndpoint
 from tctfmsg.local.providers.sendgrid import SendGridEndpoint
 from tests.support.ports import free_port

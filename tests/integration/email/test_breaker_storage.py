@@ -6,8 +6,8 @@ from __future__ import annotations
 import pybreaker
 import pytest
 
-from tctfmsg.adapters.email.breaker_storage import DynamoBreakerStorage
-from tctfmsg.domain.email import ProviderUnavailable
+from tctfmsg.email.breaker_storage import DynamoBreakerStorage
+from tctfmsg.email.message import ProviderUnavailable
 from tests.unit.email.fakes import FakeClock
 
 

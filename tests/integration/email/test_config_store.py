@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tctfmsg.adapters.email.config_store import CachedConfigs, DynamoProviderConfigStore
-from tctfmsg.domain.email import DEFAULT_CONFIG, ProviderConfig
+from tctfmsg.email.config_store import CachedConfigs, DynamoProviderConfigStore
+from tctfmsg.email.message import DEFAULT_CONFIG, ProviderConfig
 
 
 def test_defaults_apply_until_something_is_stored(tables) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tctfmsg.adapters.email.resend import ResendProvider
-from tctfmsg.adapters.email.sendgrid import SendGridProvider
-from tctfmsg.domain.email import ProviderUnavailable, RecipientRejected
+from tctfmsg.email.message import ProviderUnavailable, RecipientRejected
+from tctfmsg.email.providers.resend import ResendProvider
+from tctfmsg.email.providers.sendgrid import SendGridProvider
 from tctfmsg.local.providers.base import Fault
 from tests.integration.email.conftest import KEYS
 from tests.unit.email.fakes import message

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tctfmsg import settings
-from tctfmsg.adapters.email.ses import SesProvider
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.domain.email import ProviderUnavailable, RecipientRejected
+from tctfmsg.core import settings
+from tctfmsg.core.clients import Clients
+from tctfmsg.email.message import ProviderUnavailable, RecipientRejected
+from tctfmsg.email.providers.ses import SesProvider
 from tctfmsg.local.providers.base import Fault
 from tctfmsg.local.providers.ses import SesProxy
 from tests.support.ports import free_port
@@ -75,7 +75,7 @@ def proxied() -> Iterator[tuple[SesProxy, SesProvider]]:
     server.start()
     proxy = SesProxy(f"http://127.0.0.1:{moto_port}")
     url = proxy.start(proxy_port)
-    runtime = Runtime(settings.load(target="local", endpoint_url=f"http://127.0.0.1:{moto_port}"))
+    runtime = Clients(settings.load(target="local", endpoint_url=f"http://127.0.0.1:{moto_port}"))
     runtime.client("ses").verify_domain_identity(Domain="tctfmsg.local")
     sesv2 = runtime.send_client("sesv2", url, timeout_s=0.5)
     try:

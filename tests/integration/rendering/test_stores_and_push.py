@@ -8,15 +8,16 @@ from typing import Any
 import boto3
 import pytest
 
-from tctfmsg import settings
-from tctfmsg.bootstrap import Runtime
-from tctfmsg.errors import InvalidInput
+from tctfmsg.core import settings
+from tctfmsg.core.clients import Clients
+from tctfmsg.core.errors import InvalidInput
+from tctfmsg.core.resources import ResourceNames, physical_name
 from tctfmsg.rendering import catalog, ses
+from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.registry import load_registry
 from tctfmsg.rendering.renderer import Renderer
 from tctfmsg.rendering.store import ConfigTemplateStore, FileTemplateStore, LayeredTemplateStore
 from tctfmsg.rendering.unsubscribe import sign_unsubscribe, verify_unsubscribe
-from tctfmsg.resources import ResourceNames, physical_name
 
 SUBSCRIBER = {"first_name": "Ada", "unsubscribe_url": "https://u/1"}
 
@@ -93,9 +94,10 @@ def scratch_store(tmp_path) -> FileTemplateStore:
 
 def test_provisioning_generates_the_unsubscribe_key_and_the_runtime_reads_it(provisioned):
     secret = provisioned["secretsmanager"].get_secret_value(SecretId="tctfmsg/test/signing_keys")
-    runtime = Runtime(settings.load(target="aws", stage="test"))
-    runtime.__dict__["names"] = ResourceNames("test")
-    runtime._clients["secretsmanager"] = provisioned["secretsmanager"]
+    clients = Clients(settings.load(target="aws", stage="test"))
+    clients.__dict__["names"] = ResourceNames("test")
+    clients._clients["secretsmanager"] = provisioned["secretsmanager"]
+    runtime = TemplateRoot(clients)
     key = runtime.unsubscribe_key
     assert len(key) >= 32 and key.decode() in secret["SecretString"]
     token = sign_unsubscribe(key, "cmp-1", "ada@example.com")

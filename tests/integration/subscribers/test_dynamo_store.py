@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tctfmsg.adapters.dynamodb.subscribers import DynamoSubscriberStore
-from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
-from tctfmsg.errors import NotFound
+from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.core.errors import NotFound
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

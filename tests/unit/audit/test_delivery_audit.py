@@ -1,5 +1,5 @@
-from tctfmsg.domain.delivery import Delivery, DeliveryStatus
-from tctfmsg.services.delivery_audit import audit
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.campaigns.services.delivery_audit import audit
 
 CAMPAIGN = "c1"
 

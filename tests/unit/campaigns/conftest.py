@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from tctfmsg.domain.campaign import Campaign
-from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
-from tctfmsg.services import campaigns, scheduler
-from tctfmsg.services.campaigns import CampaignDeps
-from tctfmsg.services.consumer import ConsumerDeps
-from tctfmsg.services.dlq import DlqDeps
+from tctfmsg.campaigns.domain.campaign import Campaign
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.services import campaigns, scheduler
+from tctfmsg.campaigns.services.campaigns import CampaignDeps
+from tctfmsg.campaigns.services.consumer import ConsumerDeps
+from tctfmsg.campaigns.services.dlq import DlqDeps
 from tests.support.campaign_fakes import FakeRenderer, FakeSender, RecordingInvoker
 from tests.support.campaign_memory import (
     FixedClock,

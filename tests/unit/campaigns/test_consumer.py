@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.delivery import DeliveryStatus
-from tctfmsg.domain.email import AllProvidersUnavailable
-from tctfmsg.domain.subscriber import SubscriberStatus
-from tctfmsg.services import campaigns, consumer
-from tctfmsg.services.consumer import Outcome, RetryLater
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.delivery import DeliveryStatus
+from tctfmsg.campaigns.domain.subscriber import SubscriberStatus
+from tctfmsg.campaigns.services import campaigns, consumer
+from tctfmsg.campaigns.services.consumer import Outcome, RetryLater
+from tctfmsg.email.message import AllProvidersUnavailable
 from tests.unit.campaigns.conftest import World
 
 

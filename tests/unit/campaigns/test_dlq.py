@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tctfmsg.domain.delivery import DeliveryRequest, DeliveryStatus
-from tctfmsg.domain.failed_message import FailureState
-from tctfmsg.errors import InvalidInput, NotFound
-from tctfmsg.services import campaigns, consumer, dlq
+from tctfmsg.campaigns.domain.delivery import DeliveryRequest, DeliveryStatus
+from tctfmsg.campaigns.domain.failed_message import FailureState
+from tctfmsg.campaigns.services import campaigns, consumer, dlq
+from tctfmsg.core.errors import InvalidInput, NotFound
 from tests.unit.campaigns.conftest import World
 
 

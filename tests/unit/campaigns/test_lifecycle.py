@@ -4,15 +4,15 @@ from datetime import timedelta
 
 import pytest
 
-from tctfmsg.domain.campaign import (
+from tctfmsg.campaigns.domain.campaign import (
     TRANSITIONS,
     CampaignStatus,
     IllegalTransition,
     normalise_sender,
     parse_filter,
 )
-from tctfmsg.errors import ConfigurationError, InvalidInput
-from tctfmsg.services import campaigns
+from tctfmsg.campaigns.services import campaigns
+from tctfmsg.core.errors import ConfigurationError, InvalidInput
 from tests.unit.campaigns.conftest import World
 
 

@@ -4,10 +4,10 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
-from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.delivery import Delivery, DeliveryStatus
-from tctfmsg.domain.subscriber import SubscriberStatus
-from tctfmsg.services import campaigns, scheduler
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.campaigns.domain.subscriber import SubscriberStatus
+from tctfmsg.campaigns.services import campaigns, scheduler
 from tests.unit.campaigns.conftest import World
 
 

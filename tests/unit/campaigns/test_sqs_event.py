@@ -11,13 +11,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from tctfmsg import bootstrap
-from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
-from tctfmsg.domain.email import EmailMessage, SendReceipt
-from tctfmsg.domain.subscriber import Subscriber
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
+from tctfmsg.campaigns.domain.subscriber import Subscriber
+from tctfmsg.campaigns.services.consumer import ConsumerDeps, Outcome
+from tctfmsg.email.message import EmailMessage, SendReceipt
 from tctfmsg.local.runtime import sqs_event
-from tctfmsg.services.consumer import ConsumerDeps, Outcome
 from tests.support.campaign_memory import record
 from tests.unit.campaigns.conftest import World
 

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from lambdas.campaigns import api
-from tctfmsg import bootstrap, settings
-from tctfmsg.domain.campaign import Audience, Campaign, CampaignStatus, new_campaign
-from tctfmsg.services.campaigns import CampaignDeps
-from tctfmsg.services.dlq import DlqDeps
+from tctfmsg.campaigns import bootstrap
+from tctfmsg.campaigns.domain.campaign import Audience, Campaign, CampaignStatus, new_campaign
+from tctfmsg.campaigns.services.campaigns import CampaignDeps
+from tctfmsg.campaigns.services.dlq import DlqDeps
+from tctfmsg.core import settings
 from tests.support.campaign_fakes import RecordingInvoker
 from tests.support.campaign_memory import (
     FixedClock,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tctfmsg.domain.campaign import CampaignStatus, Counters
-from tctfmsg.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.campaigns.domain.campaign import CampaignStatus, Counters
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
 from tests.support.campaign_memory import record
 
 from .conftest import CAMPAIGN_ID, DEFAULT_SENDER, World, load_event

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tctfmsg.domain.campaign import CampaignStatus
-from tctfmsg.domain.delivery import Delivery, DeliveryStatus
-from tctfmsg.domain.failed_message import FailedMessage, FailureState
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tests.support.campaign_memory import record
 
 from .conftest import CAMPAIGN_ID, World

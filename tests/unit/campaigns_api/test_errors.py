@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 from pydantic import BaseModel
 
-from tctfmsg.domain.campaign import Campaign, CampaignStatus
-from tctfmsg.errors import ConfigurationError, Throttled
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.core.errors import ConfigurationError, Throttled
 from tests.support.campaign_memory import MemoryCampaigns
 
 from .conftest import CAMPAIGN_ID, World

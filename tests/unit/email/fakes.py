@@ -9,8 +9,8 @@ from typing import Any
 
 from pybreaker import STATE_CLOSED
 
-from tctfmsg.adapters.email.breaker_storage import SharedBreakerStorage
-from tctfmsg.domain.email import BreakerStatus, EmailMessage, SendReceipt
+from tctfmsg.email.breaker_storage import SharedBreakerStorage
+from tctfmsg.email.message import BreakerStatus, EmailMessage, SendReceipt
 
 Outcome = Exception | Callable[[EmailMessage], Exception | None] | None
 

@@ -13,11 +13,11 @@ import pytest
 import requests
 from botocore.stub import Stubber
 
-from tctfmsg.adapters.email.http import retry_after_s
-from tctfmsg.adapters.email.resend import ResendProvider
-from tctfmsg.adapters.email.sendgrid import SendGridProvider
-from tctfmsg.adapters.email.ses import SesProvider
-from tctfmsg.domain.email import ProviderUnavailable, RecipientRejected
+from tctfmsg.email.message import ProviderUnavailable, RecipientRejected
+from tctfmsg.email.providers.http import retry_after_s
+from tctfmsg.email.providers.resend import ResendProvider
+from tctfmsg.email.providers.sendgrid import SendGridProvider
+from tctfmsg.email.providers.ses import SesProvider
 from tests.unit.email.fakes import message
 
 

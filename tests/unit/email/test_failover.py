@@ -6,9 +6,8 @@ import dataclasses
 
 import pytest
 
-from tctfmsg.adapters.email.failover import FailoverSender
-from tctfmsg.adapters.email.pacer import Pacer
-from tctfmsg.domain.email import (
+from tctfmsg.email.failover import FailoverSender
+from tctfmsg.email.message import (
     DEFAULT_CONFIG,
     AllProvidersUnavailable,
     ProviderConfig,
@@ -16,6 +15,7 @@ from tctfmsg.domain.email import (
     RecipientRejected,
     SendWithdrawn,
 )
+from tctfmsg.email.pacer import Pacer
 from tests.unit.email.fakes import FakeClock, MemoryBreakerStorage, ScriptedProvider, message
 
 FAIL_MAX = 3

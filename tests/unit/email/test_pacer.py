@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tctfmsg.adapters.email.pacer import Pacer
+from tctfmsg.email.pacer import Pacer
 
 
 class ManualTime:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tctfmsg.domain.email import DEFAULT_CONFIG, ProviderConfig
-from tctfmsg.errors import InvalidInput
-from tctfmsg.services import email_providers
+from tctfmsg.core.errors import InvalidInput
+from tctfmsg.email import admin as email_admin
+from tctfmsg.email.message import DEFAULT_CONFIG, ProviderConfig
 from tests.unit.email.fakes import FakeClock, MemoryBreakerStorage, ScriptedProvider
 
 
@@ -34,7 +34,7 @@ def test_list_is_in_priority_order_with_time_to_the_next_trial() -> None:
     breakers["ses"].opened_at = clock.now()
     clock.advance(10)
 
-    rows = email_providers.list_providers(store, breakers, clock)
+    rows = email_admin.list_providers(store, breakers, clock)
 
     assert [r.config.name for r in rows] == ["sendgrid", "ses", "resend"]
     assert rows[1].breaker.state == "open"
@@ -45,8 +45,8 @@ def test_list_is_in_priority_order_with_time_to_the_next_trial() -> None:
 def test_enable_disable_and_configure_change_only_the_named_provider() -> None:
     store = MemoryConfigStore()
 
-    email_providers.set_enabled(store, "ses", False)
-    email_providers.configure(store, "resend", rate_per_s=2.0)
+    email_admin.set_enabled(store, "ses", False)
+    email_admin.configure(store, "resend", rate_per_s=2.0)
 
     assert not store.configs["ses"].enabled
     assert store.configs["resend"].rate_per_s == 2.0
@@ -56,9 +56,9 @@ def test_enable_disable_and_configure_change_only_the_named_provider() -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s, b: email_providers.set_enabled(s, "mailgun", True),
-        lambda s, b: email_providers.configure(s, "ses"),
-        lambda s, b: email_providers.reset_breaker(b, "mailgun"),
+        lambda s, b: email_admin.set_enabled(s, "mailgun", True),
+        lambda s, b: email_admin.configure(s, "ses"),
+        lambda s, b: email_admin.reset_breaker(b, "mailgun"),
     ],
 )
 def test_unknown_provider_or_nothing_to_change_is_invalid_input(call) -> None:
@@ -73,7 +73,7 @@ def test_reset_closes_the_breaker() -> None:
     breakers["ses"].state = "open"
     breakers["ses"].increment_counter()
 
-    status = email_providers.reset_breaker(breakers, "ses")
+    status = email_admin.reset_breaker(breakers, "ses")
 
     assert status.state == "closed" and status.failures == 0
 
@@ -85,12 +85,10 @@ def test_test_send_goes_through_the_given_sender() -> None:
         def send(self, message):  # type: ignore[no-untyped-def]
             return provider.send(message)
 
-    receipt = email_providers.send_test(
-        Sender(), "ada@example.com", "ops@tctfmsg.local", FakeClock()
-    )
+    receipt = email_admin.send_test(Sender(), "ada@example.com", "ops@tctfmsg.local", FakeClock())
 
     assert receipt.provider == "resend"
     assert provider.sent[0].to == "ada@example.com"
     assert provider.sent[0].sender == "ops@tctfmsg.local"
     with pytest.raises(InvalidInput):
-        email_providers.send_test(Sender(), "ada", "ops@tctfmsg.local", FakeClock())
+        email_admin.send_test(Sender(), "ada", "ops@tctfmsg.local", FakeClock())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tctfmsg.errors import InvalidInput, NotFound
+from tctfmsg.core.errors import InvalidInput, NotFound
 from tctfmsg.rendering import MissingVariables, RenderedEmail
 
 from .conftest import ASSETS

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tctfmsg.errors import InvalidInput
+from tctfmsg.core.errors import InvalidInput
 from tctfmsg.rendering.unsubscribe import sign_unsubscribe, unsubscribe_url, verify_unsubscribe
 
 KEY = b"k" * 32

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
-from tctfmsg.domain.subscriber_rows import SourceRecord
-from tctfmsg.errors import NotFound
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord
+from tctfmsg.core.errors import NotFound
 
 
 class FakeClock:

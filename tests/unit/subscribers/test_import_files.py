@@ -1,7 +1,7 @@
 import pytest
 
-from tctfmsg.adapters.import_files import ImportFile, RejectFile
-from tctfmsg.errors import InvalidInput
+from tctfmsg.campaigns.adapters.import_files import ImportFile, RejectFile
+from tctfmsg.core.errors import InvalidInput
 
 
 def test_csv_with_bom_crlf_and_quoted_newlines_keeps_true_line_numbers(tmp_path):

@@ -1,5 +1,9 @@
-from tctfmsg.domain.subscriber import Subscriber, SubscriberStatus
-from tctfmsg.services.subscriber_import import ImportOptions, OnExisting, import_subscribers
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.services.subscriber_import import (
+    ImportOptions,
+    OnExisting,
+    import_subscribers,
+)
 from tests.unit.subscribers.fakes import FakeClock, FakeSubscriberStore, RecordingRejects, record
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from tctfmsg.domain.subscriber import SubscriberStatus
-from tctfmsg.domain.subscriber_rows import attribute_name, subscriber_from_record
-from tctfmsg.errors import InvalidInput
+from tctfmsg.campaigns.domain.subscriber import SubscriberStatus
+from tctfmsg.campaigns.domain.subscriber_rows import attribute_name, subscriber_from_record
+from tctfmsg.core.errors import InvalidInput
 
 NO_LISTS: frozenset[str] = frozenset()
 

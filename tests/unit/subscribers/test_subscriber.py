@@ -5,7 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tctfmsg.domain.subscriber import (
+from tctfmsg.campaigns.domain.subscriber import (
     InvalidEmail,
     Subscriber,
     SubscriberStatus,

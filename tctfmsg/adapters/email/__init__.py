@@ -1,1 +1,0 @@
-"""The email backbone's adapters: SES, Resend and SendGrid behind shared circuit breakers."""

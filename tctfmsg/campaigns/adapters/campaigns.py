@@ -1,0 +1,247 @@
+"""CampaignStore on the campaigns table: lifecycle by conditional update, counters by ADD."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from tctfmsg.campaigns.domain.campaign import COUNTERS, Audience, Campaign, CampaignStatus, Counters
+from tctfmsg.campaigns.ports import StateChanged
+from tctfmsg.core.dynamodb import codec
+from tctfmsg.core.errors import Conflict, NotFound
+
+
+class DynamoCampaignStore:
+    def __init__(self, table: str, client: Any = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("dynamodb")
+        self.table = table
+        self.client = client
+
+    def create(self, campaign: Campaign) -> None:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=_item(campaign),
+                ConditionExpression="attribute_not_exists(campaign_id)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            raise Conflict(f"campaign {campaign.campaign_id} already exists") from None
+
+    def get(self, campaign_id: str) -> Campaign | None:
+        item = self.client.get_item(
+            TableName=self.table, Key=_key(campaign_id), ConsistentRead=True
+        ).get("Item")
+        return _campaign(item) if item else None
+
+    def list(self, status: CampaignStatus | None = None) -> Sequence[Campaign]:
+        found = []
+        for page in self.client.get_paginator("scan").paginate(TableName=self.table):
+            found += [c for c in map(_campaign, page["Items"]) if status in (None, c.status)]
+        return sorted(found, key=lambda c: c.created_at or datetime.min, reverse=True)
+
+    def due(self, now: datetime) -> Sequence[Campaign]:
+        pages = self.client.get_paginator("query").paginate(
+            TableName=self.table,
+            IndexName="by_status",
+            KeyConditionExpression="#s = :s AND send_at <= :now",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":s": {"S": CampaignStatus.SCHEDULED.value},
+                ":now": {"S": codec.to_time(now)},
+            },
+        )
+        return [_campaign(item) for page in pages for item in page["Items"]]
+
+    def transition(
+        self,
+        campaign_id: str,
+        expected: CampaignStatus,
+        to: CampaignStatus,
+        now: datetime,
+        *,
+        send_at: datetime | None = None,
+    ) -> Campaign:
+        sets = ["#s = :to", "updated_at = :now"]
+        values = {":to": {"S": to.value}, ":expected": {"S": expected.value}, ":now": _s(now)}
+        if send_at is not None:
+            sets.append("send_at = :send_at")
+            values[":send_at"] = _s(send_at)
+        if to is CampaignStatus.COMPLETED:
+            sets.append("completed_at = :now")
+        return self._update(
+            campaign_id,
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="#s = :expected",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=values,
+        )
+
+    def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign:
+        names, values, adds = _counter_adds(counts)
+        if not adds:
+            found = self.get(campaign_id)
+            if found is None:
+                raise NotFound(f"no campaign {campaign_id}")
+            return found
+        return self._update(
+            campaign_id,
+            UpdateExpression="ADD " + ", ".join(adds),
+            ConditionExpression="attribute_exists(campaign_id)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def set_counts(self, campaign_id: str, counters: Counters) -> Campaign:
+        values = {f":{k}": {"N": str(v)} for k, v in counters.as_dict().items()}
+        return self._update(
+            campaign_id,
+            UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in COUNTERS),
+            ConditionExpression="attribute_exists(campaign_id)",
+            ExpressionAttributeNames={f"#{k}": k for k in COUNTERS},
+            ExpressionAttributeValues=values,
+        )
+
+    def take_lease(self, campaign_id: str, token: str, until: datetime, now: datetime) -> bool:
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(campaign_id),
+                UpdateExpression="SET lease_token = :t, lease_until = :until",
+                ConditionExpression=(
+                    "attribute_exists(campaign_id) AND (attribute_not_exists(lease_until)"
+                    " OR lease_until < :now OR lease_token = :t)"
+                ),
+                ExpressionAttributeValues={
+                    ":t": {"S": token},
+                    ":until": _s(until),
+                    ":now": _s(now),
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def save_progress(
+        self,
+        campaign_id: str,
+        token: str,
+        cursor: str | None,
+        counts: Mapping[str, int],
+        done: bool,
+    ) -> Campaign:
+        names, values, adds = _counter_adds(counts)
+        values[":t"] = {"S": token}
+        sets = ["fanout_done = :done"]
+        values[":done"] = {"BOOL": done}
+        removes = []
+        if cursor is None:
+            removes.append("fanout_cursor")
+        else:
+            sets.append("fanout_cursor = :c")
+            values[":c"] = {"S": cursor}
+        if done:
+            removes += ["lease_token", "lease_until"]
+        expression = "SET " + ", ".join(sets)
+        if adds:
+            expression += " ADD " + ", ".join(adds)
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        return self._update(
+            campaign_id,
+            UpdateExpression=expression,
+            ConditionExpression="lease_token = :t",
+            ExpressionAttributeNames=names or None,
+            ExpressionAttributeValues=values,
+        )
+
+    def release_lease(self, campaign_id: str, token: str) -> None:
+        # someone else may hold it by now: then there is nothing of ours to release
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self.client.update_item(
+                TableName=self.table,
+                Key=_key(campaign_id),
+                UpdateExpression="REMOVE lease_token, lease_until",
+                ConditionExpression="lease_token = :t",
+                ExpressionAttributeValues={":t": {"S": token}},
+            )
+
+    def _update(self, campaign_id: str, **request: Any) -> Campaign:
+        request = {k: v for k, v in request.items() if v is not None}
+        try:
+            response = self.client.update_item(
+                TableName=self.table, Key=_key(campaign_id), ReturnValues="ALL_NEW", **request
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            current = self.get(campaign_id)
+            if current is None:
+                raise NotFound(f"no campaign {campaign_id}") from None
+            raise StateChanged(
+                f"campaign {campaign_id} changed meanwhile (now {current.status.value})",
+                "run the command again",
+            ) from None
+        return _campaign(response["Attributes"])
+
+
+def _counter_adds(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    unknown = set(counts) - set(COUNTERS)
+    if unknown:
+        raise ValueError(f"not campaign counters: {sorted(unknown)}")
+    live = {k: v for k, v in counts.items() if v}
+    names = {f"#{k}": k for k in live}
+    values: dict[str, Any] = {f":{k}": {"N": str(v)} for k, v in live.items()}
+    return names, values, [f"#{k} :{k}" for k in live]
+
+
+def _key(campaign_id: str) -> dict[str, Any]:
+    return {"campaign_id": {"S": campaign_id}}
+
+
+def _s(value: datetime) -> dict[str, str]:
+    return {"S": codec.to_time(value)}
+
+
+def _item(c: Campaign) -> dict[str, Any]:
+    return codec.to_item(
+        {
+            "campaign_id": c.campaign_id,
+            "name": c.name,
+            "subject": c.subject,
+            "template": c.template,
+            "list_name": c.audience.list_name,
+            "audience_filter": json.dumps(dict(c.audience.filter), sort_keys=True),
+            "sender": c.sender,
+            "status": c.status.value,
+            "send_at": codec.to_time(c.send_at) if c.send_at else None,
+            "fanout_cursor": c.cursor,
+            "fanout_done": c.fanout_done,
+            "created_at": codec.to_time(c.created_at) if c.created_at else None,
+            "updated_at": codec.to_time(c.updated_at) if c.updated_at else None,
+            **c.counters.as_dict(),
+        }
+    )
+
+
+def _campaign(item: dict[str, Any]) -> Campaign:
+    v = codec.from_item(item)
+    return Campaign(
+        campaign_id=v["campaign_id"],
+        name=v["name"],
+        subject=v["subject"],
+        template=v["template"],
+        audience=Audience(v["list_name"], json.loads(v.get("audience_filter") or "{}")),
+        sender=v["sender"],
+        status=CampaignStatus(v["status"]),
+        send_at=codec.from_time(v.get("send_at")),
+        counters=Counters(**{k: int(v.get(k, 0)) for k in COUNTERS}),
+        cursor=v.get("fanout_cursor"),
+        fanout_done=bool(v.get("fanout_done", False)),
+        created_at=codec.from_time(v.get("created_at")),
+        updated_at=codec.from_time(v.get("updated_at")),
+        completed_at=codec.from_time(v.get("completed_at")),
+    )

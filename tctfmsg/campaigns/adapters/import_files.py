@@ -1,0 +1,110 @@
+"""Reads subscriber exports (CSV or JSON Lines) record by record, and writes the reject file."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord
+from tctfmsg.core.errors import InvalidInput
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+
+
+class ImportFile:
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise InvalidInput(f"no such file: {path}", "check the path and try again")
+        self.path = path
+        self.is_jsonl = path.suffix.lower() in JSONL_SUFFIXES or self._looks_like_jsonl()
+        self.header: list[str] = []
+
+    @property
+    def reject_path(self) -> Path:
+        return self.path.with_name(f"{self.path.stem}.rejected.csv")
+
+    def estimated_records(self) -> int:
+        """Lines in the file, less a CSV header: the progress bar's total, not a count."""
+        with self.path.open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        return max(lines - (0 if self.is_jsonl else 1), 1)
+
+    def records(self) -> Iterator[SourceRecord]:
+        try:
+            with self.path.open(encoding="utf-8-sig", newline="") as handle:
+                yield from self._jsonl(handle) if self.is_jsonl else self._csv(handle)
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"{self.path.name} is not UTF-8 text (bad byte at offset {exc.start})",
+                "export it again as UTF-8, then re-run the import",
+            ) from None
+
+    def _csv(self, handle: IO[str]) -> Iterator[SourceRecord]:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header:
+            raise InvalidInput(f"{self.path.name} is empty", "export the list again")
+        self.header = header
+        end_of_previous = reader.line_num
+        for row in reader:
+            line, end_of_previous = end_of_previous + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield SourceRecord(
+                    line,
+                    None,
+                    row,
+                    f"row has {len(row)} fields but the header has {len(header)}",
+                )
+                continue
+            yield SourceRecord(line, dict(zip(header, row, strict=True)), row)
+
+    def _jsonl(self, handle: IO[str]) -> Iterator[SourceRecord]:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError:
+                yield SourceRecord(number, None, text.rstrip("\r\n"), "line is not valid JSON")
+                continue
+            if not isinstance(value, dict):
+                yield SourceRecord(number, None, text.rstrip("\r\n"), "line is not a JSON object")
+                continue
+            yield SourceRecord(number, value, text.rstrip("\r\n"))
+
+    def _looks_like_jsonl(self) -> bool:
+        with self.path.open(encoding="utf-8-sig", errors="replace") as handle:
+            for text in handle:
+                if text.strip():
+                    return text.lstrip().startswith("{")
+        return False
+
+
+class RejectFile:
+    """Rejected records, written whole with their line and reason; opened on the first one."""
+
+    def __init__(self, source: ImportFile) -> None:
+        self.source = source
+        self.path = source.reject_path
+        self.count = 0
+        self._handle: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(self, record: SourceRecord, reason: str) -> None:
+        if self._writer is None:
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            columns = ["record"] if self.source.is_jsonl else self.source.header
+            self._writer.writerow([*columns, "reject_line", "reject_reason"])
+        raw = [record.raw] if isinstance(record.raw, str) else record.raw
+        self._writer.writerow([*raw, record.line, reason])
+        self.count += 1
+
+    def close(self) -> None:
+        if self._handle:
+            self._handle.close()

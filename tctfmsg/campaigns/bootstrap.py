@@ -1,0 +1,136 @@
+"""The campaigns service's composition root: its stores, queue and use-case dependencies,
+built once per process on the shared client factory, the templates and the email backbone.
+
+Doors (CLI commands, Lambda handlers, routes) ask it for what they need; services never import
+it. Tests build any piece by passing their own Clients, TemplateRoot or EmailRoot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property, lru_cache
+
+from tctfmsg.campaigns.adapters.campaign_audience import DynamoAudienceSource
+from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
+from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
+from tctfmsg.campaigns.adapters.failed_messages import DynamoFailedMessageStore
+from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
+from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
+from tctfmsg.campaigns.services.campaigns import CampaignDeps
+from tctfmsg.campaigns.services.consumer import ConsumerDeps
+from tctfmsg.campaigns.services.dlq import DlqDeps
+from tctfmsg.campaigns.services.scheduler import FanoutConfig
+from tctfmsg.core import clients as clients_module
+from tctfmsg.core.clients import Clients
+from tctfmsg.core.clock import SystemClock
+from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.lambda_invoker import LambdaInvoker
+from tctfmsg.core.resources import queue
+from tctfmsg.email.bootstrap import EmailRoot
+from tctfmsg.rendering.bootstrap import TemplateRoot
+from tctfmsg.rendering.unsubscribe import unsubscribe_url
+
+
+class CampaignsRoot:
+    def __init__(
+        self,
+        clients: Clients,
+        templates: TemplateRoot | None = None,
+        email: EmailRoot | None = None,
+    ) -> None:
+        self.clients = clients
+        self.settings = clients.settings
+        self.templates = templates or TemplateRoot(clients)
+        self.email = email or EmailRoot(clients)
+
+    @cached_property
+    def subscribers(self) -> DynamoSubscriberStore:
+        return DynamoSubscriberStore(
+            subscribers_table=self.clients.names["subscribers"],
+            members_table=self.clients.names["list_members"],
+            client=self.clients.client("dynamodb"),
+        )
+
+    @cached_property
+    def campaign_deps(self) -> CampaignDeps:
+        names, dynamodb = self.clients.names, self.clients.client("dynamodb")
+        return CampaignDeps(
+            campaigns=DynamoCampaignStore(names["campaigns"], dynamodb),
+            ledger=DynamoDeliveryLedger(names["deliveries"], dynamodb),
+            queue=SqsDeliveryQueue(names["delivery"], self.clients.client("sqs")),
+            invoker=self.invoker,
+            clock=SystemClock(),
+        )
+
+    @cached_property
+    def dlq_deps(self) -> DlqDeps:
+        deps = self.campaign_deps
+        failures = DynamoFailedMessageStore(
+            self.clients.names["failed_messages"], self.clients.client("dynamodb")
+        )
+        return DlqDeps(deps.campaigns, deps.ledger, failures, deps.queue, deps.clock)
+
+    @cached_property
+    def consumer_deps(self) -> ConsumerDeps:
+        templates = self.templates
+
+        def link(campaign_id: str, email: str) -> str:
+            base, key = templates.unsubscribe_base_url, templates.unsubscribe_key
+            return unsubscribe_url(base, key, campaign_id, email)
+
+        deps = self.dlq_deps
+        return ConsumerDeps(
+            campaigns=deps.campaigns,
+            ledger=deps.ledger,
+            subscribers=self.subscribers,
+            renderer=templates.renderer,
+            sender=self.email.sender,
+            failures=deps.failures,
+            clock=deps.clock,
+            unsubscribe_link=link,
+            claim_for=timedelta(seconds=self.delivery_visibility_s),
+        )
+
+    @property
+    def delivery_visibility_s(self) -> int:
+        """How long a received delivery message stays hidden, and so how long a claim lasts."""
+        override = self.settings.local_visibility_timeout_s
+        if override and self.settings.target == "local":
+            return override
+        return queue("delivery").visibility_timeout_s
+
+    @cached_property
+    def fanout_config(self) -> FanoutConfig:
+        s = self.settings
+        depth = s.local_fanout_max_depth if s.target == "local" else 0
+        if not depth:
+            return FanoutConfig()
+        # The embedded stack's queue is kept shallow (moto's receive still slows with depth),
+        # so no page is larger than the depth it may reach.
+        return FanoutConfig(page_size=min(FanoutConfig.page_size, depth), max_queue_depth=depth)
+
+    @cached_property
+    def audience(self) -> DynamoAudienceSource:
+        return DynamoAudienceSource(
+            self.clients.names["list_members"], self.clients.client("dynamodb")
+        )
+
+    @cached_property
+    def invoker(self) -> LambdaInvoker:
+        """Starts a function: Lambda's Event invoke in AWS, the embedded runtime's copy of
+        that API locally (its address comes in through settings)."""
+        endpoint = self.settings.lambda_endpoint_url
+        if self.settings.target == "local" and not endpoint:
+            raise ConfigurationError(
+                "no local Lambda endpoint",
+                "start the embedded stack with `tctfmsg local up`, or set "
+                "TCTFMSG_LAMBDA_ENDPOINT_URL",
+            )
+        return LambdaInvoker(
+            self.clients.names, self.clients.build("lambda", endpoint_url=endpoint)
+        )
+
+
+@lru_cache(maxsize=1)
+def default() -> CampaignsRoot:
+    """The process-wide root for the campaigns' Lambda handlers and the embedded stack."""
+    return CampaignsRoot(clients_module.default())

@@ -1,0 +1,139 @@
+"""Turns one exported record (Mailchimp, listmonk, or our own columns) into a Subscriber."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus, normalise_email
+from tctfmsg.core.errors import InvalidInput
+
+EMAIL = {"email", "email address", "email_address", "e-mail", "e-mail address", "emailaddress"}
+NAME = {"name", "full name", "full_name"}
+FIRST = {"first name", "first_name", "firstname", "fname"}
+LAST = {"last name", "last_name", "lastname", "lname"}
+ATTRIBUTES = {"attributes", "attribs"}
+TAGS = {"tags"}
+STATUS = {"status"}
+LISTS = {"lists", "list"}
+# Mailchimp exports one file per status; these columns only appear in the non-subscribed ones.
+UNSUBSCRIBED_MARKERS = {"unsub_time"}
+CLEANED_MARKERS = {"clean_time"}
+# Columns our own reject file adds, so a fixed reject file imports as it is.
+REJECT_COLUMNS = {"reject_line", "reject_reason"}
+
+STATUS_ALIASES = {
+    "subscribed": SubscriberStatus.SUBSCRIBED,
+    "enabled": SubscriberStatus.SUBSCRIBED,  # listmonk
+    "confirmed": SubscriberStatus.SUBSCRIBED,
+    "unconfirmed": SubscriberStatus.SUBSCRIBED,
+    "unsubscribed": SubscriberStatus.UNSUBSCRIBED,
+    "disabled": SubscriberStatus.UNSUBSCRIBED,  # listmonk
+    "blocklisted": SubscriberStatus.UNSUBSCRIBED,  # listmonk
+    "bounced": SubscriberStatus.BOUNCED,
+    "cleaned": SubscriberStatus.BOUNCED,  # Mailchimp
+    "complained": SubscriberStatus.COMPLAINED,
+}
+
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    line: int
+    fields: dict[str, Any] | None  # None when the record could not be decoded
+    raw: list[str] | str  # the record as it stood in the file, for the reject file
+    error: str | None = None
+
+
+def subscriber_from_record(record: Mapping[str, Any], lists: frozenset[str]) -> Subscriber:
+    """Raises InvalidInput with the reason the record cannot be imported."""
+    email = ""
+    first = last = name = ""
+    status = SubscriberStatus.SUBSCRIBED
+    attributes: dict[str, Any] = {}
+    record_lists = set(lists)
+    for column, value in record.items():
+        key = column.strip().lower() if isinstance(column, str) else ""
+        if value is None or value == "" or not key or key in REJECT_COLUMNS:
+            continue
+        if key in EMAIL:
+            email = str(value)
+        elif key in NAME:
+            name = str(value).strip()
+        elif key in FIRST:
+            first = str(value).strip()
+        elif key in LAST:
+            last = str(value).strip()
+        elif key in ATTRIBUTES:
+            attributes.update(_attributes(value))
+        elif key in TAGS:
+            attributes["tags"] = _tags(value)
+        elif key in STATUS:
+            status = _worse(status, _status(value))
+        elif key in LISTS:
+            record_lists.update(_split_lists(value))
+        elif key in UNSUBSCRIBED_MARKERS:
+            status = _worse(status, SubscriberStatus.UNSUBSCRIBED)
+        elif key in CLEANED_MARKERS:
+            status = _worse(status, SubscriberStatus.BOUNCED)
+        else:
+            attributes[attribute_name(column)] = value
+    if not email:
+        raise InvalidInput("missing email")
+    if first:
+        attributes["first_name"] = first
+    if last:
+        attributes["last_name"] = last
+    return Subscriber(
+        email=normalise_email(email),
+        name=name or " ".join(p for p in (first, last) if p),
+        status=status,
+        lists=frozenset(record_lists),
+        attributes=attributes,
+    )
+
+
+def attribute_name(column: str) -> str:
+    """'MEMBER_RATING' → 'member_rating', 'Phone Number' → 'phone_number': usable in templates."""
+    return _NOT_WORD.sub("_", column.strip().lower()).strip("_") or "column"
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"attributes is not valid JSON: {str(value)[:60]!r}") from None
+    if not isinstance(parsed, dict):
+        raise InvalidInput("attributes must be a JSON object")
+    return parsed
+
+
+def _tags(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    # Mailchimp writes tags as a quoted, comma-separated list inside one field: "VIP","Beta"
+    return [t.strip() for t in next(csv.reader([str(value)]), []) if t.strip()]
+
+
+def _status(value: Any) -> SubscriberStatus:
+    try:
+        return STATUS_ALIASES[str(value).strip().lower()]
+    except KeyError:
+        allowed = ", ".join(s.value for s in SubscriberStatus)
+        raise InvalidInput(f"unknown status {value!r} (expected one of {allowed})") from None
+
+
+def _split_lists(value: Any) -> set[str]:
+    items = value if isinstance(value, list) else re.split(r"[;|,]", str(value))
+    return {str(i).strip() for i in items if str(i).strip()}
+
+
+def _worse(a: SubscriberStatus, b: SubscriberStatus) -> SubscriberStatus:
+    return a if a.suppression >= b.suppression else b

@@ -1,0 +1,91 @@
+"""One validated settings object, read once per process by the CLI and by every Lambda."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tctfmsg.core.errors import ConfigurationError
+
+Target = Literal["local", "aws"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TCTFMSG_", frozen=True, extra="ignore")
+
+    target: Target = "local"
+    stage: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,19}$")
+    region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices("TCTFMSG_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    profile: str | None = Field(default=None, validation_alias=AliasChoices("AWS_PROFILE"))
+    home: Path = Field(default_factory=lambda: Path.home() / ".tctfmsg")
+    local_port: int = Field(default=5566, ge=1024, le=65535)
+    # Where the AWS APIs answer: unset in AWS; on a local target the CLI and the embedded stack
+    # fill these in from the running stack, so nothing below them imports `tctfmsg.local`.
+    endpoint_url: str | None = None
+    lambda_endpoint_url: str | None = None
+    max_attempts: int = Field(default=8, ge=1, le=20)
+    # Templates (tctfmsg/rendering): where they live, where their images are served from, and
+    # the page unsubscribe links point at. Unset: the repository's templates/ and its assets.
+    templates_dir: Path | None = None
+    asset_base_url: str | None = None
+    unsubscribe_base_url: str | None = None
+    # Email backbone (issue 4). Empty URLs mean the real APIs in AWS and the embedded stack's
+    # endpoints in local mode.
+    sender: str = "news@tctfmsg.local"
+    email_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    send_concurrency: int = Field(default=1, ge=1, le=10000)  # processes sharing a provider rate
+    # Records of one consumer batch handled side by side (each mostly waits on I/O).
+    consumer_threads: int = Field(default=10, ge=1, le=100)
+    provider_config_ttl_s: float = Field(default=5.0, ge=0, le=3600)
+    breaker_sync_s: float = Field(default=1.0, ge=0, le=60)
+    resend_api_url: str | None = None
+    sendgrid_api_url: str | None = None
+    ses_endpoint_url: str | None = None
+    # Campaigns (issue 5).
+    # Embedded stack only: a shorter delivery-queue visibility timeout and every-minute rule,
+    # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).
+    local_visibility_timeout_s: int | None = Field(default=None, ge=1, le=43200)
+    local_schedule_s: float | None = Field(default=None, gt=0, le=3600)
+    # Embedded stack only: the local fan-out waits while the delivery queue is this deep,
+    # because moto's SQS slows down with every queued message (0: never wait).
+    local_fanout_max_depth: int = Field(default=200, ge=0)
+
+    @property
+    def local_dir(self) -> Path:
+        return self.home / "local"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def in_lambda(self) -> bool:
+        import os
+
+        return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
+
+
+def load(**overrides: object) -> Settings:
+    """Read settings from the environment; overrides come from CLI options."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigurationError(
+            f"invalid setting {where}: {first['msg']}",
+            f"check TCTFMSG_{where.upper()} or the matching CLI option",
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def current() -> Settings:
+    """The process-wide settings, for Lambdas: validated once at cold start."""
+    return load()

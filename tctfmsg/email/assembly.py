@@ -1,0 +1,100 @@
+"""Builds the process's email backbone from the shared client factory.
+
+On a local target every provider endpoint must come from settings (the embedded stack and the
+CLI fill them in), so a local run can never reach a real provider; in AWS unset means the
+providers' real APIs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tctfmsg.core.clients import Clients
+from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.email.breaker_storage import DynamoBreakerStorage
+from tctfmsg.email.config_store import CachedConfigs, DynamoProviderConfigStore
+from tctfmsg.email.failover import FailoverSender
+from tctfmsg.email.keys import ProviderKeys
+from tctfmsg.email.message import PROVIDERS
+from tctfmsg.email.pacer import Pacer
+from tctfmsg.email.ports import EmailProvider
+from tctfmsg.email.providers import resend, sendgrid
+from tctfmsg.email.providers.ses import SesProvider
+
+
+@dataclass(frozen=True)
+class ProviderEndpoints:
+    ses: str | None  # None: the SDK's regional endpoint
+    resend: str
+    sendgrid: str
+
+
+@dataclass(frozen=True)
+class EmailBackbone:
+    sender: FailoverSender
+    config_store: DynamoProviderConfigStore
+    storages: dict[str, DynamoBreakerStorage]
+    endpoints: ProviderEndpoints
+
+
+def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
+    s = clients.settings
+    endpoints = provider_endpoints(clients)
+    dynamodb = clients.client("dynamodb")
+    config_store = DynamoProviderConfigStore(clients.names["config"], dynamodb)
+    storages = {
+        name: DynamoBreakerStorage(
+            name, clients.names["breakers"], dynamodb, max_age_s=s.breaker_sync_s
+        )
+        for name in PROVIDERS
+    }
+    keys = ProviderKeys(clients.names["provider_keys"], clients.client("secretsmanager"))
+    providers: dict[str, EmailProvider] = {
+        "ses": SesProvider(
+            clients.send_client("sesv2", endpoints.ses, s.email_timeout_s),
+            clients.send_client("ses", endpoints.ses, s.email_timeout_s),
+            # moto answers hosted-template sends only on the v1 API
+            template_api="v1" if s.target == "local" else "v2",
+        ),
+        "resend": resend.ResendProvider(
+            keys.for_provider("resend"),
+            endpoints.resend,
+            s.email_timeout_s,
+            on_auth_failure=keys.refresh,
+        ),
+        "sendgrid": sendgrid.SendGridProvider(
+            keys.for_provider("sendgrid"),
+            endpoints.sendgrid,
+            s.email_timeout_s,
+            on_auth_failure=keys.refresh,
+        ),
+    }
+    configs = CachedConfigs(config_store.load, s.provider_config_ttl_s, time.monotonic)
+    sender = FailoverSender(providers, configs, storages, pacer)
+    return EmailBackbone(sender, config_store, storages, endpoints)
+
+
+def provider_endpoints(clients: Clients) -> ProviderEndpoints:
+    s = clients.settings
+    if s.target == "local":
+        missing = [
+            name
+            for name, value in (
+                ("ses_endpoint_url", s.ses_endpoint_url),
+                ("resend_api_url", s.resend_api_url),
+                ("sendgrid_api_url", s.sendgrid_api_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(
+                f"no local endpoint for {', '.join(missing)}",
+                "start the embedded stack with `tctfmsg local up`, or set "
+                + ", ".join(f"TCTFMSG_{m.upper()}" for m in missing),
+            )
+    return ProviderEndpoints(
+        s.ses_endpoint_url,
+        s.resend_api_url or resend.DEFAULT_URL,
+        s.sendgrid_api_url or sendgrid.DEFAULT_URL,
+    )
