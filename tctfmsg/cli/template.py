@@ -16,7 +16,7 @@ from tctfmsg.cli.context import state
 from tctfmsg.core.errors import StackNotRunning
 from tctfmsg.rendering import catalog, ses
 from tctfmsg.rendering import preview as screenshots
-from tctfmsg.rendering.registry import load_registry
+from tctfmsg.rendering.checks import load_registry
 from tctfmsg.rendering.renderer import Renderer
 
 app = typer.Typer(no_args_is_help=True, help="Preview, validate and publish message templates.")

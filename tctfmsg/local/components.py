@@ -7,7 +7,6 @@ A later service adds its piece here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -46,14 +45,6 @@ class Component(Protocol):
     def start(self, context: StackContext) -> dict[str, str]: ...
 
     def stop(self) -> None: ...
-
-
-def factories() -> list[Callable[[], Component]]:
-    """Components in start order. Imported lazily so `local status` stays fast."""
-    from tctfmsg.local.providers.component import EmailProvidersComponent
-    from tctfmsg.local.runtime import FunctionRuntime
-
-    return [EmailProvidersComponent, FunctionRuntime]
 
 
 def ports(base_port: int) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Templates: the registry, stores, compiled Mustache rendering, checks and SES hosting."""
 
-from tctfmsg.rendering.registry import Registry, RegistryEntry, RegistryError, load_registry
+from tctfmsg.rendering.checks import load_registry
+from tctfmsg.rendering.registry import Registry, RegistryEntry, RegistryError
 from tctfmsg.rendering.renderer import MissingVariables, RenderedEmail, Renderer
 from tctfmsg.rendering.store import (
     ConfigTemplateStore,

@@ -6,7 +6,8 @@ from functools import cached_property
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
-from tctfmsg.rendering.registry import Registry, load_registry
+from tctfmsg.rendering.checks import load_registry
+from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import Renderer
 from tctfmsg.rendering.store import (
     TEMPLATES_DIR,

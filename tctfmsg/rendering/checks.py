@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from html.parser import HTMLParser
+from pathlib import Path
 
 from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.rendering import engine
-from tctfmsg.rendering.registry import Registry, RegistryEntry
+from tctfmsg.rendering.registry import (
+    REGISTRY_FILE,
+    Registry,
+    RegistryEntry,
+    RegistryError,
+    parse_registry,
+    with_subjects,
+)
 from tctfmsg.rendering.renderer import (
     MissingVariables,
     Trees,
@@ -205,3 +214,26 @@ def html_problems(html: str) -> list[str]:
     if not html.lstrip().lower().startswith("<!doctype html"):
         problems.insert(0, "does not start with <!DOCTYPE html>")
     return problems[:5]
+
+
+def load_registry(root: Path | None = None) -> Registry:
+    """The checked registry: every template exists and declares exactly what it uses.
+
+    Raises RegistryError naming the entry and the template at the first disagreement.
+    """
+    from tctfmsg.rendering.store import TEMPLATES_DIR
+
+    return _load_checked((root or TEMPLATES_DIR).resolve())
+
+
+@lru_cache(maxsize=4)
+def _load_checked(root: Path) -> Registry:
+    from tctfmsg.rendering.store import FileTemplateStore
+
+    registry, problems = parse_registry(root / REGISTRY_FILE)
+    store = FileTemplateStore(root)
+    problems += registry_problems(registry, store)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise RegistryError(problems[0] + more, "run `tctfmsg template validate` for all")
+    return with_subjects(registry, store)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -122,30 +121,6 @@ def parse_registry(path: Path) -> tuple[Registry, list[str]]:
             problems.append(f"{where}: a campaign cannot be security-critical")
     globals_ = {k: str(v) for k, v in raw.get("globals", {}).items()}
     return Registry(entries, globals_, path), problems
-
-
-def load_registry(root: Path | None = None) -> Registry:
-    """The checked registry: every template exists and declares exactly what it uses.
-
-    Raises RegistryError naming the entry and the template at the first disagreement.
-    """
-    from tctfmsg.rendering.store import TEMPLATES_DIR
-
-    return _load_checked((root or TEMPLATES_DIR).resolve())
-
-
-@lru_cache(maxsize=4)
-def _load_checked(root: Path) -> Registry:
-    from tctfmsg.rendering.checks import registry_problems
-    from tctfmsg.rendering.store import FileTemplateStore
-
-    registry, problems = parse_registry(root / REGISTRY_FILE)
-    store = FileTemplateStore(root)
-    problems += registry_problems(registry, store)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise RegistryError(problems[0] + more, "run `tctfmsg template validate` for all")
-    return with_subjects(registry, store)
 
 
 def with_subjects(registry: Registry, store: FileTemplateStore) -> Registry:

@@ -14,7 +14,7 @@ from tctfmsg.core.errors import InvalidInput
 from tctfmsg.core.resources import ResourceNames, physical_name
 from tctfmsg.rendering import catalog, ses
 from tctfmsg.rendering.bootstrap import TemplateRoot
-from tctfmsg.rendering.registry import load_registry
+from tctfmsg.rendering.checks import load_registry
 from tctfmsg.rendering.renderer import Renderer
 from tctfmsg.rendering.store import ConfigTemplateStore, FileTemplateStore, LayeredTemplateStore
 from tctfmsg.rendering.unsubscribe import sign_unsubscribe, verify_unsubscribe
