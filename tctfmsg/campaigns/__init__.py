@@ -1,0 +1,1 @@
+"""Bulk email campaigns: subscribers, lists, campaigns, the scheduler, consumer and dead letters."""

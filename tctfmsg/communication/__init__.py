@@ -1,0 +1,1 @@
+"""Transactional notifications over email, SMS, WhatsApp, push and WebSocket (issue 11)."""

@@ -1,0 +1,1 @@
+"""The shared kernel: settings, the resource spec, errors, the client factory; imports no other part."""

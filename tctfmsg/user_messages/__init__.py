@@ -1,0 +1,1 @@
+"""Real-time chat over API Gateway WebSockets (issue 12)."""

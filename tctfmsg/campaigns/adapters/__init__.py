@@ -1,0 +1,1 @@
+"""The campaign ports by technology: DynamoDB, SQS, import files."""

@@ -1,0 +1,1 @@
+"""Campaign rules: no I/O."""

@@ -1,0 +1,1 @@
+"""Campaign use cases over ports (tctfmsg.campaigns.ports)."""

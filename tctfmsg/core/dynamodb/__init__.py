@@ -1,0 +1,1 @@
+"""DynamoDB helpers every adapter shares: the attribute codec and batch writes."""

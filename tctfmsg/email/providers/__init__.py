@@ -1,0 +1,1 @@
+"""The email providers behind the backbone's EmailProvider port."""
