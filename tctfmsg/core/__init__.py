@@ -1,1 +1,3 @@
-"""The shared kernel: settings, the resource spec, errors, the client factory; imports no other part."""
+"""The shared kernel: settings, the resource spec, errors, the client factory.
+
+It imports no other part of tctfmsg."""
