@@ -13,11 +13,8 @@ from rich.table import Table
 
 from tctfmsg.cli.console import console, err_console, print_json
 from tctfmsg.cli.context import state
-from tctfmsg.core.errors import StackNotRunning
-from tctfmsg.rendering import catalog, ses
-from tctfmsg.rendering import preview as screenshots
-from tctfmsg.rendering.checks import load_registry
-from tctfmsg.rendering.renderer import Renderer
+from tctfmsg.rendering import service
+from tctfmsg.rendering.service import Part
 
 app = typer.Typer(no_args_is_help=True, help="Preview, validate and publish message templates.")
 
@@ -27,16 +24,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List templates: category, channels, required variables and where each is stored."""
-    runtime = state(ctx)
-    files = runtime.templates.files
-    registry = load_registry(files.root)
-    config, hosted, note = None, None, None
-    try:
-        config = runtime.templates.store.config
-        hosted = ses.hosted(runtime.clients.client("ses"))
-    except StackNotRunning:
-        note = "config table and SES not checked: the embedded stack is not running"
-    rows = catalog.describe(registry, files, config, hosted, runtime.settings.stage)
+    listing = service.list_templates(state(ctx).templates.template_deps)
+    rows = listing.rows
     if as_json:
         print_json(rows)
         return
@@ -46,12 +35,11 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
             f"[bold]{c}[/]" if c == row["default_channel"] else c for c in row["channels"]
         )
         category = row["category"] + (" [red](security)[/]" if row["security_critical"] else "")
-        table.add_row(
-            row["name"], category, channels, ", ".join(row["required"]), ", ".join(row["stored"])
-        )
+        required, stored = ", ".join(row["required"]), ", ".join(row["stored"])
+        table.add_row(escape(row["name"]), category, channels, escape(required), escape(stored))
     console.print(table)
-    if note:
-        err_console.print(f"[dim]{note}[/]")
+    if listing.unchecked:
+        err_console.print(f"[dim]{listing.unchecked}[/]")
 
 
 @app.command()
@@ -77,24 +65,15 @@ def preview(
     ] = False,
 ) -> None:
     """Render a template with its sample data (or --data) to see exactly what would be sent."""
-    runtime = state(ctx)
-    files = runtime.templates.files
-    registry = load_registry(files.root)
-    template = catalog.template_name(registry, name)
-    values = catalog.load_data(data, files.get(template).sample)
-    assets = files.design().assets_dir.resolve().as_uri()
-    renderer = Renderer(files, registry, files.design(), {"asset_base_url": assets})
-    if sms:
-        _emit(renderer.render_sms(template, values) + "\n", out)
-        return
-    email = renderer.render(template, values)
-    err_console.print(f"[bold]subject:[/] {escape(email.subject)}")
-    _emit(email.text if text else email.html, out)
-    if png:
-        height = screenshots.screenshot(email.html, png, width)
-        err_console.print(f"screenshot {width}x{height}px written to {png}")
-    if open_browser:
-        target = out if out and not text else _temporary(email.html)
+    part = Part.SMS if sms else Part.TEXT if text else Part.HTML
+    shown = service.preview(state(ctx).templates.template_deps, name, data, part, png, width)
+    if shown.subject is not None:
+        err_console.print(f"[bold]subject:[/] {escape(shown.subject)}")
+    _emit(shown.body, out)
+    if shown.png_height is not None:
+        err_console.print(f"screenshot {width}x{shown.png_height}px written to {escape(str(png))}")
+    if open_browser and shown.html is not None:
+        target = out if out and part is Part.HTML else _temporary(shown.html)
         webbrowser.open(target.resolve().as_uri())
 
 
@@ -106,7 +85,7 @@ def _emit(rendered: str, out: Path | None) -> None:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(rendered)
-    err_console.print(f"written to {out}")
+    err_console.print(f"written to {escape(str(out))}")
 
 
 def _temporary(html: str) -> Path:
@@ -123,11 +102,8 @@ def validate(
 ) -> None:
     """Check templates: they parse, match the registry, render their samples, are well-formed
     HTML under Gmail's 102 KB clipping limit, and campaigns are hostable in SES."""
-    runtime = state(ctx)
-    files = runtime.templates.files
-    results = catalog.validate(files, name, runtime.templates.constants)
-    count = sum(len(p) for p in results.values())
-    checked = len(results) - 1
+    validation = service.validate(state(ctx).templates.template_deps, name)
+    count, checked, results = validation.problems, validation.checked, validation.templates
     if as_json:
         print_json({"checked": checked, "problems": count, "templates": results})
     else:
@@ -149,26 +125,7 @@ def push(
     ] = False,
 ) -> None:
     """Upload templates from templates/ to the config table as a new version, and to SES."""
-    runtime = state(ctx)
-    files = runtime.templates.files
-    registry = load_registry(files.root)
-    names = [catalog.template_name(registry, name)] if name else registry.templates()
-    config = runtime.templates.store.config
-    client = runtime.clients.client("ses") if to_ses else None
-    for template in names:
-        result = catalog.push(
-            template,
-            registry,
-            files,
-            config,
-            runtime.templates.constants,
-            client,
-            runtime.settings.stage,
-        )
-        what = f"v{result.version}" if result.changed else f"unchanged, still v{result.version}"
-        hosted = (
-            f"; SES template {ses.ses_template_name(runtime.settings.stage, template)} {result.ses}"
-            if result.ses
-            else ""
-        )
-        console.print(f"[green]pushed[/] {template}: config table {what}{hosted}")
+    for pushed in service.push(state(ctx).templates.template_deps, name, to_ses):
+        what = f"v{pushed.version}" if pushed.changed else f"unchanged, still v{pushed.version}"
+        hosted = f"; SES template {pushed.ses_template} {pushed.ses}" if pushed.ses else ""
+        console.print(f"[green]pushed[/] {escape(pushed.name)}: config table {what}{hosted}")

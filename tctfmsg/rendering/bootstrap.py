@@ -1,20 +1,23 @@
-"""The templates' composition root: files, registry, stores and the renderer, built once."""
+"""The templates' composition root: files, registry, stores, the renderer and the operator's
+use cases' dependencies, built once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
+from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
+from tctfmsg.rendering.adapters.ses import SesHostedTemplates
 from tctfmsg.rendering.checks import load_registry
+from tctfmsg.rendering.layered import LayeredTemplateStore
 from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import Renderer
-from tctfmsg.rendering.store import (
-    TEMPLATES_DIR,
-    ConfigTemplateStore,
-    FileTemplateStore,
-    LayeredTemplateStore,
-)
+from tctfmsg.rendering.service import TemplateDeps
+from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
 
 
 class TemplateRoot:
@@ -32,8 +35,25 @@ class TemplateRoot:
         return load_registry(self.files.root)
 
     @cached_property
-    def config_store(self) -> ConfigTemplateStore:
-        return ConfigTemplateStore(self.clients.names["config"], self.clients.client("dynamodb"))
+    def config_store(self) -> DynamoTemplateVersions:
+        dynamodb = _OnFirstUse(lambda: self.clients.client("dynamodb"))
+        return DynamoTemplateVersions(self.clients.names["config"], dynamodb)
+
+    @cached_property
+    def hosted(self) -> SesHostedTemplates:
+        return SesHostedTemplates(_OnFirstUse(lambda: self.clients.client("ses")))
+
+    @cached_property
+    def template_deps(self) -> TemplateDeps:
+        """What `tctfmsg template …` works with."""
+        return TemplateDeps(
+            files=self.files,
+            versions=self.config_store,
+            hosted=self.hosted,
+            screenshots=ChromiumScreenshotter(),
+            stage=self.settings.stage,
+            constants=self.constants,
+        )
 
     @cached_property
     def store(self) -> LayeredTemplateStore:
@@ -73,3 +93,17 @@ class TemplateRoot:
                 f"secret {name} has no 'unsubscribe' key", "set it to a long random string"
             )
         return str(key).encode()
+
+
+class _OnFirstUse:
+    """A client built when first used, not when its adapter is: `template list` works from the
+    files alone when the embedded stack is down, and learns so from the first call."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._build()  # the factory caches clients, so a race costs nothing
+        return getattr(self._client, name)

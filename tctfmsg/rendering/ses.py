@@ -125,31 +125,3 @@ def to_ses(compiled: CompiledTemplate, stage: str) -> SesTemplate:
 def ses_template_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """The TemplateData to send with an SES-hosted template: empty values left out."""
     return {k: v for k, v in data.items() if v is not None and v != "" and v != []}
-
-
-def publish(client: Any, template: SesTemplate) -> str:
-    """Creates or updates the SES (v1 API) template; returns "created" or "updated"."""
-    body = {
-        "TemplateName": template.name,
-        "SubjectPart": template.subject,
-        "HtmlPart": template.html,
-        "TextPart": template.text,
-    }
-    try:
-        client.get_template(TemplateName=template.name)
-    except client.exceptions.TemplateDoesNotExistException:
-        client.create_template(Template=body)
-        return "created"
-    client.update_template(Template=body)
-    return "updated"
-
-
-def hosted(client: Any) -> set[str]:
-    names: set[str] = set()
-    kwargs: dict[str, Any] = {"MaxItems": 100}
-    while True:
-        page = client.list_templates(**kwargs)
-        names.update(t["Name"] for t in page.get("TemplatesMetadata", []))
-        if not page.get("NextToken"):
-            return names
-        kwargs["NextToken"] = page["NextToken"]

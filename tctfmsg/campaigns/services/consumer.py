@@ -9,8 +9,6 @@ operator instead of being sent a second time (docs/decisions/0042)."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +33,7 @@ from tctfmsg.campaigns.ports import (
     SubscriberStore,
 )
 from tctfmsg.campaigns.services import campaign_progress
+from tctfmsg.campaigns.services.batch_view import SENDS, BatchView
 from tctfmsg.campaigns.services.campaign_progress import Tally
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import InvalidInput, NotFound, TctfmsgError
@@ -85,52 +84,6 @@ class ConsumerDeps:
         return campaign_progress.Books(self.campaigns, self.ledger, self.clock)
 
 
-_SENDS = (CampaignStatus.SENDING, CampaignStatus.COMPLETED)  # a delivery may still go out
-
-
-class BatchView:
-    """What a batch of deliveries reads once instead of once per record: every recipient, in
-    one request when the batch starts (an unsubscribe is seen by the next batch), and each
-    campaign, read again when the copy is older than `max_age_s`, so a pause or a cancel
-    reaches records already under way within that long. Shared by the batch's threads."""
-
-    def __init__(
-        self,
-        campaigns: dict[str, Campaign | None],
-        subscribers: dict[str, Subscriber],
-        looked_up: frozenset[str],
-        max_age_s: float = 1.0,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.subscribers = subscribers  # those found
-        self.looked_up = looked_up  # every key asked for, found or not
-        self.max_age_s = max_age_s
-        self._monotonic = monotonic
-        self._campaigns = {cid: (c, monotonic()) for cid, c in campaigns.items()}
-        self._lock = threading.Lock()
-
-    def subscriber(self, deps: ConsumerDeps, email_key: str) -> Subscriber | None:
-        if email_key in self.looked_up:
-            return self.subscribers.get(email_key)
-        return deps.subscribers.get(email_key)
-
-    def campaign(self, deps: ConsumerDeps, campaign_id: str) -> Campaign | None:
-        with self._lock:
-            found = self._campaigns.get(campaign_id)
-            if found is not None and self._monotonic() - found[1] <= self.max_age_s:
-                return found[0]
-            campaign = deps.campaigns.get(campaign_id)
-            self._campaigns[campaign_id] = (campaign, self._monotonic())
-            return campaign
-
-
-def read_batch(deps: ConsumerDeps, requests: list[DeliveryRequest]) -> BatchView:
-    campaigns = {cid: deps.campaigns.get(cid) for cid in {r.campaign_id for r in requests}}
-    live = {cid for cid, c in campaigns.items() if c is not None and c.status in _SENDS}
-    keys = sorted({r.email_key for r in requests if r.campaign_id in live})
-    return BatchView(campaigns, deps.subscribers.get_many(keys) if keys else {}, frozenset(keys))
-
-
 def deliver(
     deps: ConsumerDeps,
     request: DeliveryRequest,
@@ -147,10 +100,10 @@ def deliver(
         return Outcome.UNKNOWN
     if campaign.status is CampaignStatus.CANCELLED:
         return _cancel(deps, request, tally)
-    if campaign.status not in _SENDS:
+    if campaign.status not in SENDS:
         return Outcome.HELD  # paused: resume enqueues it again
     subscriber = (
-        batch.subscriber(deps, request.email_key)
+        batch.subscriber(deps.subscribers, request.email_key)
         if batch is not None
         else deps.subscribers.get(request.email_key)
     )
@@ -182,7 +135,7 @@ def _claim(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Delivery
 
 def _current(deps: ConsumerDeps, batch: BatchView | None, campaign_id: str) -> Campaign | None:
     if batch is not None:
-        return batch.campaign(deps, campaign_id)
+        return batch.campaign(deps.campaigns, campaign_id)
     return deps.campaigns.get(campaign_id)
 
 
@@ -201,7 +154,7 @@ class _ClaimOnTurn:
 
     def __call__(self) -> bool:
         self.campaign = _current(self.deps, self.batch, self.request.campaign_id)
-        if self.campaign is None or self.campaign.status not in _SENDS:
+        if self.campaign is None or self.campaign.status not in SENDS:
             return False
         self.delivery = _claim(self.deps, self.request, self.token)
         return self.delivery is not None
@@ -211,7 +164,7 @@ class _ClaimOnTurn:
             return Outcome.UNKNOWN
         if self.campaign.status is CampaignStatus.CANCELLED:
             return _cancel(self.deps, self.request, tally)
-        if self.campaign.status not in _SENDS:
+        if self.campaign.status not in SENDS:
             return Outcome.HELD  # paused while it waited: still PENDING, resume enqueues it
         return _not_claimed(self.deps, self.request, tally)
 

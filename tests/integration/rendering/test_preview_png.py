@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tctfmsg.rendering import FileTemplateStore, Renderer, load_registry, preview
+from tctfmsg.rendering import FileTemplateStore, Renderer, load_registry
+from tctfmsg.rendering.adapters import chromium as preview
+from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def _png(path: Path) -> tuple[int, int, bytes]:
 @pytest.mark.parametrize("width", [700, 375])
 def test_newsletter_screenshot_at_desktop_and_phone_widths(tmp_path, newsletter_html, width):
     out = tmp_path / f"newsletter-{width}.png"
-    height = preview.screenshot(newsletter_html, out, width)
+    height = ChromiumScreenshotter().screenshot(newsletter_html, out, width)
     png_width, png_height, pixels = _png(out)
     assert (png_width, png_height) == (width, height)
     assert 1200 < height < 4000  # the whole email: header, three articles, button, footer

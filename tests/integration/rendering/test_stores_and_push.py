@@ -12,19 +12,37 @@ from tctfmsg.core import settings
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import InvalidInput
 from tctfmsg.core.resources import ResourceNames, physical_name
-from tctfmsg.rendering import catalog, ses
+from tctfmsg.rendering import service
+from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
+from tctfmsg.rendering.adapters.ses import SesHostedTemplates
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.checks import load_registry
+from tctfmsg.rendering.layered import LayeredTemplateStore
 from tctfmsg.rendering.renderer import Renderer
-from tctfmsg.rendering.store import ConfigTemplateStore, FileTemplateStore, LayeredTemplateStore
+from tctfmsg.rendering.service import TemplateDeps
+from tctfmsg.rendering.store import FileTemplateStore
 from tctfmsg.rendering.unsubscribe import sign_unsubscribe, verify_unsubscribe
 
 SUBSCRIBER = {"first_name": "Ada", "unsubscribe_url": "https://u/1"}
 
 
 @pytest.fixture
-def config(provisioned: dict[str, Any]) -> ConfigTemplateStore:
-    return ConfigTemplateStore(physical_name("test", "config"), provisioned["dynamodb"])
+def config(provisioned: dict[str, Any]) -> DynamoTemplateVersions:
+    return DynamoTemplateVersions(physical_name("test", "config"), provisioned["dynamodb"])
+
+
+@pytest.fixture
+def hosted(aws: None) -> SesHostedTemplates:
+    return SesHostedTemplates(boto3.client("ses", region_name="us-east-1"))
+
+
+class NoScreenshots:
+    def screenshot(self, html: str, out: Any, width: int) -> int:
+        raise AssertionError("a push takes no screenshot")
+
+
+def deps(files: FileTemplateStore, config: Any, hosted: Any = None) -> TemplateDeps:
+    return TemplateDeps(files, config, hosted, NoScreenshots(), stage="test")
 
 
 def test_each_push_is_a_new_version_and_the_newest_wins(config):
@@ -57,26 +75,30 @@ def test_renderer_on_the_layered_store_sends_the_edited_version(config):
     assert store.get("welcome").origin == "files"
 
 
-def test_push_uploads_once_and_creates_then_updates_the_ses_template(config, aws):
-    files, registry = FileTemplateStore(), load_registry()
-    client = boto3.client("ses", region_name="us-east-1")
-    first = catalog.push("newsletter", registry, files, config, {}, client, "test")
-    again = catalog.push("newsletter", registry, files, config, {}, client, "test")
+def test_push_uploads_once_and_creates_then_updates_the_ses_template(config, hosted):
+    files = FileTemplateStore()
+    [first] = service.push(deps(files, config, hosted), "newsletter", to_ses=True)
+    [again] = service.push(deps(files, config, hosted), "newsletter", to_ses=True)
     assert (first.version, first.changed, first.ses) == (1, True, "created")
     assert (again.version, again.changed, again.ses) == (1, False, "updated")
-    hosted = client.get_template(TemplateName="tctfmsg-test-newsletter")["Template"]
-    assert "{{unsubscribe_url}}" in hosted["HtmlPart"] and "{{>" not in hosted["HtmlPart"]
-    assert hosted["SubjectPart"].startswith("What's new at tctfmsg")
-    assert ses.hosted(client) == {"tctfmsg-test-newsletter"}
+    assert first.ses_template == "tctfmsg-test-newsletter"
+    template = hosted.client.get_template(TemplateName="tctfmsg-test-newsletter")["Template"]
+    assert "{{unsubscribe_url}}" in template["HtmlPart"] and "{{>" not in template["HtmlPart"]
+    assert template["SubjectPart"].startswith("What's new at tctfmsg")
+    assert hosted.names() == {"tctfmsg-test-newsletter"}
 
 
-def test_push_refuses_a_template_outside_the_handlebars_subset(config, aws, scratch_store):
-    client = boto3.client("ses", region_name="us-east-1")
-    registry = load_registry(scratch_store.root)
+def test_push_refuses_a_template_outside_the_handlebars_subset(config, hosted, scratch_store):
     with pytest.raises(InvalidInput, match=r"not hostable in SES: .*reads outer data"):
-        catalog.push("welcome", registry, scratch_store, config, {}, client, "test")
+        service.push(deps(scratch_store, config, hosted), "welcome", to_ses=True)
     assert config.latest("welcome") is None  # nothing half-pushed
-    assert ses.hosted(client) == set()
+    assert hosted.names() == set()
+
+
+def test_a_push_of_every_template_uploads_none_when_one_is_broken(config, hosted, scratch_store):
+    with pytest.raises(InvalidInput, match="not pushed: welcome"):
+        service.push(deps(scratch_store, config, hosted))
+    assert config.names() == []  # not even the templates before it
 
 
 @pytest.fixture
@@ -126,5 +148,5 @@ def test_push_refuses_a_template_that_does_not_validate(config, tmp_path):
     (root / "messages" / "verify_email" / "sample.json").write_text("{}")
     files = FileTemplateStore(root)
     with pytest.raises(InvalidInput, match=r"not pushed: verify_email: .*verify_url"):
-        catalog.push("verify_email", load_registry(root), files, config, {})
+        service.push(deps(files, config), "verify_email")
     assert config.latest("verify_email") is None

@@ -10,6 +10,7 @@ from tctfmsg.campaigns.domain.campaign import CampaignStatus
 from tctfmsg.campaigns.domain.delivery import DeliveryStatus
 from tctfmsg.campaigns.domain.subscriber import SubscriberStatus
 from tctfmsg.campaigns.services import campaigns, consumer
+from tctfmsg.campaigns.services.batch_view import BatchView
 from tctfmsg.campaigns.services.consumer import Outcome, RetryLater
 from tctfmsg.email.message import AllProvidersUnavailable
 from tests.unit.campaigns.conftest import World
@@ -194,14 +195,15 @@ def test_a_batch_reads_its_campaign_again_once_its_copy_is_older_than_max_age(
     world.seed(1)
     campaign = world.started()
     now = [100.0]
-    batch = consumer.BatchView(
+    batch = BatchView(
         {campaign.campaign_id: campaign}, {}, frozenset(), max_age_s=1.0, monotonic=lambda: now[0]
     )
     campaigns.pause(world.deps, campaign.campaign_id)
 
-    assert batch.campaign(world.consumer, campaign.campaign_id).status is CampaignStatus.SENDING
+    store = world.consumer.campaigns
+    assert batch.campaign(store, campaign.campaign_id).status is CampaignStatus.SENDING
     now[0] += 1.5
-    assert batch.campaign(world.consumer, campaign.campaign_id).status is CampaignStatus.PAUSED
+    assert batch.campaign(store, campaign.campaign_id).status is CampaignStatus.PAUSED
 
 
 def test_a_delivery_is_claimed_only_when_its_turn_to_send_comes(world: World) -> None:
@@ -214,14 +216,14 @@ def test_a_delivery_is_claimed_only_when_its_turn_to_send_comes(world: World) ->
             record = world.ledger.get(campaign.campaign_id, "p00@example.com")
             seen.append(record.status)  # type: ignore[union-attr]  # while it waits its turn
             assert proceed()
-            seen.append(world.ledger.get(campaign.campaign_id, "p00@example.com").status)  # type: ignore[union-attr]
+            seen.append(world.ledger.get(campaign.campaign_id, "p00@example.com").status)
             return world.sender.send(message)  # type: ignore[arg-type]
 
     deps = replace(world.consumer, sender=Observing())
     assert consumer.deliver(deps, world.queue.take()[0], "t1") is Outcome.SENT
 
     assert seen == [DeliveryStatus.PENDING, DeliveryStatus.SENDING]
-    assert world.ledger.get(campaign.campaign_id, "p00@example.com").status is DeliveryStatus.SENT  # type: ignore[union-attr]
+    assert world.ledger.get(campaign.campaign_id, "p00@example.com").status is DeliveryStatus.SENT
 
 
 def test_when_no_provider_can_be_asked_nothing_is_claimed_and_the_message_comes_back(

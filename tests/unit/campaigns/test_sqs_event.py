@@ -15,6 +15,7 @@ from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.domain.campaign import CampaignStatus
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
 from tctfmsg.campaigns.domain.subscriber import Subscriber
+from tctfmsg.campaigns.services import consumer
 from tctfmsg.campaigns.services.consumer import ConsumerDeps, Outcome
 from tctfmsg.email.message import EmailMessage, SendReceipt
 from tctfmsg.local.runtime import sqs_event
@@ -148,7 +149,7 @@ def test_one_thread_handles_the_records_one_after_another(
     seen: list[str] = []
     _use(monkeypatch, world.consumer, threads=1)
     monkeypatch.setattr(
-        handler_module.consumer,
+        consumer,
         "deliver",
         lambda deps, request, *a: seen.append(threading.current_thread().name) or Outcome.SENT,
     )

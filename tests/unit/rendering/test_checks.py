@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tctfmsg.rendering import catalog
+from tctfmsg.rendering import service
 from tctfmsg.rendering.checks import html_problems
 from tctfmsg.rendering.store import FileTemplateStore
+from tests.unit.rendering.fakes import template_deps
+
+
+def _validate(files: FileTemplateStore, name: str | None = None) -> dict[str, list[str]]:
+    return service.validate(template_deps(files), name).templates
 
 
 def test_every_shipped_template_validates(files):
-    results = catalog.validate(files)
+    results = _validate(files)
     assert len(results) == 12  # the registry file and eleven templates
     assert all(problems == [] for problems in results.values()), results
 
@@ -28,7 +33,7 @@ def test_broken_html_sample_and_size_are_reported(scratch: Path):
     body.write_text(body.read_text() + "<div>never closed\n" + "<p>x</p>" * 15000)
     sample = scratch / "messages" / "verify_email" / "sample.json"
     sample.write_text('{"first_name": "Ada"}')
-    results = catalog.validate(FileTemplateStore(scratch))
+    results = _validate(FileTemplateStore(scratch))
     welcome = " | ".join(results["welcome"])
     assert "</td> where </div>" in welcome  # the div left open inside the content cell
     assert "over Gmail's 102 KB clipping limit" in welcome
@@ -43,11 +48,11 @@ def test_a_required_variable_no_part_uses_is_reported(scratch: Path):
             'required = ["verify_url"]', 'required = ["verify_url", "otp"]'
         )
     )
-    results = catalog.validate(FileTemplateStore(scratch), "verify_email")
+    results = _validate(FileTemplateStore(scratch), "verify_email")
     assert any("requires 'otp'" in p for p in results["registry.toml"])
 
 
 def test_an_sms_over_one_segment_is_reported(scratch: Path):
     (scratch / "messages" / "mfa_code" / "sms.mustache").write_text("{{code}} " + "x" * 170)
-    results = catalog.validate(FileTemplateStore(scratch), "mfa_code")
+    results = _validate(FileTemplateStore(scratch), "mfa_code")
     assert any("over one 160-character segment" in p for p in results["mfa_code"])

@@ -1,4 +1,5 @@
-"""Screenshots of rendered HTML in headless Chromium, bounded in time, offline.
+"""Screenshots of rendered HTML in headless Chromium, bounded in time, offline: the
+Screenshotter port.
 
 Chromium comes from the project's set-up (scripts/install-system-deps), never downloaded here.
 The page is measured first (inside a page whose script writes the size into the DOM that
@@ -46,6 +47,14 @@ _MEASURE = """<!DOCTYPE html><html><body style="margin:0">
   var e = document.getElementById('frame').contentDocument.documentElement;
   document.body.setAttribute('data-preview-size', e.scrollWidth + 'x' + e.scrollHeight);
 }});</script></body></html>"""
+
+
+class ChromiumScreenshotter:
+    def __init__(self, timeout_s: float = TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+
+    def screenshot(self, html: str, out: Path, width: int) -> int:
+        return screenshot(html, out, width, self.timeout_s)
 
 
 def chromium() -> str:

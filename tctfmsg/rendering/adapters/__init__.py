@@ -1,0 +1,1 @@
+"""The rendering ports' adapters: the DynamoDB config table, SES and headless Chromium."""
