@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from typing import Any
 
-from tctfmsg.core.errors import TctfmsgError
+from tctfmsg.core.errors import InvalidInput, TctfmsgError
+
+# C0 and C1 controls (CR and LF among them) and DEL: in a header field they end the header and
+# let what follows become a header of its own (Bcc: ...). Tab is folding whitespace, allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_HEADER_NAME = re.compile(r"^[!-9;-~]{1,76}$")  # RFC 5322 field name: printable, no colon
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,30 @@ class EmailMessage:
     # providers send html/text, which must be the same template rendered locally.
     ses_template: str | None = None
     template_data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Safe by construction: no header field carries a control character, and the sender
+        is exactly one address, so no adapter has to check again."""
+        fields = {"to": self.to, "sender": self.sender, "subject": self.subject}
+        if self.reply_to is not None:
+            fields["reply_to"] = self.reply_to
+        fields.update({f"header {name}": value for name, value in self.headers.items()})
+        for name, value in fields.items():
+            if _CONTROL.search(value):
+                raise InvalidInput(
+                    f"the email's {name} holds a control character (CR, LF or similar)",
+                    "remove line breaks and control characters from header fields",
+                )
+        for name in self.headers:
+            if not _HEADER_NAME.match(name):
+                raise InvalidInput(f"{name[:80]!r} is not a header name", "use letters and -")
+        for name, value in (("sender", self.sender), ("to", self.to)):
+            parsed = getaddresses([value])
+            if len(parsed) != 1 or "@" not in parsed[0][1]:
+                raise InvalidInput(
+                    f"the email's {name} must be exactly one address, not {value[:120]!r}",
+                    "give one address, optionally as 'Name <address>'",
+                )
 
 
 @dataclass(frozen=True)
