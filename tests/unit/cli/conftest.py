@@ -18,6 +18,7 @@ from tctfmsg.cli.app import app
 from tctfmsg.cli.context import CliState
 from tctfmsg.core import settings as settings_module
 from tctfmsg.core.settings import Settings
+from tests.support.sockets import no_sockets  # noqa: F401  (a fixture, used below)
 
 ROOTS = ("settings", "clients", "templates", "email", "campaigns")
 
@@ -44,3 +45,8 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(settings_module.load(target="local", home=tmp_path / "home"))
+
+
+@pytest.fixture(autouse=True)
+def _sockets_off(no_sockets: None) -> None:  # noqa: F811
+    """Every CLI unit test fails if a command reaches past its fakes to the network."""

@@ -20,10 +20,7 @@ from tctfmsg.local import state as stack_state
 from tctfmsg.local.components import pointed_at
 from tests.support.cli_roots import CampaignWorld, error_line
 from tests.support.local_fakes import stack_running_in
-from tests.support.sockets import no_sockets  # noqa: F401
 from tests.unit.cli.conftest import Cli
-
-pytestmark = pytest.mark.usefixtures("no_sockets")
 
 NOUNS = ("local", "subscriber", "providers", "template", "campaign", "dlq", "demo")
 

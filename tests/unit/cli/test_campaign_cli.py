@@ -15,10 +15,7 @@ from tctfmsg.cli import campaign as campaign_cli
 from tctfmsg.email.message import SendReceipt
 from tests.support.cli_roots import CampaignWorld, FakeTemplatesRoot, error_line
 from tests.support.email_memory import FakeEmailRoot, RecordingSender
-from tests.support.sockets import no_sockets  # noqa: F401
 from tests.unit.cli.conftest import Cli
-
-pytestmark = pytest.mark.usefixtures("no_sockets")
 
 CAMPAIGN_KEYS = {
     "campaign_id", "name", "subject", "template", "list", "filter", "sender", "status",

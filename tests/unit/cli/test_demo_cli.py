@@ -19,10 +19,7 @@ from tctfmsg.core.errors import Conflict
 from tctfmsg.core.settings import Settings
 from tctfmsg.local import demo
 from tests.support.cli_roots import CampaignWorld, error_line
-from tests.support.sockets import no_sockets  # noqa: F401
 from tests.unit.cli.conftest import Cli
-
-pytestmark = pytest.mark.usefixtures("no_sockets")
 
 REPORT_KEYS = {
     "campaign_id", "status", "imported", "rejected_rows", "targeted", "sent_by_provider",

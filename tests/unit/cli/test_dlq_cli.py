@@ -10,10 +10,7 @@ from tctfmsg.campaigns.domain.campaign import CampaignStatus, Counters
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus, Reason
 from tctfmsg.campaigns.domain.failed_message import FailureState
 from tests.support.cli_roots import CampaignWorld, error_line
-from tests.support.sockets import no_sockets  # noqa: F401
 from tests.unit.cli.conftest import Cli
-
-pytestmark = pytest.mark.usefixtures("no_sockets")
 
 FAILED_KEYS = {
     "failure_id", "campaign_id", "email_key", "reason", "detail", "attempts", "state",

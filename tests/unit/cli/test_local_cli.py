@@ -22,10 +22,7 @@ from tests.support.local_fakes import (
     received,
     stack_running_in,
 )
-from tests.support.sockets import no_sockets  # noqa: F401
 from tests.unit.cli.conftest import Cli
-
-pytestmark = pytest.mark.usefixtures("no_sockets")
 
 NOT_RUNNING = "the embedded stack is not running"
 

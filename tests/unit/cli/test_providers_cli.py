@@ -10,10 +10,7 @@ import pytest
 from tctfmsg.email.message import DEFAULT_CONFIG, AllProvidersUnavailable, SendReceipt
 from tests.support.cli_roots import error_line
 from tests.support.email_memory import FakeEmailRoot, RecordingSender
-from tests.support.sockets import no_sockets  # noqa: F401
 from tests.unit.cli.conftest import Cli
-
-pytestmark = pytest.mark.usefixtures("no_sockets")
 
 ROW_KEYS = {
     "name", "order", "enabled", "rate_per_s", "fail_max", "reset_timeout_s", "breaker",

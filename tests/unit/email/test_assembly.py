@@ -7,7 +7,7 @@ import pytest
 
 from tctfmsg.core import settings
 from tctfmsg.core.clients import Clients
-from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.errors import ConfigurationError, StackNotRunning
 from tctfmsg.email.assembly import provider_endpoints
 from tctfmsg.local.components import pointed_at
 
@@ -45,3 +45,8 @@ def test_explicit_settings_win() -> None:
     assert (
         provider_endpoints(Clients(pointed_at(explicit, 40000))).resend == "http://127.0.0.1:9999"
     )
+
+
+def test_local_mode_with_no_stack_says_the_stack_is_not_running() -> None:
+    with pytest.raises(StackNotRunning):
+        provider_endpoints(Clients(settings.load(target="local")))
