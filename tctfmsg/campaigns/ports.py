@@ -14,6 +14,12 @@ from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.core.errors import Conflict
 
 
+@dataclass(frozen=True)
+class SubscriberPage:
+    subscribers: list[Subscriber]
+    after: str | None  # the key to continue after; None: nothing follows
+
+
 class SubscriberStore(Protocol):
     def get(self, key: str) -> Subscriber | None: ...
 
@@ -34,6 +40,18 @@ class SubscriberStore(Protocol):
     def members(
         self, list_name: str, status: SubscriberStatus | None = None
     ) -> Iterator[Subscriber]: ...
+
+    def list_page(
+        self,
+        after: str | None,
+        limit: int,
+        *,
+        list_name: str | None = None,
+        status: SubscriberStatus | None = None,
+    ) -> SubscriberPage:
+        """Up to `limit` subscribers after the key `after` (of one list, of one status), read a
+        page at a time from the store, never the whole table."""
+        ...
 
 
 # ---- campaigns (docs/decisions/0040) -------------------------------------------------------

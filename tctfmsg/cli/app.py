@@ -10,13 +10,24 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from typer.core import TyperGroup
 
 from tctfmsg.cli import campaign, demo, dlq, local, providers, subscriber, template
-from tctfmsg.cli.console import err_console
+from tctfmsg.cli.console import print_error
 from tctfmsg.cli.context import state
 from tctfmsg.core.errors import TctfmsgError
 
 
 class FriendlyErrors(TyperGroup):
-    """Every expected failure becomes one line on stderr and exit code 1, never a traceback."""
+    """Every expected failure becomes one line on stderr and exit code 1, never a traceback;
+    every flag's help shows it as a flag."""
+
+    flags_shown = False
+
+    def get_params(self, ctx: Any) -> Any:
+        # Runs before any --help is answered, at the root, with the context every command's help
+        # option is named from; once per command tree is enough, the tree does not change.
+        if not self.flags_shown:
+            _show_flags_as_flags(self, ctx)
+            self.flags_shown = True
+        return super().get_params(ctx)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -37,8 +48,19 @@ class FriendlyErrors(TyperGroup):
 def _fail(message: str, hint: str | None = None, code: int = 1) -> None:
     if os.environ.get("TCTFMSG_DEBUG"):
         raise
-    err_console.print(f"[bold red]error:[/] {message}" + (f" — {hint}" if hint else ""))
+    print_error(message, hint)
     raise typer.Exit(code)
+
+
+def _show_flags_as_flags(command: Any, ctx: Any) -> None:
+    """Typer's help gives every option a type column, so `--json <bool>` reads as if it took a
+    value. A flag takes none: an empty metavar leaves its type column empty. The help option is
+    made on demand (and kept, click relies on that), so it is asked for here to be marked too."""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None and getattr(param, "is_flag", False):
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _show_flags_as_flags(sub, ctx)
 
 
 app = typer.Typer(

@@ -92,7 +92,8 @@ def test_list_unsubscribe_and_delete(stack, tmp_path):
     listed = json.loads(
         stack.cli("subscriber", "list", "--list", "ops", "--json", check=True).stdout
     )
-    assert [s["email"] for s in listed] == ["ops1@example.com", "ops2@example.com"]
+    assert [s["email"] for s in listed["subscribers"]] == ["ops1@example.com", "ops2@example.com"]
+    assert listed["next_cursor"] is None
 
     stack.cli("subscriber", "unsubscribe", "OPS1@example.com", check=True)
     unsubscribed = json.loads(
@@ -100,11 +101,11 @@ def test_list_unsubscribe_and_delete(stack, tmp_path):
             "subscriber", "list", "--list", "ops", "--status", "unsubscribed", "--json"
         ).stdout
     )
-    assert [s["email"] for s in unsubscribed] == ["ops1@example.com"]
+    assert [s["email"] for s in unsubscribed["subscribers"]] == ["ops1@example.com"]
 
     stack.cli("subscriber", "delete", "ops2@example.com", check=True)
     remaining = json.loads(stack.cli("subscriber", "list", "--list", "ops", "--json").stdout)
-    assert [s["email"] for s in remaining] == ["ops1@example.com"]
+    assert [s["email"] for s in remaining["subscribers"]] == ["ops1@example.com"]
 
 
 def test_unknown_subscriber_is_one_clear_line(stack):
@@ -120,3 +121,39 @@ def test_missing_import_file_is_one_clear_line(stack, tmp_path):
     assert result.returncode == 1
     assert "no such file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_list_pages_with_a_cursor_over_the_real_table(stack, tmp_path):
+    path = tmp_path / "paged.csv"
+    path.write_text("email\n" + "".join(f"paged{i:03}@example.com\n" for i in range(250)))
+    import_json(stack, path, "--list", "paged")
+
+    def page(*options: str) -> dict:
+        args = ("subscriber", "list", "--list", "paged", "--limit", "100", *options, "--json")
+        return json.loads(stack.cli(*args, check=True).stdout)
+
+    pages = [page()]
+    while pages[-1]["next_cursor"]:
+        pages.append(page("--cursor", pages[-1]["next_cursor"]))
+    everyone = json.loads(
+        stack.cli("subscriber", "list", "--list", "paged", "--all", "--json", check=True).stdout
+    )
+
+    assert [len(p["subscribers"]) for p in pages] == [100, 100, 50]
+    expected = [f"paged{i:03}@example.com" for i in range(250)]
+    assert [s["email"] for p in pages for s in p["subscribers"]] == expected
+    assert [s["email"] for s in everyone["subscribers"]] == expected
+    table = stack.cli("subscriber", "list", "--list", "paged", check=True).stdout
+    assert "100 subscribers" in table and "--cursor " in table
+
+
+def test_a_file_without_an_email_column_is_refused_before_anything_is_written(stack, tmp_path):
+    path = tmp_path / "no-email.csv"
+    path.write_text("name,phone\nAnn,1\nBo,2\n")
+    result = stack.cli("subscriber", "import", str(path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: no-email.csv has no email column (found: 'name', 'phone') — name the address "
+        "column 'email' (or 'Email Address') and import again"
+    ]
+    assert not (tmp_path / "no-email.rejected.csv").exists()

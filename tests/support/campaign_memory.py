@@ -4,7 +4,7 @@ the DynamoDB adapters, for unit tests without sockets."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,8 +12,8 @@ from typing import Any
 from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
-from tctfmsg.campaigns.domain.subscriber import Subscriber
-from tctfmsg.campaigns.ports import AudiencePage, Created, StateChanged
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.ports import AudiencePage, Created, StateChanged, SubscriberPage
 from tctfmsg.core.errors import Conflict, NotFound
 
 
@@ -237,7 +237,7 @@ class MemoryFailures:
 
 @dataclass
 class MemorySubscribers:
-    """Just what the pipeline reads: get, get_many, and list pages by cursor."""
+    """What the pipeline reads (get, get_many, audience pages by cursor) and listing pages."""
 
     people: dict[str, Subscriber] = field(default_factory=dict)
 
@@ -256,6 +256,26 @@ class MemorySubscribers:
         keys = [k for k in keys if cursor is None or k > cursor]
         chunk = keys[:limit]
         return AudiencePage(chunk, chunk[-1] if len(keys) > limit else None)
+
+    def list_page(self, after, limit, *, list_name=None, status=None) -> SubscriberPage:
+        return page_in_key_order(self.people.values(), after, limit, list_name, status)
+
+
+def page_in_key_order(
+    subscribers: Iterable[Subscriber],
+    after: str | None,
+    limit: int,
+    list_name: str | None,
+    status: SubscriberStatus | None,
+) -> SubscriberPage:
+    """SubscriberStore.list_page over subscribers in memory, in key order."""
+    matching = sorted(
+        (s for s in subscribers if list_name in (None, *s.lists) and status in (None, s.status)),
+        key=lambda s: s.key,
+    )
+    rest = [s for s in matching if after is None or s.key > after]
+    shown = rest[:limit]
+    return SubscriberPage(shown, shown[-1].key if len(rest) > limit else None)
 
 
 def record(ledger: Any, deliveries: Sequence[Delivery]) -> Created:

@@ -5,22 +5,32 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord
+from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord, require_email_column
 from tctfmsg.core.errors import InvalidInput
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 
 
 class ImportFile:
+    """An export on disk. Opening it checks what can be checked before a row is read: the path
+    is a readable file, and a CSV's header names an email column."""
+
     def __init__(self, path: Path) -> None:
-        if not path.is_file():
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a directory", "give the export file itself")
+        if not path.exists():
             raise InvalidInput(f"no such file: {path}", "check the path and try again")
+        if not path.is_file():
+            raise InvalidInput(f"{path} is not a regular file", "save the export to a file first")
         self.path = path
         self.is_jsonl = path.suffix.lower() in JSONL_SUFFIXES or self._looks_like_jsonl()
-        self.header: list[str] = []
+        self.header: list[str] = [] if self.is_jsonl else self._read_header()
+        if self.header:
+            require_email_column(self.header, path.name)
 
     @property
     def reject_path(self) -> Path:
@@ -33,21 +43,34 @@ class ImportFile:
         return max(lines - (0 if self.is_jsonl else 1), 1)
 
     def records(self) -> Iterator[SourceRecord]:
+        with self._open() as handle:
+            yield from self._jsonl(handle) if self.is_jsonl else self._csv(handle)
+
+    def _read_header(self) -> list[str]:
+        with self._open() as handle:
+            header = next(csv.reader(handle), None)
+        if not header:
+            raise InvalidInput(f"{self.path.name} is empty", "export the list again")
+        return header
+
+    @contextmanager
+    def _open(self, errors: str = "strict") -> Iterator[IO[str]]:
         try:
-            with self.path.open(encoding="utf-8-sig", newline="") as handle:
-                yield from self._jsonl(handle) if self.is_jsonl else self._csv(handle)
+            with self.path.open(encoding="utf-8-sig", errors=errors, newline="") as handle:
+                yield handle
         except UnicodeDecodeError as exc:
             raise InvalidInput(
                 f"{self.path.name} is not UTF-8 text (bad byte at offset {exc.start})",
                 "export it again as UTF-8, then re-run the import",
             ) from None
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot read {self.path}: {exc.strerror}", "check its permissions"
+            ) from None
 
     def _csv(self, handle: IO[str]) -> Iterator[SourceRecord]:
         reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header:
-            raise InvalidInput(f"{self.path.name} is empty", "export the list again")
-        self.header = header
+        header = next(reader)  # read and checked when the file was opened
         end_of_previous = reader.line_num
         for row in reader:
             line, end_of_previous = end_of_previous + 1, reader.line_num
@@ -78,7 +101,7 @@ class ImportFile:
             yield SourceRecord(number, value, text.rstrip("\r\n"))
 
     def _looks_like_jsonl(self) -> bool:
-        with self.path.open(encoding="utf-8-sig", errors="replace") as handle:
+        with self._open(errors="replace") as handle:
             for text in handle:
                 if text.strip():
                     return text.lstrip().startswith("{")
@@ -101,9 +124,16 @@ class RejectFile:
             self._writer = csv.writer(self._handle)
             columns = ["record"] if self.source.is_jsonl else self.source.header
             self._writer.writerow([*columns, "reject_line", "reject_reason"])
-        raw = [record.raw] if isinstance(record.raw, str) else record.raw
-        self._writer.writerow([*raw, record.line, reason])
+        self._writer.writerow([*self._cells(record), record.line, reason])
         self.count += 1
+
+    def _cells(self, record: SourceRecord) -> list[str]:
+        """The row as it stood, padded to the header when it was short, so reject_line and
+        reject_reason stay in their own columns and the fixed file imports as it is."""
+        if isinstance(record.raw, str):
+            return [record.raw]
+        missing = len(self.source.header) - len(record.raw)
+        return [*record.raw, *[""] * missing]
 
     def close(self) -> None:
         if self._handle:

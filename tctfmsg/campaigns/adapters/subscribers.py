@@ -7,8 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tctfmsg.campaigns.ports import SubscriberPage
 from tctfmsg.core.dynamodb import batch, codec
 from tctfmsg.core.errors import NotFound
+
+FILTERED_READ = 1000
 
 
 class DynamoSubscriberStore:
@@ -92,6 +95,62 @@ class DynamoSubscriberStore:
                 subscriber = found.get(key)
                 if subscriber and (status is None or subscriber.status is status):
                     yield subscriber
+
+    def list_page(
+        self,
+        after: str | None,
+        limit: int,
+        *,
+        list_name: str | None = None,
+        status: SubscriberStatus | None = None,
+    ) -> SubscriberPage:
+        read = self._members_after if list_name else self._scan_after
+        # A status filter may match few of the items read, so read more of them per request.
+        chunk = limit if status is None else max(limit, FILTERED_READ)
+        found: list[Subscriber] = []
+        while True:
+            matching, last = read(after, chunk, list_name or "", status)
+            room = limit - len(found)
+            if len(matching) > room:  # the page fills inside this chunk: go on after its end
+                found += matching[:room]
+                return SubscriberPage(found, found[-1].key)
+            found += matching
+            if last is None or len(found) == limit:
+                return SubscriberPage(found, last)
+            after = last
+
+    def _scan_after(
+        self, after: str | None, chunk: int, _: str, status: SubscriberStatus | None
+    ) -> tuple[list[Subscriber], str | None]:
+        request: dict[str, Any] = {"TableName": self.table, "Limit": chunk}
+        if status:
+            request.update(_status_filter(status))
+        if after is not None:
+            request["ExclusiveStartKey"] = {"email_key": {"S": after}}
+        response = self.client.scan(**request)
+        last = response.get("LastEvaluatedKey")
+        return [_subscriber(i) for i in response["Items"]], last and last["email_key"]["S"]
+
+    def _members_after(
+        self, after: str | None, chunk: int, list_name: str, status: SubscriberStatus | None
+    ) -> tuple[list[Subscriber], str | None]:
+        request: dict[str, Any] = {
+            "TableName": self.members_table,
+            "KeyConditionExpression": "#l = :l",
+            "ExpressionAttributeNames": {"#l": "list"},
+            "ExpressionAttributeValues": {":l": {"S": list_name}},
+            "Limit": chunk,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = _member_key(list_name, after)
+        response = self.client.query(**request)
+        keys = [item["email_key"]["S"] for item in response["Items"]]
+        found = self.get_many(keys)
+        matching = [  # the list's order; a member deleted meanwhile is skipped
+            s for k in keys if (s := found.get(k)) and status in (None, s.status)
+        ]
+        last = response.get("LastEvaluatedKey")
+        return matching, last and last["email_key"]["S"]
 
 
 def _item(s: Subscriber) -> dict[str, Any]:

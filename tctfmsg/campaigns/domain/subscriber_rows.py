@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,18 @@ class SourceRecord:
     error: str | None = None
 
 
+def require_email_column(columns: Sequence[str], source: str) -> None:
+    """A file whose header names no address column cannot import a single row: refuse it once,
+    up front, naming the columns it has, rather than rejecting every row one by one."""
+    if any(_key(c) in EMAIL for c in columns):
+        return
+    shown = ", ".join(repr(c) for c in columns[:12]) + (", …" if len(columns) > 12 else "")
+    raise InvalidInput(
+        f"{source} has no email column (found: {shown or 'none'})",
+        "name the address column 'email' (or 'Email Address') and import again",
+    )
+
+
 def subscriber_from_record(record: Mapping[str, Any], lists: frozenset[str]) -> Subscriber:
     """Raises InvalidInput with the reason the record cannot be imported."""
     email = ""
@@ -58,7 +70,7 @@ def subscriber_from_record(record: Mapping[str, Any], lists: frozenset[str]) -> 
     attributes: dict[str, Any] = {}
     record_lists = set(lists)
     for column, value in record.items():
-        key = column.strip().lower() if isinstance(column, str) else ""
+        key = _key(column)
         if value is None or value == "" or not key or key in REJECT_COLUMNS:
             continue
         if key in EMAIL:
@@ -101,6 +113,10 @@ def subscriber_from_record(record: Mapping[str, Any], lists: frozenset[str]) -> 
 def attribute_name(column: str) -> str:
     """'MEMBER_RATING' → 'member_rating', 'Phone Number' → 'phone_number': usable in templates."""
     return _NOT_WORD.sub("_", column.strip().lower()).strip("_") or "column"
+
+
+def _key(column: object) -> str:
+    return column.strip().lower() if isinstance(column, str) else ""
 
 
 def _attributes(value: Any) -> dict[str, Any]:

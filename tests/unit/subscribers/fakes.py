@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord
+from tctfmsg.campaigns.ports import SubscriberPage
 from tctfmsg.core.errors import NotFound
+from tests.support.campaign_memory import page_in_key_order
 
 
 class FakeClock:
@@ -27,6 +29,7 @@ class FakeSubscriberStore:
         self.items: dict[str, Subscriber] = {s.key: s for s in existing}
         self.memberships: set[tuple[str, str]] = {(lst, s.key) for s in existing for lst in s.lists}
         self.writes = 0
+        self.pages_read: list[tuple[str | None, int, str | None, SubscriberStatus | None]] = []
 
     def get(self, key: str) -> Subscriber | None:
         return self.items.get(key)
@@ -60,6 +63,10 @@ class FakeSubscriberStore:
     ) -> Iterator[Subscriber]:
         keys = sorted(k for lst, k in self.memberships if lst == list_name)
         return (self.items[k] for k in keys if status in (None, self.items[k].status))
+
+    def list_page(self, after, limit, *, list_name=None, status=None) -> SubscriberPage:
+        self.pages_read.append((after, limit, list_name, status))
+        return page_in_key_order(self.items.values(), after, limit, list_name, status)
 
 
 class RecordingRejects:
