@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from tctfmsg.cli import campaign, demo, dlq, local, providers, subscriber, template
 from tctfmsg.cli.console import print_error
 from tctfmsg.cli.context import state
-from tctfmsg.core.errors import TctfmsgError
+from tctfmsg.core.errors import InvalidInput, TctfmsgError
 
 
 class FriendlyErrors(TyperGroup):
@@ -91,7 +91,7 @@ def target(
 ) -> None:
     """Choose what every command acts on: the embedded stack or a deployed stage."""
     if use_local and stage:
-        raise typer.BadParameter("use either --local or --stage, not both")
+        raise InvalidInput("use either --local or --stage, not both", "drop one of them")
     overrides: dict[str, object] = {}
     if use_local:
         overrides["target"] = "local"

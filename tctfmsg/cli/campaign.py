@@ -13,7 +13,7 @@ from rich.table import Column, Table
 from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, parse_filter
 from tctfmsg.campaigns.services import campaigns
 from tctfmsg.campaigns.services.views import campaign_json
-from tctfmsg.cli.console import console, print_json
+from tctfmsg.cli.console import console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.core.errors import InvalidInput
 
@@ -71,7 +71,7 @@ def list_(
     for c in found:
         n = c.counters
         table.add_row(
-            c.campaign_id, c.name, _status(c.status), _time(c.send_at),
+            literal(c.campaign_id), literal(c.name), _status(c.status), _time(c.send_at),
             str(n.sent), str(n.failed), str(n.skipped), str(n.targeted),
         )  # fmt: skip
     console.print(table)
@@ -185,7 +185,10 @@ def test_send(
     if as_json:
         print_json({"provider": receipt.provider, "message_id": receipt.message_id, "to": to})
         return
-    console.print(f"test copy of {campaign.campaign_id} sent to {to} via {receipt.provider}")
+    console.print(
+        f"test copy of {literal(campaign.campaign_id)} sent to {literal(to)} "
+        f"via {literal(receipt.provider)}"
+    )
 
 
 def parse_time(raw: str) -> datetime:
@@ -203,14 +206,14 @@ def _show(campaign: Campaign, as_json: bool, headline: str | None = None) -> Non
         print_json(campaign_json(campaign))
         return
     if headline:
-        console.print(headline)
+        console.print(headline, markup=False)
     table = Table(show_header=False, box=None)
     for key, value in campaign_json(campaign).items():
         if key == "counters":
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         elif key == "filter":
             value = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
-        table.add_row(f"[bold]{key}[/]", str(value if value is not None else ""))
+        table.add_row(f"[bold]{key}[/]", literal(value if value is not None else ""))
     console.print(table)
 
 

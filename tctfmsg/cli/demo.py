@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
 from tctfmsg.campaigns.domain.campaign import Campaign
 from tctfmsg.campaigns.domain.delivery import DeliveryStatus
-from tctfmsg.cli.console import console, print_json
+from tctfmsg.cli.console import console, literal, print_json, summary_table
 from tctfmsg.cli.context import state
 from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.local import demo
@@ -22,7 +21,7 @@ class _RichReporter:
         self.task: TaskID | None = None
 
     def step(self, text: str) -> None:
-        self.bar.console.print(f"[bold cyan]•[/] {text}")
+        self.bar.console.print(f"[bold cyan]•[/] {literal(text)}")
 
     def progress(self, campaign: Campaign) -> None:
         c = campaign.counters
@@ -90,7 +89,7 @@ def report_json(report: demo.DemoReport) -> dict[str, Any]:
 
 def _print(report: demo.DemoReport) -> None:
     data = report_json(report)
-    table = Table("", "", title=f"Campaign {data['campaign_id']}", title_justify="left")
+    table = summary_table(f"Campaign {data['campaign_id']}")
     for provider, count in data["sent_by_provider"].items():
         table.add_row(f"sent via {provider}", str(count))
     table.add_row("sent (ledger)", str(data["sent"]))

@@ -11,7 +11,7 @@ from rich.table import Column, Table
 from tctfmsg.campaigns.domain.failed_message import FailureState
 from tctfmsg.campaigns.services import dlq
 from tctfmsg.campaigns.services.views import failed_json
-from tctfmsg.cli.console import console, print_json
+from tctfmsg.cli.console import console, literal, print_json
 from tctfmsg.cli.context import state
 
 app = typer.Typer(no_args_is_help=True, help="Inspect, retry and resolve dead campaign messages.")
@@ -35,7 +35,7 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
         if counts:
             table = Table(title, "open", title=f"By {title}", title_justify="left")
             for key, value in counts.items():
-                table.add_row(key, str(value))
+                table.add_row(literal(key), str(value))
             console.print(table)
 
 
@@ -60,7 +60,8 @@ def list_(
     )  # fmt: skip
     for f in found:
         table.add_row(
-            f.failure_id, f.campaign_id, f.email_key, f.reason, str(f.attempts),
+            literal(f.failure_id), literal(f.campaign_id), literal(f.email_key), literal(f.reason),
+            str(f.attempts),
             f.failed_at.strftime("%Y-%m-%d %H:%M:%S"), f.state.value,
         )  # fmt: skip
     console.print(table)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tctfmsg.cli.console import console, print_json
+from tctfmsg.cli.console import console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.core.errors import InvalidInput, StackNotRunning
 from tctfmsg.local import stack
@@ -80,7 +80,7 @@ def _print(report: dict[str, Any]) -> None:
     console.print(f"[bold]embedded stack[/] pid {report['pid']}, up since {report['started_at']}")
     endpoints = Table("endpoint", "url", title="Endpoints", title_justify="left")
     for name, url in report["endpoints"].items():
-        endpoints.add_row(name, url)
+        endpoints.add_row(literal(name), literal(url))
     console.print(endpoints)
     resources = Table("kind", "name", "contents", title="Resources", title_justify="left")
     for row in report["tables"]:
@@ -127,7 +127,13 @@ def outbox(
     table = Table("received", "provider", "to", "subject", "message id")
     for m in messages:
         received = datetime.fromtimestamp(m["received_at"], UTC).strftime("%H:%M:%S.%f")[:-3]
-        table.add_row(received, m["provider"], m["to"], m.get("subject") or "", m.get("id") or "")
+        table.add_row(
+            received,
+            literal(m["provider"]),
+            literal(m["to"]),
+            literal(m.get("subject") or ""),
+            literal(m.get("id") or ""),
+        )
     console.print(table)
     console.print(f"{len(messages)} message{'s' if len(messages) != 1 else ''}")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tctfmsg.cli.console import console, err_console, print_json
+from tctfmsg.cli.console import console, err_console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.email import admin as email_admin
@@ -123,8 +123,11 @@ def test(
             }
         )
         return
-    console.print(f"[green]delivered by {receipt.provider}[/] (message id {receipt.message_id})")
-    console.print("attempts: " + "; ".join(receipt.attempts))
+    console.print(
+        f"[green]delivered by {literal(receipt.provider)}[/] "
+        f"(message id {literal(receipt.message_id)})"
+    )
+    console.print("attempts: " + "; ".join(literal(a) for a in receipt.attempts))
 
 
 def _breaker_markup(row: ProviderRow) -> str:
@@ -143,4 +146,4 @@ def _last_error(row: ProviderRow) -> str:
     if not b.last_error:
         return ""
     at = datetime.fromtimestamp(b.last_error_at or 0, UTC).strftime("%H:%M:%S")
-    return f"{b.last_error} at {at}"
+    return f"{literal(b.last_error)} at {at}"

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from tctfmsg.cli.console import console, err_console, print_json
+from tctfmsg.cli.console import console, err_console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.rendering import service
 from tctfmsg.rendering.service import Part
@@ -32,14 +31,17 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     table = Table("template", "category", "channels", "required", "stored")
     for row in rows:
         channels = ", ".join(
-            f"[bold]{c}[/]" if c == row["default_channel"] else c for c in row["channels"]
+            f"[bold]{literal(c)}[/]" if c == row["default_channel"] else literal(c)
+            for c in row["channels"]
         )
-        category = row["category"] + (" [red](security)[/]" if row["security_critical"] else "")
+        category = literal(row["category"]) + (
+            " [red](security)[/]" if row["security_critical"] else ""
+        )
         required, stored = ", ".join(row["required"]), ", ".join(row["stored"])
-        table.add_row(escape(row["name"]), category, channels, escape(required), escape(stored))
+        table.add_row(literal(row["name"]), category, channels, literal(required), literal(stored))
     console.print(table)
     if listing.unchecked:
-        err_console.print(f"[dim]{listing.unchecked}[/]")
+        err_console.print(f"[dim]{literal(listing.unchecked)}[/]")
 
 
 @app.command()
@@ -68,10 +70,10 @@ def preview(
     part = Part.SMS if sms else Part.TEXT if text else Part.HTML
     shown = service.preview(state(ctx).templates.template_deps, name, data, part, png, width)
     if shown.subject is not None:
-        err_console.print(f"[bold]subject:[/] {escape(shown.subject)}")
+        err_console.print(f"[bold]subject:[/] {literal(shown.subject)}")
     _emit(shown.body, out)
     if shown.png_height is not None:
-        err_console.print(f"screenshot {width}x{shown.png_height}px written to {escape(str(png))}")
+        err_console.print(f"screenshot {width}x{shown.png_height}px written to {literal(str(png))}")
     if open_browser and shown.html is not None:
         target = out if out and part is Part.HTML else _temporary(shown.html)
         webbrowser.open(target.resolve().as_uri())
@@ -85,7 +87,7 @@ def _emit(rendered: str, out: Path | None) -> None:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(rendered)
-    err_console.print(f"written to {escape(str(out))}")
+    err_console.print(f"written to {literal(str(out))}")
 
 
 def _temporary(html: str) -> Path:
@@ -109,7 +111,9 @@ def validate(
     else:
         for template, problems in results.items():
             for problem in problems:
-                console.print(f"[red]✗[/] {escape(template)}: {escape(problem)}", soft_wrap=True)
+                console.print(
+                    f"[red]✗[/] {literal(template)}: {literal(problem, 1000)}", soft_wrap=True
+                )
         mark = "[green]✓[/]" if count == 0 else "[red]✗[/]"
         console.print(f"{mark} {checked} template(s) checked, {count} problem(s)")
     if count:
@@ -128,4 +132,4 @@ def push(
     for pushed in service.push(state(ctx).templates.template_deps, name, to_ses):
         what = f"v{pushed.version}" if pushed.changed else f"unchanged, still v{pushed.version}"
         hosted = f"; SES template {pushed.ses_template} {pushed.ses}" if pushed.ses else ""
-        console.print(f"[green]pushed[/] {escape(pushed.name)}: config table {what}{hosted}")
+        console.print(f"[green]pushed[/] {literal(pushed.name)}: config table {what}{hosted}")
