@@ -7,10 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from tctfmsg.core.resources import FunctionSpec
+
+class Sender(Protocol):
+    """What the budget reads of a sending function's spec (resources.FunctionSpec)."""
+
+    @property
+    def logical(self) -> str: ...
+
+    @property
+    def send_class(self) -> str | None: ...
+
+    @property
+    def max_instances(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,7 @@ class RateBudget:
         if min(fractions) < 0 or sum(fractions) > 1:
             raise ValueError(f"rate budget fractions {fractions} must be >= 0 and sum to <= 1")
 
-    def function_share(self, spec: FunctionSpec, functions: Sequence[FunctionSpec]) -> float:
+    def function_share(self, spec: Sender, functions: Sequence[Sender]) -> float:
         """The fraction one sending function takes, all its instances together."""
         if spec.send_class is None:
             raise ValueError(f"function {spec.logical} sends no email")
@@ -42,6 +52,6 @@ class RateBudget:
         fraction: float = getattr(self, spec.send_class)
         return fraction / len(peers)
 
-    def instance_share(self, spec: FunctionSpec, functions: Sequence[FunctionSpec]) -> float:
+    def instance_share(self, spec: Sender, functions: Sequence[Sender]) -> float:
         """The fraction one instance takes: its function's, split between its instances."""
         return self.function_share(spec, functions) / spec.max_instances
