@@ -245,7 +245,10 @@ class FunctionSpec:
 
     @property
     def max_instances(self) -> int:
-        return self.queue_source.max_concurrency if self.queue_source else 1
+        """How many instances may run at once: bounded only for a queue-fed function."""
+        if self.queue_source is None:
+            raise ValueError(f"function {self.logical} has no bound on its instances")
+        return self.queue_source.max_concurrency
 
     def physical_name(self, stage: str) -> str:
         return physical_name(stage, self.logical)
