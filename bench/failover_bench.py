@@ -58,8 +58,9 @@ class Run:
     def sender(self):  # one Runtime per worker thread: one "Lambda instance"
         if not hasattr(self.local, "runtime"):
             s = self.base.settings
+            # The bench is the stack's only sender: its instances split the whole rate.
             self.local.runtime = campaigns_root(
-                home=s.home, local_port=s.local_port, send_concurrency=WORKERS
+                home=s.home, local_port=s.local_port, send_share=1 / WORKERS
             )
         return self.local.runtime.email.sender
 

@@ -1,4 +1,5 @@
-"""The CDK app: one independent stack per service, each built from the resource spec.
+"""The CDK app, built from the resource spec: the shared stack (the email backbone's state and
+the templates, deployed once per stage), then one independent stack per service.
 
     python cdk/app.py [-c stage=NAME] [-c bundling=local]    # synth into cdk/cdk.out
     cd cdk && cdk synth|deploy [-c stage=NAME]               # the same through the CDK CLI
@@ -26,7 +27,7 @@ import aws_cdk as cdk  # noqa: E402
 
 from cdk.components.bundling import SKIP  # noqa: E402
 from cdk.components.nag import apply_checks  # noqa: E402
-from cdk.stacks import STACKS  # noqa: E402
+from cdk.stacks import STACKS, SharedStack  # noqa: E402
 from tctfmsg.core import settings  # noqa: E402
 from tctfmsg.core.errors import ConfigurationError  # noqa: E402
 
@@ -36,8 +37,10 @@ DEFAULT_STAGE = "dev"
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
     app = cdk.App(context=dict(context or {}), outdir=outdir)
     stage = stage_of(app)
+    shared = SharedStack(app, stage=stage)
     for stack_class in STACKS:
-        stack_class(app, stage=stage)
+        # Order only: nothing is imported from the shared stack, its names come from the stage.
+        stack_class(app, stage=stage).add_stack_dependency(shared, "grants on the shared slice")
     cdk.Tags.of(app).add("project", "tctfmsg")
     cdk.Tags.of(app).add("stage", stage)
     apply_checks(app)

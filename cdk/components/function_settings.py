@@ -4,7 +4,8 @@
 
 or, in cdk/cdk.json, "context": {"settings": {...}}. Keys are `tctfmsg.core.settings.Settings` field
 names; each becomes TCTFMSG_<NAME> in the function's environment. Target and stage belong to the
-construct, region and profile to the account: those cannot be set here.
+construct, region and profile to the account, a sender's share of the provider rate to the
+spec's rate budget: those cannot be set here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from constructs import Construct
 from tctfmsg.core import settings
 from tctfmsg.core.errors import ConfigurationError
 
-_NOT_SETTABLE = frozenset({"target", "stage", "region", "profile"})
+_NOT_SETTABLE = frozenset({"target", "stage", "region", "profile", "send_share"})
 
 
 def function_settings(scope: Construct) -> dict[str, str]:
@@ -35,7 +36,8 @@ def function_settings(scope: Construct) -> dict[str, str]:
     if refused:
         raise ConfigurationError(
             f"context `settings` cannot set {', '.join(refused)}",
-            "use field names of tctfmsg.core.settings.Settings other than target, stage, region",
+            "use field names of tctfmsg.core.settings.Settings other than target, stage, "
+            "region, profile and send_share (the spec's rate budget sets each sender's)",
         )
     settings.load(**raw)  # the Lambda would refuse the same values at cold start
     return {f"TCTFMSG_{name.upper()}": str(value) for name, value in raw.items()}

@@ -3,8 +3,10 @@ outputs.
 
 Each role gets exactly what the function's spec says it uses (docs/decisions/0031): read or
 read-write on the tables it names, send on its queues, read on its secrets, invoke on the
-functions it starts, SES sending if it sends email; reading its source queue comes with the
-event source. Nothing of the service beyond that.
+functions it starts, SES sending and what sending takes of the shared slice if it sends email
+(`resources.SENDING`); reading its source queue comes with the event source. Nothing of the
+service beyond that. A table or secret of the shared slice is granted by its stage-derived name
+(docs/decisions/0063); a sender's environment carries its share of the provider rate budget.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk.components.function_settings import function_settings
 from cdk.components.iam_rest_api import IamRestApi
 from cdk.components.nag import acknowledge
 from cdk.components.python_function import PythonFunction
+from cdk.components.shared_references import SharedReferences
 from cdk.components.spec_resources import SpecResources, publish_name
 from tctfmsg.core import resources
 
@@ -39,11 +43,15 @@ class SpecFunctions(Construct):
         service: resources.Service,
         stage: str,
         data: SpecResources,
+        shared: SharedReferences,
     ) -> None:
         super().__init__(scope, construct_id)
         self.service = service
         self.stage = stage
         self.data = data
+        # What a function may name: its own service's resources and the shared slice.
+        self.tables: dict[str, dynamodb.ITable] = {**shared.tables, **data.tables}
+        self.secrets: dict[str, secretsmanager.ISecret] = {**shared.secrets, **data.secrets}
         self.environment = function_settings(self)
         specs = [spec for spec in resources.FUNCTIONS if spec.service == service]
         self.apis: dict[str, IamRestApi] = {}
@@ -101,14 +109,15 @@ class SpecFunctions(Construct):
         return api
 
     def _grant(self, fn: PythonFunction, spec: resources.FunctionSpec) -> None:
-        for logical in spec.tables_read:
+        grants = spec.grants()
+        for logical in grants.tables_read:
             self._table(spec, fn, logical).grant_read_data(fn.role)
-        for logical in spec.tables_write:
+        for logical in grants.tables_write:
             self._table(spec, fn, logical).grant_read_write_data(fn.role)
         for logical in spec.queues_send:
             _named(self.data.queues, "queue", logical, spec).grant_send_messages(fn.role)
-        for logical in spec.secrets:
-            _named(self.data.secrets, "secret", logical, spec).grant_read(fn.role)
+        for logical in grants.secrets:
+            _named(self.secrets, "secret", logical, spec).grant_read(fn.role)
         if spec.invokes:
             self._grant_invoke(fn, spec)
         if spec.sends_email:
@@ -116,9 +125,9 @@ class SpecFunctions(Construct):
 
     def _table(
         self, spec: resources.FunctionSpec, fn: PythonFunction, logical: str
-    ) -> dynamodb.Table:
-        table = _named(self.data.tables, "table", logical, spec)
-        if resources.table(logical).indexes:
+    ) -> dynamodb.ITable:
+        table = _named(self.tables, "table", logical, spec)
+        if resources.table(logical).indexes and logical in self.data.tables:
             table_id = cdk.Stack.of(self).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
             acknowledge(
                 fn,
@@ -181,6 +190,6 @@ def _named(
     if logical not in found:
         raise KeyError(
             f"function {spec.logical} uses {kind} {logical!r}, which is not in the "
-            f"{spec.service} part of the spec"
+            f"{spec.service} part of the spec nor in the shared one"
         )
     return found[logical]

@@ -1,8 +1,9 @@
-"""Every table, queue and secret the resource spec gives one service, each with an output.
+"""Every table, queue and secret the resource spec gives one owner (a service, or the shared
+slice), each with an output.
 
 Names, keys, indexes, TTL attributes and queue settings are read from `tctfmsg.core.resources`;
 nothing here repeats them. Each output is keyed `resources.output_key(logical)` and holds the
-physical name, which is how the CLI finds a deployed stage (tctfmsg/adapters/stack_outputs.py).
+physical name, which is how the CLI finds a deployed stage (tctfmsg/core/stack_outputs.py).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ _ATTRIBUTE_TYPES = {
 
 class SpecResources(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, service: resources.Service, stage: str
+        self, scope: Construct, construct_id: str, *, owner: resources.Owner, stage: str
     ) -> None:
         super().__init__(scope, construct_id)
         self.stage = stage
-        tables, queues, secrets = resources.for_service(service)
+        tables, queues, secrets = resources.for_owner(owner)
         self.tables: dict[str, dynamodb.Table] = {t.logical: self._table(t) for t in tables}
         self._queue_specs = {q.logical: q for q in queues}
         self.queues: dict[str, sqs.Queue] = {}
@@ -73,8 +74,8 @@ class SpecResources(Construct):
         if logical in self.queues:
             return self.queues[logical]
         spec = self._queue_specs.get(logical)
-        if spec is None:  # a dead-letter queue of another service would be a cross-stack reference
-            raise KeyError(f"queue {logical!r} is not in this service's part of the spec")
+        if spec is None:  # a dead-letter queue of another stack would be a cross-stack reference
+            raise KeyError(f"queue {logical!r} is not in this stack's part of the spec")
         dead_letter = None
         if spec.dead_letter:
             dead_letter = sqs.DeadLetterQueue(

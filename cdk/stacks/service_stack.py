@@ -1,4 +1,5 @@
-"""What every service stack shares: its name, and the resources and functions of its service."""
+"""What every service stack shares: its name, the resources and functions of its service, and
+its functions' grants on the shared slice, by name (docs/decisions/0063)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, ClassVar
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.shared_references import SharedReferences
 from cdk.components.spec_functions import SpecFunctions
 from cdk.components.spec_resources import SpecResources
 from tctfmsg.core import resources
@@ -26,8 +28,14 @@ class ServiceStack(cdk.Stack):
             **kwargs,
         )
         self.stage = stage
-        self.resources = SpecResources(self, "Resources", service=self.service, stage=stage)
+        self.resources = SpecResources(self, "Resources", owner=self.service, stage=stage)
+        self.shared = SharedReferences(self, "Shared", stage=stage)
         self.functions = SpecFunctions(
-            self, "Functions", service=self.service, stage=stage, data=self.resources
+            self,
+            "Functions",
+            service=self.service,
+            stage=stage,
+            data=self.resources,
+            shared=self.shared,
         )
         cdk.Tags.of(self).add("service", self.service)

@@ -29,6 +29,8 @@ from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.unsubscribe import unsubscribe_url
 
+SENDING_FUNCTION = "campaign_consumer"  # the one function of this service that sends email
+
 
 class CampaignsRoot:
     def __init__(
@@ -40,7 +42,8 @@ class CampaignsRoot:
         self.clients = clients
         self.settings = clients.settings
         self.templates = templates or TemplateRoot(clients)
-        self.email = email or EmailRoot(clients)
+        # Its sends are the consumer's, paced to the consumer's share of the rate budget.
+        self.email = email or EmailRoot(clients, sends_as=SENDING_FUNCTION)
 
     @cached_property
     def subscribers(self) -> DynamoSubscriberStore:

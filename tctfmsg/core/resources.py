@@ -2,15 +2,26 @@
 
 The CDK stacks and the embedded stack both read this module; nothing else declares a resource.
 Physical names are derived from the stage, so a name never has to be typed twice.
+
+Each resource has an owner: a service, or SHARED for the slice every service's senders use (the
+email backbone's state and the templates), deployed once per stage (docs/decisions/0063). The
+RATE_BUDGET splits each provider's rate between the sending functions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Final, Literal, TypeVar
+
+from tctfmsg.core.rate_budget import RateBudget
 
 Service = Literal["campaigns", "communication", "user_messages"]
 SERVICES: tuple[Service, ...] = ("campaigns", "communication", "user_messages")
+Owner = Literal["shared", "campaigns", "communication", "user_messages"]
+SHARED: Final = "shared"
+OWNERS: tuple[Owner, ...] = (SHARED, *SERVICES)
+# Who a send is for: a class owns its part of every provider's rate (RateBudget).
+SendClass = Literal["transactional", "campaign"]
 AttributeType = Literal["S", "N", "B"]
 
 
@@ -30,7 +41,7 @@ class Index:
 @dataclass(frozen=True)
 class TableSpec:
     logical: str
-    service: Service
+    owner: Owner
     partition: Key
     sort: Key | None = None
     indexes: tuple[Index, ...] = ()
@@ -51,7 +62,7 @@ class TableSpec:
 @dataclass(frozen=True)
 class QueueSpec:
     logical: str
-    service: Service
+    owner: Owner
     visibility_timeout_s: int = 60
     retention_s: int = 4 * 24 * 3600
     dead_letter: str | None = None
@@ -65,7 +76,7 @@ class QueueSpec:
 @dataclass(frozen=True)
 class SecretSpec:
     logical: str
-    service: Service
+    owner: Owner
     purpose: str = ""
     local_value: dict[str, str] = field(default_factory=dict)
     # keys whose local value is generated when the secret is created, never written down
@@ -126,23 +137,23 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec(
         "config",
-        "campaigns",
+        SHARED,
         Key("pk"),
         Key("sk"),
-        purpose="runtime configuration: provider settings, versioned templates",
+        purpose="runtime configuration of every service: provider settings, versioned templates",
     ),
     TableSpec(
         "breakers",
-        "campaigns",
+        SHARED,
         Key("name"),
-        purpose="circuit breaker state shared by every Lambda instance",
+        purpose="circuit breaker state shared by every sending Lambda instance of every service",
     ),
     TableSpec(
         "idempotency",
-        "campaigns",
+        SHARED,
         Key("id"),
         ttl_attribute="expiration",
-        purpose="Powertools idempotency records",
+        purpose="Powertools idempotency records of every service, keyed by function",
     ),
 )
 
@@ -166,13 +177,13 @@ QUEUES: tuple[QueueSpec, ...] = (
 SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         "provider_keys",
-        "campaigns",
+        SHARED,
         purpose="API keys of the email providers",
         local_value={"resend": "re_local_key", "sendgrid": "SG.local_key"},
     ),
     SecretSpec(
         "signing_keys",
-        "campaigns",
+        SHARED,
         purpose="HMAC keys: 'unsubscribe' signs unsubscribe links",
         generated=("unsubscribe",),
     ),
@@ -187,6 +198,20 @@ class QueueSource:
     batch_size: int = 10
     max_concurrency: int = 2
     max_batching_window_s: int = 0
+
+
+@dataclass(frozen=True)
+class Uses:
+    """Tables and secrets a function's role is granted, by logical name."""
+
+    tables_read: tuple[str, ...] = ()
+    tables_write: tuple[str, ...] = ()  # read and write
+    secrets: tuple[str, ...] = ()
+
+
+# What sending through the email backbone takes, so every sending function of every service is
+# granted it without naming it: provider settings, the shared breakers, the providers' API keys.
+SENDING = Uses(tables_read=("config",), tables_write=("breakers",), secrets=("provider_keys",))
 
 
 @dataclass(frozen=True)
@@ -206,18 +231,45 @@ class FunctionSpec:
     queues_send: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     invokes: tuple[str, ...] = ()  # functions it starts, by logical name
-    sends_email: bool = False  # through SES (Resend and SendGrid are HTTP, keys in secrets)
+    # Set for a function that sends email (SES, and Resend and SendGrid over HTTP): whose part
+    # of each provider's rate it sends in (RATE_BUDGET). It is granted SENDING as well.
+    send_class: SendClass | None = None
+
+    def __post_init__(self) -> None:
+        if self.send_class and self.queue_source is None:  # its instances split its share
+            raise ValueError(f"sending function {self.logical} needs a bounded queue_source")
+
+    @property
+    def sends_email(self) -> bool:
+        return self.send_class is not None
+
+    @property
+    def max_instances(self) -> int:
+        """How many instances may run at once: bounded only for a queue-fed function."""
+        if self.queue_source is None:
+            raise ValueError(f"function {self.logical} has no bound on its instances")
+        return self.queue_source.max_concurrency
 
     def physical_name(self, stage: str) -> str:
         return physical_name(stage, self.logical)
 
+    def grants(self) -> Uses:
+        """What its role holds: what it names, plus what sending takes if it sends."""
+        extra = SENDING if self.sends_email else Uses()
+        writes = _merged(self.tables_write, extra.tables_write)
+        reads = tuple(t for t in _merged(self.tables_read, extra.tables_read) if t not in writes)
+        return Uses(reads, writes, _merged(self.secrets, extra.secrets))
+
     def environment(self) -> dict[str, str]:
-        """What the function's own settings need beyond the stage's: a queue-fed sender runs
-        as up to `max_concurrency` instances at once, and each paces itself to that share of
-        every provider's rate (tctfmsg.email.pacer)."""
-        if self.sends_email and self.queue_source is not None:
-            return {"TCTFMSG_SEND_CONCURRENCY": str(self.queue_source.max_concurrency)}
+        """What the function's own settings need beyond the stage's: a sender's share of every
+        provider's rate, per instance, since each instance paces itself (tctfmsg.email.pacer)."""
+        if self.sends_email:
+            return {"TCTFMSG_SEND_SHARE": repr(RATE_BUDGET.instance_share(self, FUNCTIONS))}
         return {}
+
+
+def _merged(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for group in groups for name in group))
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -240,10 +292,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=120,  # below the delivery queue's visibility timeout
         queue_source=QueueSource("delivery", batch_size=10, max_concurrency=2),
         purpose="sends one campaign email per delivery message, at most once",
-        tables_read=("subscribers", "config"),  # config: provider settings, template versions
-        tables_write=("campaigns", "deliveries", "failed_messages", "breakers"),
-        secrets=("provider_keys", "signing_keys"),
-        sends_email=True,
+        tables_read=("subscribers", "config"),  # config: template versions (and SENDING's)
+        tables_write=("campaigns", "deliveries", "failed_messages"),
+        secrets=("signing_keys",),  # signs unsubscribe links
+        send_class="campaign",
     ),
     FunctionSpec(
         "campaign_dlq_monitor",
@@ -268,6 +320,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 
 
+# Each provider's rate, split between the send classes (tctfmsg/core/rate_budget.py): the
+# transactional part is small but never waits behind campaigns, which get the bulk.
+RATE_BUDGET = RateBudget(transactional=0.25, campaign=0.70, operator=0.05)
+
+
 def table(logical: str) -> TableSpec:
     return _find(TABLES, logical)
 
@@ -284,11 +341,11 @@ def function(logical: str) -> FunctionSpec:
     return _find(FUNCTIONS, logical)
 
 
-def for_service(service: Service) -> tuple[list[TableSpec], list[QueueSpec], list[SecretSpec]]:
+def for_owner(owner: Owner) -> tuple[list[TableSpec], list[QueueSpec], list[SecretSpec]]:
     return (
-        [t for t in TABLES if t.service == service],
-        [q for q in QUEUES if q.service == service],
-        [s for s in SECRETS if s.service == service],
+        [t for t in TABLES if t.owner == owner],
+        [q for q in QUEUES if q.owner == owner],
+        [s for s in SECRETS if s.owner == owner],
     )
 
 
@@ -309,8 +366,8 @@ def api_url_output_key(logical: str) -> str:
     return "".join(part.capitalize() for part in logical.split("_")) + "Url"
 
 
-def stack_name(stage: str, service: Service) -> str:
-    return f"tctfmsg-{stage}-{service.replace('_', '-')}"
+def stack_name(stage: str, owner: Owner) -> str:
+    return f"tctfmsg-{stage}-{owner.replace('_', '-')}"
 
 
 @dataclass(frozen=True)

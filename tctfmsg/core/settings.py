@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     # endpoints in local mode.
     sender: str = "news@tctfmsg.local"
     email_timeout_s: float = Field(default=5.0, gt=0, le=60)
-    send_concurrency: int = Field(default=1, ge=1, le=10000)  # processes sharing a provider rate
+    # The fraction of every provider's rate this process's sends may take. The CDK sets it in
+    # each sending function's environment from the spec's rate budget; unset, the email
+    # backbone's composition root derives it from the same budget (tctfmsg.email.bootstrap).
+    send_share: float | None = Field(default=None, gt=0, le=1)
     # Records of one consumer batch handled side by side (each mostly waits on I/O).
     consumer_threads: int = Field(default=10, ge=1, le=100)
     provider_config_ttl_s: float = Field(default=5.0, ge=0, le=3600)

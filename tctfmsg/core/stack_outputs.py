@@ -18,8 +18,8 @@ def discover(stage: str, cloudformation: Any, cache_file: Path) -> dict[str, str
         return cached
     names: dict[str, str] = {}
     found_any = False
-    for service in resources.SERVICES:
-        outputs = _outputs(cloudformation, resources.stack_name(stage, service))
+    for owner in resources.OWNERS:  # the shared stack and one stack per service
+        outputs = _outputs(cloudformation, resources.stack_name(stage, owner))
         found_any |= outputs is not None
         for key, value in (outputs or {}).items():
             names[key] = value

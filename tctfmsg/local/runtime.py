@@ -8,6 +8,11 @@ AWS would run them (docs/decisions/0044).
 - Schedules: the every-N-minutes rules, with EventBridge's scheduled event.
 - Invoke: Lambda's Invoke API on its own port, so the one `LambdaInvoker` adapter (and any
   boto3 `lambda` client) starts functions here as it does in AWS.
+- Pacing: on AWS each instance of a sending function paces itself to its share of each
+  provider's rate (TCTFMSG_SEND_SHARE, from the spec's rate budget). Here every handler runs in
+  this one process: each sending function's service root builds its own email sender, whose
+  pacer takes that function's whole share and is shared by its pollers (tctfmsg.email.pacer),
+  so one function's backlog never delays another's sends.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -102,10 +106,6 @@ class FunctionRuntime:
 
         self.stage = context.stage
         url = f"http://127.0.0.1:{context.port('lambda')}"
-        # On AWS each concurrent instance is a process pacing to its share of a provider's
-        # rate (FunctionSpec.environment). Here every poller runs in this one process, with one
-        # pacer, so this process is the only sender and takes the whole rate.
-        os.environ.setdefault("TCTFMSG_SEND_CONCURRENCY", "1")
         current = settings.load()
         self.region = current.region
         if self.visibility_timeout_s is None:

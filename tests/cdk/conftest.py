@@ -30,9 +30,10 @@ def assembly(app: cdk.App) -> cx_api.CloudAssembly:
 
 @pytest.fixture(scope="session")
 def templates(assembly: cx_api.CloudAssembly) -> dict[str, Template]:
+    """The template of each owner's stack: the shared one and one per service."""
     return {
-        service: Template.from_json(
-            assembly.get_stack_by_name(resources.stack_name(STAGE, service)).template
+        owner: Template.from_json(
+            assembly.get_stack_by_name(resources.stack_name(STAGE, owner)).template
         )
-        for service in resources.SERVICES
+        for owner in resources.OWNERS
     }

@@ -53,8 +53,12 @@ def logical_id(template: Template, kind: str, name_property: str, name: str) -> 
 
 
 def table_id(template: Template, logical: str) -> str:
-    name = resources.table(logical).physical_name(STAGE)
-    return logical_id(template, "AWS::DynamoDB::Table", "TableName", name)
+    """How a service's role names a table: by logical id if the stack holds it, by the ARN its
+    stage-derived name gives if the table is in the shared slice."""
+    spec = resources.table(logical)
+    if spec.owner == resources.SHARED:
+        return f"{_ARN}:dynamodb:<AWS::Region>:<AWS::AccountId>:table/{spec.physical_name(STAGE)}"
+    return logical_id(template, "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE))
 
 
 def queue_id(template: Template, logical: str) -> str:
@@ -63,8 +67,15 @@ def queue_id(template: Template, logical: str) -> str:
 
 
 def secret_id(template: Template, logical: str) -> str:
-    name = resources.secret(logical).physical_name(STAGE)
+    """Like table_id; Secrets Manager's ARN of a secret ends in six random characters."""
+    spec = resources.secret(logical)
+    name = spec.physical_name(STAGE)
+    if spec.owner == resources.SHARED:
+        return f"{_ARN}:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{name}-??????"
     return logical_id(template, "AWS::SecretsManager::Secret", "Name", name)
+
+
+_ARN = "arn:<AWS::Partition>"
 
 
 def referenced_id(resource: Any) -> str:

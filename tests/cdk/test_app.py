@@ -12,29 +12,69 @@ from aws_cdk import cx_api
 from aws_cdk.assertions import Annotations, Match, Template
 
 from cdk.app import build_app, context_from_argv, stage_of
+from cdk.components.nag import apply_checks
+from cdk.stacks import STACKS, ServiceStack
 from tctfmsg.core import resources, stack_outputs
 from tctfmsg.core.errors import ConfigurationError
 
-from .conftest import STAGE
+from .conftest import OFFLINE, STAGE
 
 
-def test_there_is_one_stack_per_service_named_by_the_spec(
+def test_there_is_a_shared_stack_and_one_stack_per_service_named_by_the_spec(
     assembly: cx_api.CloudAssembly,
 ) -> None:
     assert sorted(stack.stack_name for stack in assembly.stacks) == sorted(
-        resources.stack_name(STAGE, service) for service in resources.SERVICES
+        [resources.stack_name(STAGE, "shared")]
+        + [resources.stack_name(STAGE, service) for service in resources.SERVICES]
     )
 
 
-def test_stacks_share_nothing_so_each_deploys_on_its_own(
+def test_stacks_import_nothing_from_each_other_so_each_deploys_on_its_own(
     assembly: cx_api.CloudAssembly,
 ) -> None:
-    stack_ids = {stack.id for stack in assembly.stacks}
     for stack in assembly.stacks:
         text = json.dumps(stack.template)
         assert "Fn::ImportValue" not in text
         assert all("Export" not in o for o in stack.template.get("Outputs", {}).values())
-        assert not {d.id for d in stack.dependencies} & stack_ids
+
+
+def test_service_stacks_deploy_after_the_shared_stack_and_after_nothing_else(
+    assembly: cx_api.CloudAssembly,
+) -> None:
+    stack_ids = {stack.id for stack in assembly.stacks}
+    shared = resources.stack_name(STAGE, resources.SHARED)
+
+    after = {
+        stack.stack_name: {d.id for d in stack.dependencies} & stack_ids
+        for stack in assembly.stacks
+    }
+
+    assert after == {
+        shared: set(),
+        **{resources.stack_name(STAGE, s): {shared} for s in resources.SERVICES},
+    }
+
+
+@pytest.mark.parametrize("stack_class", STACKS, ids=lambda cls: cls.service)
+def test_each_service_stack_synthesizes_on_its_own_and_passes_the_checks(
+    stack_class: type[ServiceStack], tmp_path: Path
+) -> None:
+    app = cdk.App(context=OFFLINE, outdir=str(tmp_path))
+    stack = stack_class(app, stage=STAGE)
+    apply_checks(app)
+
+    assembly = app.synth()  # raises if cdk-nag finds an unacknowledged error
+
+    [only] = assembly.stacks
+    assert only.stack_name == resources.stack_name(STAGE, stack_class.service)
+    assert Annotations.from_stack(stack).find_error("*", Match.any_value()) == []
+    tables, _, _ = resources.for_owner(stack_class.service)  # none of the shared ones
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::DynamoDB::Table", len(tables))
+    template.resource_count_is(
+        "AWS::Lambda::Function",
+        len([f for f in resources.FUNCTIONS if f.service == stack_class.service]),
+    )
 
 
 def test_every_stack_has_a_resource_so_cloudformation_accepts_it(
@@ -45,8 +85,8 @@ def test_every_stack_has_a_resource_so_cloudformation_accepts_it(
 
 
 def test_no_stack_carries_an_error_annotation(app: cdk.App, assembly: cx_api.CloudAssembly) -> None:
-    for service in resources.SERVICES:
-        stack = cdk.Stack.of(app.node.find_child(resources.stack_name(STAGE, service)))
+    for owner in resources.OWNERS:
+        stack = cdk.Stack.of(app.node.find_child(resources.stack_name(STAGE, owner)))
         assert Annotations.from_stack(stack).find_error("*", Match.any_value()) == []
 
 

@@ -1,15 +1,20 @@
-"""Each function's role holds exactly what its spec says it uses, and nothing of the service
-beyond that (docs/decisions/0031)."""
+"""Each function's role holds exactly what its spec says it uses, plus what sending takes of
+the shared slice if it sends, and nothing beyond that (docs/decisions/0031, 0063)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
 from cdk.app import build_app
+from cdk.components.nag import apply_checks
+from cdk.stacks import CommunicationStack
 from tctfmsg.core import resources
+from tests.support.declared_senders import NOTIFICATION_WORKER, declare
 
 from .conftest import OFFLINE, STAGE
 from .roles import (
@@ -26,9 +31,9 @@ _ids = {"ids": lambda spec: spec.logical}
 
 
 def _tables(template: Template, service: resources.Service) -> dict[str, str]:
-    return {
-        t.logical: table_id(template, t.logical) for t in resources.TABLES if t.service == service
-    }
+    """Every table a function of service could be granted: its service's and the shared ones."""
+    mine = (service, resources.SHARED)
+    return {t.logical: table_id(template, t.logical) for t in resources.TABLES if t.owner in mine}
 
 
 def _with(allowed: dict[str, set[str]], ids: dict[str, str], action: str) -> set[str]:
@@ -47,9 +52,10 @@ def test_role_reads_and_writes_exactly_the_tables_of_its_spec(
     template = templates[spec.service]
     allowed = actions_by_resource(template, spec)
     tables = _tables(template, spec.service)
+    grants = spec.grants()
 
-    assert _with(allowed, tables, WRITE) == set(spec.tables_write)
-    assert _with(allowed, tables, READ) == set(spec.tables_read) | set(spec.tables_write)
+    assert _with(allowed, tables, WRITE) == set(grants.tables_write)
+    assert _with(allowed, tables, READ) == set(grants.tables_read) | set(grants.tables_write)
 
 
 @pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
@@ -72,9 +78,12 @@ def test_role_reads_exactly_the_secrets_of_its_spec(
 ) -> None:
     template = templates[spec.service]
     allowed = actions_by_resource(template, spec)
-    secrets = {s.logical: secret_id(template, s.logical) for s in resources.SECRETS}
+    mine = (spec.service, resources.SHARED)
+    secrets = {
+        s.logical: secret_id(template, s.logical) for s in resources.SECRETS if s.owner in mine
+    }
 
-    assert _with(allowed, secrets, "secretsmanager:GetSecretValue") == set(spec.secrets)
+    assert _with(allowed, secrets, "secretsmanager:GetSecretValue") == set(spec.grants().secrets)
 
 
 @pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
@@ -105,11 +114,12 @@ def test_role_names_nothing_but_its_logs_and_what_its_spec_grants(
 ) -> None:
     template = templates[spec.service]
     _, props = function_of(template, spec)
+    grants = spec.grants()
     expected = {props["LoggingConfig"]["LogGroup"]["Ref"]}
-    expected |= {table_id(template, t) for t in (*spec.tables_read, *spec.tables_write)}
+    expected |= {table_id(template, t) for t in (*grants.tables_read, *grants.tables_write)}
     expected |= {queue_id(template, q) for q in spec.queues_send}
     expected |= {queue_id(template, spec.queue_source.queue)} if spec.queue_source else set()
-    expected |= {secret_id(template, s) for s in spec.secrets}
+    expected |= {secret_id(template, s) for s in grants.secrets}
     expected |= {_invoke_arn(f) for f in spec.invokes}
     ses = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:"
     expected |= {f"{ses}identity/*", f"{ses}configuration-set/*"} if spec.sends_email else set()
@@ -131,7 +141,7 @@ def test_the_consumer_cannot_change_subscribers_or_queue_anything() -> None:
 
 
 def test_only_the_consumer_holds_provider_keys_and_sends_email() -> None:
-    holders = {f.logical for f in resources.FUNCTIONS if "provider_keys" in f.secrets}
+    holders = {f.logical for f in resources.FUNCTIONS if "provider_keys" in f.grants().secrets}
     senders = {f.logical for f in resources.FUNCTIONS if f.sends_email}
 
     assert holders == senders == {"campaign_consumer"}
@@ -159,17 +169,18 @@ def test_the_api_can_start_the_scheduler_but_not_send_or_read_subscribers() -> N
 
 
 @pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
-def test_everything_a_function_uses_is_in_the_spec_of_its_own_service(
+def test_everything_a_function_uses_is_its_own_services_or_shared(
     spec: resources.FunctionSpec,
 ) -> None:
-    uses = [
-        *(resources.table(t) for t in (*spec.tables_read, *spec.tables_write)),
+    grants = spec.grants()
+    data = [
+        *(resources.table(t) for t in (*grants.tables_read, *grants.tables_write)),
         *(resources.queue(q) for q in spec.queues_send),
-        *(resources.secret(s) for s in spec.secrets),
-        *(resources.function(f) for f in spec.invokes),
+        *(resources.secret(s) for s in grants.secrets),
     ]
 
-    assert {used.service for used in uses} <= {spec.service}
+    assert {used.owner for used in data} <= {spec.service, resources.SHARED}
+    assert {resources.function(f).service for f in spec.invokes} <= {spec.service}
     assert not set(spec.tables_read) & set(spec.tables_write)
 
 
@@ -186,3 +197,56 @@ def test_a_function_naming_what_its_service_lacks_fails_the_build(
 
     with pytest.raises(KeyError, match="not in the campaigns part of the spec"):
         build_app(OFFLINE)
+
+
+def test_the_backbones_state_belongs_to_no_service() -> None:
+    backbone = {"config", "breakers", "idempotency", "provider_keys", "signing_keys"}
+
+    owners = {
+        spec.logical: spec.owner
+        for spec in (*resources.TABLES, *resources.SECRETS)
+        if spec.logical in backbone
+    }
+
+    assert owners == dict.fromkeys(backbone, resources.SHARED)
+
+
+@pytest.mark.parametrize(
+    "spec", [f for f in resources.FUNCTIONS if f.sends_email], ids=lambda spec: spec.logical
+)
+def test_every_sender_is_granted_what_sending_takes_without_naming_it(
+    templates: dict[str, Template], spec: resources.FunctionSpec
+) -> None:
+    template = templates[spec.service]
+    allowed = actions_by_resource(template, spec)
+
+    assert WRITE in allowed[table_id(template, "breakers")]
+    assert READ in allowed[table_id(template, "config")]
+    assert "secretsmanager:GetSecretValue" in allowed[secret_id(template, "provider_keys")]
+
+
+def test_a_communication_sender_is_granted_the_shared_breakers_and_provider_keys(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN a transactional worker declared in the communication service, which names none
+    # of the backbone's state itself
+    declare(monkeypatch, NOTIFICATION_WORKER)
+    assert not {"breakers", "config"} & {*NOTIFICATION_WORKER.tables_write}
+    assert NOTIFICATION_WORKER.secrets == ()
+    app = cdk.App(context=OFFLINE, outdir=str(tmp_path))
+
+    # WHEN the communication stack is built on its own
+    stack = CommunicationStack(app, stage=STAGE)
+    apply_checks(app)
+    app.synth()  # cdk-nag passes
+    template = Template.from_stack(stack)
+
+    # THEN its role may use the shared breakers, provider settings, keys, and SES
+    allowed = actions_by_resource(template, NOTIFICATION_WORKER)
+    assert {WRITE, READ} <= allowed[table_id(template, "breakers")]
+    assert READ in allowed[table_id(template, "config")]
+    assert WRITE not in allowed[table_id(template, "config")]
+    assert "secretsmanager:GetSecretValue" in allowed[secret_id(template, "provider_keys")]
+    assert {a for actions in allowed.values() for a in actions if a.startswith("ses:")} == (
+        SES_ACTIONS
+    )

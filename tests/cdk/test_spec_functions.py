@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from aws_cdk.assertions import Template
 from cdk.app import build_app
 from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
+from tests.support.declared_senders import NOTIFICATION_WORKER, declare
 
 from .conftest import OFFLINE, STAGE
 
@@ -126,15 +128,53 @@ def test_settings_a_function_would_refuse_fail_the_synth(settings: str) -> None:
         build_app({**OFFLINE, "settings": settings})
 
 
-@pytest.mark.parametrize(
-    "spec",
-    [f for f in resources.FUNCTIONS if f.queue_source and f.sends_email],
-    ids=lambda spec: spec.logical,
-)
-def test_each_concurrent_sender_paces_to_its_share_of_the_provider_rate(
+SENDERS = [f for f in resources.FUNCTIONS if f.sends_email]
+
+
+@pytest.mark.parametrize("spec", SENDERS, ids=lambda spec: spec.logical)
+def test_each_sender_paces_to_its_instances_share_of_the_rate_budget(
     templates: dict[str, Template], spec: resources.FunctionSpec
 ) -> None:
     _, props = _function(templates[spec.service], spec)
-    assert spec.queue_source is not None
-    variables = props["Environment"]["Variables"]
-    assert variables["TCTFMSG_SEND_CONCURRENCY"] == str(spec.queue_source.max_concurrency)
+
+    share = float(props["Environment"]["Variables"]["TCTFMSG_SEND_SHARE"])
+
+    assert share == resources.RATE_BUDGET.instance_share(spec, resources.FUNCTIONS)
+
+
+def test_no_function_but_a_sender_carries_a_share(templates: dict[str, Template]) -> None:
+    for spec in resources.FUNCTIONS:
+        _, props = _function(templates[spec.service], spec)
+        variables = props["Environment"]["Variables"]
+        assert ("TCTFMSG_SEND_SHARE" in variables) is spec.sends_email
+        assert "TCTFMSG_SEND_CONCURRENCY" not in variables
+
+
+def test_the_shares_deployed_to_every_stack_sum_to_at_most_each_provider_rate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN a transactional sender in communication beside the campaign consumer
+    functions = declare(monkeypatch, NOTIFICATION_WORKER)
+    app = build_app(OFFLINE, outdir=str(tmp_path))
+
+    # WHEN every instance of every sending function runs at the share its environment gives
+    deployed = []
+    for spec in (f for f in functions if f.sends_email):
+        stack = cdk.Stack.of(app.node.find_child(resources.stack_name(STAGE, spec.service)))
+        _, props = _function(Template.from_stack(stack), spec)
+        share = float(props["Environment"]["Variables"]["TCTFMSG_SEND_SHARE"])
+        deployed.append(share * spec.max_instances)
+
+    # THEN with the operator's CLI sends, no provider is asked for more than its rate, and the
+    # transactional worker holds the whole transactional part
+    budget = resources.RATE_BUDGET
+    assert math.fsum([*deployed, budget.operator]) <= 1 + 1e-9
+    assert len(deployed) == 2
+    assert budget.instance_share(NOTIFICATION_WORKER, functions) * 5 == pytest.approx(
+        budget.transactional
+    )
+
+
+def test_a_stage_cannot_set_one_share_for_every_function() -> None:
+    with pytest.raises(ConfigurationError, match="send_share"):
+        build_app({**OFFLINE, "settings": '{"send_share": 1}'})

@@ -1,4 +1,5 @@
-"""Every table, queue, secret and output of the spec, in the stack of its service."""
+"""Every table, queue, secret and output of the spec, in the stack of its owner: its service's,
+or the shared stack for the slice every service uses."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_table_has_the_keys_indexes_and_ttl_of_the_spec(
     templates: dict[str, Template], spec: resources.TableSpec
 ) -> None:
     _, table = _only(
-        templates[spec.service], "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE)
+        templates[spec.owner], "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE)
     )
     props = table["Properties"]
 
@@ -61,7 +62,7 @@ def test_table_is_on_demand_recoverable_encrypted_and_retained(
     templates: dict[str, Template], spec: resources.TableSpec
 ) -> None:
     _, table = _only(
-        templates[spec.service], "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE)
+        templates[spec.owner], "AWS::DynamoDB::Table", "TableName", spec.physical_name(STAGE)
     )
     props = table["Properties"]
 
@@ -77,7 +78,7 @@ def test_table_is_on_demand_recoverable_encrypted_and_retained(
 def test_queue_has_the_timeouts_and_redrive_of_the_spec(
     templates: dict[str, Template], spec: resources.QueueSpec
 ) -> None:
-    template = templates[spec.service]
+    template = templates[spec.owner]
     logical_id, queue = _only(template, "AWS::SQS::Queue", "QueueName", spec.physical_name(STAGE))
     props = queue["Properties"]
 
@@ -121,7 +122,7 @@ def test_secret_exists_under_its_physical_name_and_is_retained(
     templates: dict[str, Template], spec: resources.SecretSpec
 ) -> None:
     _, secret = _only(
-        templates[spec.service], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
+        templates[spec.owner], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
     )
     assert secret["DeletionPolicy"] == "Retain"
 
@@ -131,7 +132,7 @@ def test_secret_starts_as_the_json_object_its_readers_expect_without_local_value
     templates: dict[str, Template], spec: resources.SecretSpec
 ) -> None:
     _, secret = _only(
-        templates[spec.service], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
+        templates[spec.owner], "AWS::SecretsManager::Secret", "Name", spec.physical_name(STAGE)
     )
     props = secret["Properties"]
     operator_keys = {key: "" for key in spec.local_value if key not in spec.generated}
@@ -146,29 +147,51 @@ def test_secret_starts_as_the_json_object_its_readers_expect_without_local_value
         assert local_value not in json.dumps(props)
 
 
-@pytest.mark.parametrize("service", resources.SERVICES)
-def test_a_stack_holds_exactly_the_resources_of_its_service(
-    templates: dict[str, Template], service: resources.Service
+@pytest.mark.parametrize("owner", resources.OWNERS)
+def test_a_stack_holds_exactly_the_resources_of_its_owner(
+    templates: dict[str, Template], owner: resources.Owner
 ) -> None:
-    tables, queues, secrets = resources.for_service(service)
-    template = templates[service]
+    tables, queues, secrets = resources.for_owner(owner)
+    template = templates[owner]
 
     template.resource_count_is("AWS::DynamoDB::Table", len(tables))
     template.resource_count_is("AWS::SQS::Queue", len(queues))
     template.resource_count_is("AWS::SecretsManager::Secret", len(secrets))
     template.resource_count_is(
-        "AWS::Lambda::Function", len([f for f in resources.FUNCTIONS if f.service == service])
+        "AWS::Lambda::Function", len([f for f in resources.FUNCTIONS if f.service == owner])
     )
 
 
-@pytest.mark.parametrize("service", resources.SERVICES)
-def test_every_resource_publishes_its_physical_name_under_its_output_key(
-    templates: dict[str, Template], service: resources.Service
+def test_the_shared_stack_holds_the_backbones_state_and_no_service_stack_does(
+    templates: dict[str, Template],
 ) -> None:
-    specs = [spec for group in resources.for_service(service) for spec in group] + [
-        spec for spec in resources.FUNCTIONS if spec.service == service
+    tables = {"config", "breakers", "idempotency"}
+    secrets = {"provider_keys", "signing_keys"}
+
+    for owner, template in templates.items():
+        table_names = {
+            r["Properties"]["TableName"]
+            for r in template.find_resources("AWS::DynamoDB::Table").values()
+        }
+        secret_names = {
+            r["Properties"]["Name"]
+            for r in template.find_resources("AWS::SecretsManager::Secret").values()
+        }
+        held = owner == resources.SHARED
+        for logical in tables:
+            assert (resources.table(logical).physical_name(STAGE) in table_names) is held
+        for logical in secrets:
+            assert (resources.secret(logical).physical_name(STAGE) in secret_names) is held
+
+
+@pytest.mark.parametrize("owner", resources.OWNERS)
+def test_every_resource_publishes_its_physical_name_under_its_output_key(
+    templates: dict[str, Template], owner: resources.Owner
+) -> None:
+    specs = [spec for group in resources.for_owner(owner) for spec in group] + [
+        spec for spec in resources.FUNCTIONS if spec.service == owner
     ]
-    outputs = templates[service].to_json().get("Outputs", {})
+    outputs = templates[owner].to_json().get("Outputs", {})
 
     names = {key: o["Value"] for key, o in outputs.items() if isinstance(o["Value"], str)}
     urls = {key for key, o in outputs.items() if not isinstance(o["Value"], str)}
@@ -180,5 +203,5 @@ def test_every_resource_publishes_its_physical_name_under_its_output_key(
     assert urls == {
         resources.api_url_output_key(spec.logical)
         for spec in resources.FUNCTIONS
-        if spec.service == service and spec.api
+        if spec.service == owner and spec.api
     }

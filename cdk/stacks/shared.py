@@ -1,0 +1,29 @@
+"""The slice every service shares: the email backbone's state (provider settings, breakers,
+provider keys), the templates and signing keys, and the idempotency records. Deployed once per
+stage, before the service stacks, which are granted its resources by name (docs/decisions/0063).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from cdk.components.spec_resources import SpecResources
+from tctfmsg.core import resources
+
+
+class SharedStack(cdk.Stack):
+    def __init__(self, scope: Construct, *, stage: str, **kwargs: Any) -> None:
+        name = resources.stack_name(stage, resources.SHARED)
+        super().__init__(
+            scope,
+            name,
+            stack_name=name,
+            description=f"tctfmsg state shared by every service, stage {stage}",
+            **kwargs,
+        )
+        self.stage = stage
+        self.resources = SpecResources(self, "Resources", owner=resources.SHARED, stage=stage)
+        cdk.Tags.of(self).add("service", resources.SHARED)
