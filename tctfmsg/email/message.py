@@ -50,9 +50,11 @@ class EmailMessage:
         for name in self.headers:
             if not _HEADER_NAME.match(name):
                 raise InvalidInput(f"{name[:80]!r} is not a header name", "use letters and -")
-        for name, value in (("sender", self.sender), ("to", self.to)):
+        # The recipient may still be one the provider refuses (that is its RecipientRejected
+        # to give); it may not be two.
+        for name, value, needs_at in (("sender", self.sender, True), ("to", self.to, False)):
             parsed = getaddresses([value])
-            if len(parsed) != 1 or "@" not in parsed[0][1]:
+            if len(parsed) != 1 or not parsed[0][1] or (needs_at and "@" not in parsed[0][1]):
                 raise InvalidInput(
                     f"the email's {name} must be exactly one address, not {value[:120]!r}",
                     "give one address, optionally as 'Name <address>'",

@@ -54,3 +54,8 @@ def test_a_header_name_with_a_colon_or_space_is_refused() -> None:
         _message(headers={"Bcc: x@evil.example\r\nX": "1"})
     with pytest.raises(InvalidInput, match="not a header name"):
         _message(headers={"X Y": "1"})
+
+
+def test_the_recipient_must_be_one_address() -> None:
+    with pytest.raises(InvalidInput, match="exactly one address"):
+        _message(to="ada@example.com, bob@example.com")
