@@ -29,11 +29,7 @@ CAMPAIGN = ItemMapping(
             },
             read=lambda v: Audience(v["list_name"], json.loads(v.get("audience_filter") or "{}")),
         ),
-        "counters": Spread(
-            COUNTERS,
-            write=lambda c: c.as_dict(),
-            read=lambda v: Counters(**{k: int(v.get(k, 0)) for k in COUNTERS}),
-        ),
+        "counters": ItemMapping(Counters),  # one number attribute per counter
     },
 )
 

@@ -4,9 +4,10 @@ A field is stored under its own name unless renamed, converted by its annotated 
 float, bool, datetime (codec.to_time, so stored times compare as instants), StrEnum (its
 value), a set of strings (a string set; an empty one is not stored, as DynamoDB refuses it), a
 mapping (a map); any other type goes through codec. None is never stored, and an attribute
-that is absent reads as the field's default. A field that spreads over several attributes (a
-campaign's counters) is a `Spread`; an attribute computed from the whole object and never read
-back (a sparse index's key) is `derived`.
+that is absent reads as the field's default. A field stored as several attributes of the same
+item is `spread`: over another ItemMapping when it is a dataclass of its own (a campaign's
+counters), over a `Spread` of two functions otherwise. An attribute computed from the whole
+object and never read back (a sparse index's key) is `derived`.
 
 Each field's converters are chosen once, when the mapping is built, so writing or reading an
 item is one call per field with no type tests: it is on the delivery path (the consumer maps
@@ -36,12 +37,21 @@ _DATACLASS_DEFAULT: Any = object()  # absent: left to the dataclass's own defaul
 
 @dataclasses.dataclass(frozen=True)
 class Spread:
-    """A field stored as several attributes: `write` gives their plain values (None: not
+    """A field stored as the attributes `names`: `write` gives their plain values (None: not
     stored), `read` gets those present, as plain values, and rebuilds the field."""
 
-    attributes: tuple[str, ...]
+    names: tuple[str, ...]
     write: Callable[[Any], Mapping[str, Any]]
     read: Callable[[Mapping[str, Any]], Any]
+
+    def to_item(self, value: Any) -> dict[str, Any]:
+        return codec.to_item(self.write(value))
+
+    def from_item(self, item: Mapping[str, Any]) -> Any:
+        return self.read({a: codec.from_value(item[a]) for a in self.names if a in item})
+
+    def attributes(self) -> frozenset[str]:
+        return frozenset(self.names)
 
 
 class ItemMapping(Generic[T]):
@@ -50,7 +60,7 @@ class ItemMapping(Generic[T]):
         kind: type[T],
         *,
         renamed: Mapping[str, str] | None = None,
-        spread: Mapping[str, Spread] | None = None,
+        spread: Mapping[str, Spread | ItemMapping[Any]] | None = None,
         derived: Mapping[str, Callable[[T], Any]] | None = None,
         read_defaults: Mapping[str, Any] | None = None,
     ) -> None:
@@ -81,13 +91,13 @@ class ItemMapping(Generic[T]):
 
     def attributes(self) -> frozenset[str]:
         """Every attribute an item of this kind may carry."""
-        spread = (a for s in dict(self._spread).values() for a in s.attributes)
+        spread = (a for _, part in self._spread for a in part.attributes())
         return frozenset([*self._attributes.values(), *spread, *dict(self._derived)])
 
     def to_item(self, value: T) -> dict[str, Any]:
         item = self._write_plain(value)
-        for name, spread in self._spread:
-            item.update(codec.to_item(dict(spread.write(getattr(value, name)))))
+        for name, part in self._spread:
+            item.update(part.to_item(getattr(value, name)))
         for attribute, derive in self._derived:
             derived = derive(value)
             if derived is not None:
@@ -104,9 +114,8 @@ class ItemMapping(Generic[T]):
                 raise KeyError(attribute)
             elif default is not _DATACLASS_DEFAULT:
                 values[name] = default
-        for name, spread in self._spread:
-            present = {a: codec.from_value(item[a]) for a in spread.attributes if a in item}
-            values[name] = spread.read(present)
+        for name, part in self._spread:
+            values[name] = part.from_item(item)
         return self.kind(**values)
 
     def present(self, item: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
@@ -148,7 +157,10 @@ def _absent(field: dataclasses.Field[Any]) -> Any:
 
 def _converters(hint: Any) -> tuple[Encode, Decode]:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        (hint,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        kinds = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(kinds) > 1:  # str | int and the like: codec tells them apart per value
+            return codec.to_value, codec.from_value
+        hint = kinds[0]
     origin = typing.get_origin(hint) or hint
     if hint is str:
         return _encode_str, _decode_str
@@ -162,8 +174,9 @@ def _converters(hint: Any) -> tuple[Encode, Decode]:
         return _encode_time, _decode_time
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return _encode_enum, _decode_enum(hint)
-    if origin in (frozenset, set, typing.AbstractSet):
-        return _encode_set, _decode_set(frozenset if origin is frozenset else set)
+    if origin in (frozenset, set):
+        encode = _encode_strings if typing.get_args(hint) == (str,) else _encode_set
+        return encode, _decode_set(origin)
     if origin in (dict, Mapping):
         return _encode_map, codec.from_value
     return codec.to_value, codec.from_value
@@ -225,6 +238,10 @@ def _decode_enum(kind: type[enum.Enum]) -> Decode:
 def _encode_set(value: Iterable[Any]) -> dict[str, Any] | None:
     members = set(value)
     return codec.to_value(members) if members else None  # DynamoDB refuses an empty set
+
+
+def _encode_strings(value: frozenset[str] | set[str]) -> dict[str, Any] | None:
+    return {"SS": sorted(value)} if value else None
 
 
 def _decode_set(kind: Callable[[Iterable[Any]], Any]) -> Decode:
