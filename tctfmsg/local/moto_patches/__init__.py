@@ -45,8 +45,8 @@ def check_version() -> None:
     if installed != MOTO_VERSION:
         raise MotoVersionMismatch(
             f"moto {installed} is installed but the embedded stack patches moto {MOTO_VERSION}",
-            f"install the pinned release: pip install 'moto[server]=={MOTO_VERSION}'"
-            " (or `make install`)",
+            # no square brackets (moto's [server] extra): a console may read them as markup
+            f"install the pinned release: `make install`, or pip install moto=={MOTO_VERSION}",
         )
 
 

@@ -121,7 +121,7 @@ def test_a_moto_other_than_the_pinned_one_is_refused_before_anything_is_patched(
     line = str(refused.value)
     assert "\n" not in line
     assert f"moto {other_moto} is installed" in line
-    assert f"moto[server]=={moto_patches.MOTO_VERSION}" in line
+    assert f"pip install moto=={moto_patches.MOTO_VERSION}" in line
     assert _changed(before, _snapshot()) == set()
 
 
