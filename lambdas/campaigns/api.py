@@ -4,6 +4,11 @@ Routes are doors: parse, call one function of the campaigns service (campaigns o
 JSON.
 Errors become status codes in one place (`_failure`), each as {"error": ..., "hint": ...};
 anything unexpected is logged and answered with a bare 500, never a traceback.
+
+POST /campaigns honours an `Idempotency-Key` header through Powertools' idempotency utility on
+the idempotency table: the same key with the same body answers with the campaign the first
+request created, creating nothing; with another body it is a 409. Keys last a day. Without the
+header every POST creates a campaign (decision 0065).
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -44,6 +54,14 @@ STATUS: tuple[tuple[type[TctfmsgError], HTTPStatus], ...] = (
     (AllProvidersUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
 RETRY_AFTER_S = 2
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="key",
+    payload_validation_jmespath="campaign",  # the same key with another body is refused
+    expires_after_seconds=24 * 3600,  # a client retrying within a day gets the same campaign
+    raise_on_no_idempotency_key=True,  # never silently unprotected: no key takes _create
+)
 
 
 # ---- request bodies ------------------------------------------------------------------------
@@ -89,7 +107,12 @@ class ResolveFailed(_Body):
 
 @app.post("/campaigns")
 def create_campaign() -> Response:
-    body = _body(CreateCampaign)
+    body, key = _body(CreateCampaign), _idempotency_key()
+    created = _create(body) if key is None else _create_once(key, body)
+    return _json(created, HTTPStatus.CREATED)
+
+
+def _create(body: CreateCampaign) -> dict[str, Any]:
     runtime = bootstrap.default()
     campaign = campaigns.create(
         runtime.campaign_deps,
@@ -101,7 +124,35 @@ def create_campaign() -> Response:
         sender=body.sender or runtime.settings.sender,
     )
     metrics.add_metric(name="CampaignsCreated", unit=MetricUnit.Count, value=1)
-    return _json(campaign_json(campaign), HTTPStatus.CREATED)
+    return campaign_json(campaign)
+
+
+def _create_recorded(request: dict[str, Any]) -> dict[str, Any]:
+    return _create(CreateCampaign.model_validate(request["campaign"]))
+
+
+def _create_once(key: str, body: CreateCampaign) -> dict[str, Any]:
+    """`_create` once per key: the recorded answer for a key seen before with this body. A
+    create that fails records nothing, so the key can be sent again."""
+    once = idempotent_function(
+        _create_recorded,
+        data_keyword_argument="request",
+        persistence_store=bootstrap.default().idempotency_store,
+        config=IDEMPOTENCY,
+    )
+    request = {"key": key, "campaign": body.model_dump(mode="json", by_alias=True)}
+    try:
+        return dict(once(request=request))
+    except IdempotencyValidationError:
+        raise Conflict(
+            f"this {IDEMPOTENCY_HEADER} was already used to create a different campaign",
+            "send a new key for a new campaign; repeat a key only to repeat its request",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            f"a request with this {IDEMPOTENCY_HEADER} is still being processed",
+            "retry in a few seconds: it will answer with the campaign it created",
+        ) from None
 
 
 @app.get("/campaigns")
@@ -247,6 +298,16 @@ def _body(model: type[_Model]) -> _Model:
         ) from None
 
 
+def _idempotency_key() -> str | None:
+    key = app.current_event.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not key.strip():
+        raise InvalidInput(
+            f"the {IDEMPOTENCY_HEADER} header is empty",
+            "send a unique key (a UUID, say) per campaign, or leave the header out",
+        )
+    return key
+
+
 def _choice(kind: type[_Choice], name: str, raw: str | None, *extra: str) -> _Choice | None:
     if raw is None:
         return None
@@ -279,4 +340,5 @@ def _json(
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY.register_lambda_context(context)  # a key in progress is freed at the timeout
     return app.resolve(event, context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from tctfmsg.campaigns.adapters.campaign_audience import DynamoAudienceSource
 from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
@@ -24,10 +25,13 @@ from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.core.lambda_invoker import LambdaInvoker
-from tctfmsg.core.resources import queue
+from tctfmsg.core.resources import queue, table
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.unsubscribe import unsubscribe_url
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 SENDING_FUNCTION = "campaign_consumer"  # the one function of this service that sends email
 
@@ -110,6 +114,20 @@ class CampaignsRoot:
         # The embedded stack's queue is kept shallow (moto's receive still slows with depth),
         # so no page is larger than the depth it may reach.
         return FanoutConfig(page_size=min(FanoutConfig.page_size, depth), max_queue_depth=depth)
+
+    @cached_property
+    def idempotency_store(self) -> DynamoDBPersistenceLayer:
+        """Where the campaign API keeps Idempotency-Keys: Powertools' records on the
+        idempotency table (decision 0065)."""
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        spec = table("idempotency")
+        return DynamoDBPersistenceLayer(
+            table_name=self.clients.names["idempotency"],
+            key_attr=spec.partition.name,
+            expiry_attr=spec.ttl_attribute or "expiration",
+            boto3_client=self.clients.client("dynamodb"),
+        )
 
     @cached_property
     def audience(self) -> DynamoAudienceSource:

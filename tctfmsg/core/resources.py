@@ -51,6 +51,12 @@ class TableSpec:
     def physical_name(self, stage: str) -> str:
         return physical_name(stage, self.logical)
 
+    def index(self, name: str) -> Index:
+        for index in self.indexes:
+            if index.name == name:
+                return index
+        raise KeyError(f"table {self.logical!r} has no index {name!r} in the spec")
+
     def attributes(self) -> dict[str, AttributeType]:
         """Every attribute that appears in a key of the table or of one of its indexes."""
         keys = [self.partition, self.sort]
@@ -313,7 +319,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=29,  # API Gateway's integration timeout
         api=True,
         purpose="the campaign and dead-letter API for operators and services",
-        tables_write=("campaigns", "deliveries", "failed_messages"),
+        # idempotency: POST /campaigns with an Idempotency-Key creates one campaign (0065)
+        tables_write=("campaigns", "deliveries", "failed_messages", "idempotency"),
         queues_send=("delivery",),  # resume and retry queue deliveries again
         invokes=("campaign_scheduler",),  # send-now and resume start it at once
     ),

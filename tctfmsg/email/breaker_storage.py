@@ -24,9 +24,11 @@ from pybreaker import STATE_CLOSED, CircuitBreakerStorage
 
 from tctfmsg.core.clock import Clock, SystemClock
 from tctfmsg.core.dynamodb import codec
+from tctfmsg.core.dynamodb.keys import KeyNames
 from tctfmsg.email.message import BreakerStatus
 
 log = logging.getLogger(__name__)
+KEYS = KeyNames.of("breakers")  # one item per breaker, by its name
 _NAMES = {"#s": "state"}
 
 
@@ -161,7 +163,7 @@ class DynamoBreakerStorage(SharedBreakerStorage):
                 return self._item
         try:
             response = self._client.get_item(
-                TableName=self._table, Key={"name": {"S": self.name}}, ConsistentRead=True
+                TableName=self._table, Key=KEYS.key(self.name), ConsistentRead=True
             )
         except (ClientError, BotoCoreError) as exc:
             log.warning("breaker %s: cannot read shared state (%s); using the last", self.name, exc)
@@ -178,7 +180,7 @@ class DynamoBreakerStorage(SharedBreakerStorage):
         now = self._now()
         request: dict[str, Any] = {
             "TableName": self._table,
-            "Key": {"name": {"S": self.name}},
+            "Key": KEYS.key(self.name),
             "UpdateExpression": expression,
             "ExpressionAttributeValues": codec.to_item({":now": now, **values}),
             "ReturnValues": "ALL_NEW",

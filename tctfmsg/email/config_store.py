@@ -15,11 +15,19 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tctfmsg.core.dynamodb import codec
+from tctfmsg.core.dynamodb.keys import KeyNames
+from tctfmsg.core.dynamodb.mapping import ItemMapping
 from tctfmsg.email.message import DEFAULT_CONFIG, ProviderConfig
 
 log = logging.getLogger(__name__)
 PARTITION = "provider"
 FIELDS = ("order", "enabled", "rate_per_s", "fail_max", "reset_timeout_s")
+KEYS = KeyNames.of("config")  # what kind of setting, then which one
+PROVIDER = ItemMapping(
+    ProviderConfig,
+    renamed={"name": KEYS.sorted_by},
+    derived={KEYS.partition: lambda _: PARTITION},
+)
 
 
 class DynamoProviderConfigStore:
@@ -31,15 +39,15 @@ class DynamoProviderConfigStore:
         stored: dict[str, dict[str, Any]] = {}
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": KEYS.partition},
             "ExpressionAttributeValues": {":pk": {"S": PARTITION}},
             "ConsistentRead": True,
         }
         while True:
             page = self.client.query(**kwargs)
             for item in page.get("Items", []):
-                values = codec.from_item(item)
-                stored[str(values["sk"])] = values
+                stored[str(codec.from_value(item[KEYS.sorted_by]))] = item
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -51,7 +59,7 @@ class DynamoProviderConfigStore:
             names = {f"#{k}": k for k in changes}
             self.client.update_item(
                 TableName=self.table,
-                Key={"pk": {"S": PARTITION}, "sk": {"S": name}},
+                Key=KEYS.key(PARTITION, name),
                 UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in changes),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=codec.to_item({f":{k}": v for k, v in changes.items()}),
@@ -62,13 +70,12 @@ class DynamoProviderConfigStore:
         """Writes each config unless one is stored already (local mode's start-up defaults)."""
         seeded = []
         for config in configs:
-            item = {"pk": PARTITION, "sk": config.name}
-            item.update({k: getattr(config, k) for k in FIELDS})
             try:
                 self.client.put_item(
                     TableName=self.table,
-                    Item=codec.to_item(item),
-                    ConditionExpression="attribute_not_exists(pk)",
+                    Item=PROVIDER.to_item(config),
+                    ConditionExpression="attribute_not_exists(#pk)",
+                    ExpressionAttributeNames={"#pk": KEYS.partition},
                 )
                 seeded.append(config.name)
             except self.client.exceptions.ConditionalCheckFailedException:
@@ -107,13 +114,5 @@ class CachedConfigs:
 
 
 def _merge(default: ProviderConfig, stored: dict[str, Any]) -> ProviderConfig:
-    changes = {k: stored[k] for k in FIELDS if k in stored}
-    for key in ("order", "fail_max"):
-        if key in changes:
-            changes[key] = int(changes[key])
-    for key in ("rate_per_s", "reset_timeout_s"):
-        if key in changes:
-            changes[key] = float(changes[key])
-    if "enabled" in changes:
-        changes["enabled"] = bool(changes["enabled"])
-    return dataclasses.replace(default, **changes)
+    """The default with what the stored item changes: an item holds only what an operator set."""
+    return dataclasses.replace(default, **PROVIDER.present(stored, FIELDS))

@@ -29,12 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s aws: %(message)s")
     # One access-log line per request costs moto ~10% of its time, and the daemon relaying it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        moto_patches.apply()  # moto answering in O(1) where it counted or sorted (0002, 0046)
+    except moto_patches.MotoVersionMismatch as exc:  # patches for another moto: refuse to run
+        print(f"FATAL: {exc}", flush=True)
+        return 1
     from moto.server import ThreadedMotoServer
 
     from tctfmsg.local.runtime import serialise_dynamodb_writes
 
     serialise_dynamodb_writes()  # conditional writes atomic, as in DynamoDB (decision 0044)
-    moto_patches.apply()  # moto answering in O(1) where it counted or sorted (0002, 0046)
     parent = os.getppid()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

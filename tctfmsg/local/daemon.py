@@ -119,15 +119,17 @@ class AwsProcess:
             text=True,
         )
         assert process.stdout is not None
+        reason = None
         for line in process.stdout:
             print(line.rstrip(), flush=True)
             if line.startswith(READY_LINE):
                 threading.Thread(target=_relay, args=(process.stdout,), daemon=True).start()
                 return cls(process)
             if line.startswith("FATAL: "):
+                reason = line.removeprefix("FATAL: ").strip()  # its own words reach `local up`
                 break
         process.wait()
-        raise RuntimeError(_fatal_reason(process))
+        raise RuntimeError(reason or _fatal_reason(process))
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -20,8 +20,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    moto_patches.apply()  # the moto the embedded stack runs (decisions 0002 and 0046)
-    with mock_aws():
+    # The moto the embedded stack runs (decisions 0002 and 0046), for this test only.
+    with moto_patches.applied(), mock_aws():
         yield
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tctfmsg.campaigns.ports import AudiencePage
+from tctfmsg.core.dynamodb.keys import KeyNames
+
+MEMBERS = KeyNames.of("list_members")  # list, then address: a list pages in address order
 
 
 class DynamoAudienceSource:
@@ -19,18 +22,18 @@ class DynamoAudienceSource:
     def page(self, list_name: str, cursor: str | None, limit: int) -> AudiencePage:
         request: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "#l = :l",
-            "ExpressionAttributeNames": {"#l": "list"},
+            "KeyConditionExpression": "#pk = :l",
+            "ExpressionAttributeNames": MEMBERS.names,
             "ExpressionAttributeValues": {":l": {"S": list_name}},
-            "ProjectionExpression": "email_key",
+            "ProjectionExpression": "#sk",
             "Limit": limit,
             "ConsistentRead": True,
         }
         if cursor is not None:
-            request["ExclusiveStartKey"] = {"list": {"S": list_name}, "email_key": {"S": cursor}}
+            request["ExclusiveStartKey"] = MEMBERS.key(list_name, cursor)
         response = self.client.query(**request)
-        keys = [item["email_key"]["S"] for item in response["Items"]]
+        keys = [item[MEMBERS.sorted_by]["S"] for item in response["Items"]]
         last = response.get("LastEvaluatedKey")
         if last is None:
             return AudiencePage(keys, None)
-        return AudiencePage(keys, last["email_key"]["S"])
+        return AudiencePage(keys, last[MEMBERS.sorted_by]["S"])

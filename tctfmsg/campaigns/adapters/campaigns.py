@@ -11,7 +11,27 @@ from typing import Any
 from tctfmsg.campaigns.domain.campaign import COUNTERS, Audience, Campaign, CampaignStatus, Counters
 from tctfmsg.campaigns.ports import StateChanged
 from tctfmsg.core.dynamodb import codec
+from tctfmsg.core.dynamodb.keys import KeyNames
+from tctfmsg.core.dynamodb.mapping import ItemMapping, Spread
 from tctfmsg.core.errors import Conflict, NotFound
+
+KEYS = KeyNames.of("campaigns")
+BY_STATUS = KeyNames.of("campaigns", "by_status")  # status, then send_at
+CAMPAIGN = ItemMapping(
+    Campaign,
+    renamed={"cursor": "fanout_cursor"},
+    spread={
+        "audience": Spread(
+            ("list_name", "audience_filter"),
+            write=lambda a: {
+                "list_name": a.list_name,
+                "audience_filter": json.dumps(dict(a.filter), sort_keys=True),
+            },
+            read=lambda v: Audience(v["list_name"], json.loads(v.get("audience_filter") or "{}")),
+        ),
+        "counters": ItemMapping(Counters),  # one number attribute per counter
+    },
+)
 
 
 class DynamoCampaignStore:
@@ -27,36 +47,39 @@ class DynamoCampaignStore:
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item=_item(campaign),
-                ConditionExpression="attribute_not_exists(campaign_id)",
+                Item=CAMPAIGN.to_item(campaign),
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": KEYS.partition},
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             raise Conflict(f"campaign {campaign.campaign_id} already exists") from None
 
     def get(self, campaign_id: str) -> Campaign | None:
         item = self.client.get_item(
-            TableName=self.table, Key=_key(campaign_id), ConsistentRead=True
+            TableName=self.table, Key=KEYS.key(campaign_id), ConsistentRead=True
         ).get("Item")
-        return _campaign(item) if item else None
+        return CAMPAIGN.from_item(item) if item else None
 
     def list(self, status: CampaignStatus | None = None) -> Sequence[Campaign]:
         found = []
         for page in self.client.get_paginator("scan").paginate(TableName=self.table):
-            found += [c for c in map(_campaign, page["Items"]) if status in (None, c.status)]
+            found += [
+                c for c in map(CAMPAIGN.from_item, page["Items"]) if status in (None, c.status)
+            ]
         return sorted(found, key=lambda c: c.created_at or datetime.min, reverse=True)
 
     def due(self, now: datetime) -> Sequence[Campaign]:
         pages = self.client.get_paginator("query").paginate(
             TableName=self.table,
-            IndexName="by_status",
-            KeyConditionExpression="#s = :s AND send_at <= :now",
-            ExpressionAttributeNames={"#s": "status"},
+            IndexName=BY_STATUS.index,
+            KeyConditionExpression="#pk = :s AND #sk <= :now",
+            ExpressionAttributeNames=BY_STATUS.names,
             ExpressionAttributeValues={
                 ":s": {"S": CampaignStatus.SCHEDULED.value},
                 ":now": {"S": codec.to_time(now)},
             },
         )
-        return [_campaign(item) for page in pages for item in page["Items"]]
+        return [CAMPAIGN.from_item(item) for page in pages for item in page["Items"]]
 
     def transition(
         self,
@@ -67,10 +90,13 @@ class DynamoCampaignStore:
         *,
         send_at: datetime | None = None,
     ) -> Campaign:
+        # status and send_at key the by_status index the scheduler reads due campaigns from
         sets = ["#s = :to", "updated_at = :now"]
+        names = {"#s": CAMPAIGN.attribute("status")}
         values = {":to": {"S": to.value}, ":expected": {"S": expected.value}, ":now": _s(now)}
         if send_at is not None:
-            sets.append("send_at = :send_at")
+            sets.append("#at = :send_at")
+            names["#at"] = CAMPAIGN.attribute("send_at")
             values[":send_at"] = _s(send_at)
         if to is CampaignStatus.COMPLETED:
             sets.append("completed_at = :now")
@@ -78,7 +104,7 @@ class DynamoCampaignStore:
             campaign_id,
             UpdateExpression="SET " + ", ".join(sets),
             ConditionExpression="#s = :expected",
-            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
 
@@ -92,8 +118,8 @@ class DynamoCampaignStore:
         return self._update(
             campaign_id,
             UpdateExpression="ADD " + ", ".join(adds),
-            ConditionExpression="attribute_exists(campaign_id)",
-            ExpressionAttributeNames=names,
+            ConditionExpression="attribute_exists(#pk)",
+            ExpressionAttributeNames={**names, "#pk": KEYS.partition},
             ExpressionAttributeValues=values,
         )
 
@@ -102,8 +128,8 @@ class DynamoCampaignStore:
         return self._update(
             campaign_id,
             UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in COUNTERS),
-            ConditionExpression="attribute_exists(campaign_id)",
-            ExpressionAttributeNames={f"#{k}": k for k in COUNTERS},
+            ConditionExpression="attribute_exists(#pk)",
+            ExpressionAttributeNames={f"#{k}": k for k in COUNTERS} | {"#pk": KEYS.partition},
             ExpressionAttributeValues=values,
         )
 
@@ -111,12 +137,13 @@ class DynamoCampaignStore:
         try:
             self.client.update_item(
                 TableName=self.table,
-                Key=_key(campaign_id),
+                Key=KEYS.key(campaign_id),
                 UpdateExpression="SET lease_token = :t, lease_until = :until",
                 ConditionExpression=(
-                    "attribute_exists(campaign_id) AND (attribute_not_exists(lease_until)"
+                    "attribute_exists(#pk) AND (attribute_not_exists(lease_until)"
                     " OR lease_until < :now OR lease_token = :t)"
                 ),
+                ExpressionAttributeNames={"#pk": KEYS.partition},
                 ExpressionAttributeValues={
                     ":t": {"S": token},
                     ":until": _s(until),
@@ -165,7 +192,7 @@ class DynamoCampaignStore:
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             self.client.update_item(
                 TableName=self.table,
-                Key=_key(campaign_id),
+                Key=KEYS.key(campaign_id),
                 UpdateExpression="REMOVE lease_token, lease_until",
                 ConditionExpression="lease_token = :t",
                 ExpressionAttributeValues={":t": {"S": token}},
@@ -175,7 +202,7 @@ class DynamoCampaignStore:
         request = {k: v for k, v in request.items() if v is not None}
         try:
             response = self.client.update_item(
-                TableName=self.table, Key=_key(campaign_id), ReturnValues="ALL_NEW", **request
+                TableName=self.table, Key=KEYS.key(campaign_id), ReturnValues="ALL_NEW", **request
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             current = self.get(campaign_id)
@@ -185,7 +212,7 @@ class DynamoCampaignStore:
                 f"campaign {campaign_id} changed meanwhile (now {current.status.value})",
                 "run the command again",
             ) from None
-        return _campaign(response["Attributes"])
+        return CAMPAIGN.from_item(response["Attributes"])
 
 
 def _counter_adds(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
@@ -198,50 +225,5 @@ def _counter_adds(counts: Mapping[str, int]) -> tuple[dict[str, str], dict[str, 
     return names, values, [f"#{k} :{k}" for k in live]
 
 
-def _key(campaign_id: str) -> dict[str, Any]:
-    return {"campaign_id": {"S": campaign_id}}
-
-
 def _s(value: datetime) -> dict[str, str]:
     return {"S": codec.to_time(value)}
-
-
-def _item(c: Campaign) -> dict[str, Any]:
-    return codec.to_item(
-        {
-            "campaign_id": c.campaign_id,
-            "name": c.name,
-            "subject": c.subject,
-            "template": c.template,
-            "list_name": c.audience.list_name,
-            "audience_filter": json.dumps(dict(c.audience.filter), sort_keys=True),
-            "sender": c.sender,
-            "status": c.status.value,
-            "send_at": codec.to_time(c.send_at) if c.send_at else None,
-            "fanout_cursor": c.cursor,
-            "fanout_done": c.fanout_done,
-            "created_at": codec.to_time(c.created_at) if c.created_at else None,
-            "updated_at": codec.to_time(c.updated_at) if c.updated_at else None,
-            **c.counters.as_dict(),
-        }
-    )
-
-
-def _campaign(item: dict[str, Any]) -> Campaign:
-    v = codec.from_item(item)
-    return Campaign(
-        campaign_id=v["campaign_id"],
-        name=v["name"],
-        subject=v["subject"],
-        template=v["template"],
-        audience=Audience(v["list_name"], json.loads(v.get("audience_filter") or "{}")),
-        sender=v["sender"],
-        status=CampaignStatus(v["status"]),
-        send_at=codec.from_time(v.get("send_at")),
-        counters=Counters(**{k: int(v.get(k, 0)) for k in COUNTERS}),
-        cursor=v.get("fanout_cursor"),
-        fanout_done=bool(v.get("fanout_done", False)),
-        created_at=codec.from_time(v.get("created_at")),
-        updated_at=codec.from_time(v.get("updated_at")),
-        completed_at=codec.from_time(v.get("completed_at")),
-    )

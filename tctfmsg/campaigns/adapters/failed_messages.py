@@ -8,7 +8,14 @@ from typing import Any
 
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tctfmsg.core.dynamodb import codec
+from tctfmsg.core.dynamodb.keys import KeyNames
+from tctfmsg.core.dynamodb.mapping import ItemMapping
 from tctfmsg.core.errors import NotFound
+
+KEYS = KeyNames.of("failed_messages")
+BY_CAMPAIGN = KeyNames.of("failed_messages", "by_campaign")
+# Items written before detail, attempts and body were always stored read as empty.
+FAILED = ItemMapping(FailedMessage, read_defaults={"detail": "", "attempts": 0, "body": ""})
 
 
 class DynamoFailedMessageStore:
@@ -21,13 +28,13 @@ class DynamoFailedMessageStore:
         self.client = client
 
     def record(self, failed: FailedMessage) -> None:
-        self.client.put_item(TableName=self.table, Item=_item(failed))
+        self.client.put_item(TableName=self.table, Item=FAILED.to_item(failed))
 
     def get(self, failure_id: str) -> FailedMessage | None:
         item = self.client.get_item(
-            TableName=self.table, Key={"failure_id": {"S": failure_id}}, ConsistentRead=True
+            TableName=self.table, Key=KEYS.key(failure_id), ConsistentRead=True
         ).get("Item")
-        return _failed(item) if item else None
+        return FAILED.from_item(item) if item else None
 
     def list(
         self,
@@ -39,14 +46,15 @@ class DynamoFailedMessageStore:
         if campaign_id:
             pages = self.client.get_paginator("query").paginate(
                 TableName=self.table,
-                IndexName="by_campaign",
-                KeyConditionExpression="campaign_id = :c",
+                IndexName=BY_CAMPAIGN.index,
+                KeyConditionExpression="#pk = :c",
+                ExpressionAttributeNames={"#pk": BY_CAMPAIGN.partition},
                 ExpressionAttributeValues={":c": {"S": campaign_id}},
             )
         else:
             pages = self.client.get_paginator("scan").paginate(TableName=self.table)
         for page in pages:
-            for failed in map(_failed, page["Items"]):
+            for failed in map(FAILED.from_item, page["Items"]):
                 if reason not in (None, failed.reason) or state not in (None, failed.state):
                     continue
                 yield failed
@@ -55,10 +63,10 @@ class DynamoFailedMessageStore:
         try:
             self.client.update_item(
                 TableName=self.table,
-                Key={"failure_id": {"S": failure_id}},
+                Key=KEYS.key(failure_id),
                 UpdateExpression="SET #st = :st, updated_at = :now",
-                ConditionExpression="attribute_exists(failure_id)",
-                ExpressionAttributeNames={"#st": "state"},
+                ConditionExpression="attribute_exists(#pk)",
+                ExpressionAttributeNames={"#st": FAILED.attribute("state"), "#pk": KEYS.partition},
                 ExpressionAttributeValues={
                     ":st": {"S": state.value},
                     ":now": {"S": codec.to_time(now)},
@@ -66,36 +74,3 @@ class DynamoFailedMessageStore:
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             raise NotFound(f"no failed message {failure_id}") from None
-
-
-def _item(f: FailedMessage) -> dict[str, Any]:
-    return codec.to_item(
-        {
-            "failure_id": f.failure_id,
-            "campaign_id": f.campaign_id,
-            "email_key": f.email_key,
-            "reason": f.reason,
-            "detail": f.detail,
-            "attempts": f.attempts,
-            "body": f.body,
-            "failed_at": codec.to_time(f.failed_at),
-            "state": f.state.value,
-            "updated_at": codec.to_time(f.updated_at) if f.updated_at else None,
-        }
-    )
-
-
-def _failed(item: dict[str, Any]) -> FailedMessage:
-    v = codec.from_item(item)
-    return FailedMessage(
-        failure_id=v["failure_id"],
-        campaign_id=v["campaign_id"],
-        email_key=v["email_key"],
-        reason=v["reason"],
-        detail=v.get("detail", ""),
-        attempts=int(v.get("attempts", 0)),
-        body=v.get("body", ""),
-        failed_at=datetime.fromisoformat(v["failed_at"]),
-        state=FailureState(v.get("state", FailureState.OPEN.value)),
-        updated_at=datetime.fromisoformat(v["updated_at"]) if v.get("updated_at") else None,
-    )

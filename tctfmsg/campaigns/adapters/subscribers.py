@@ -9,8 +9,14 @@ from typing import Any
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.campaigns.ports import SubscriberPage
 from tctfmsg.core.dynamodb import batch, codec
+from tctfmsg.core.dynamodb.keys import KeyNames
+from tctfmsg.core.dynamodb.mapping import ItemMapping
 from tctfmsg.core.errors import NotFound
 
+KEYS = KeyNames.of("subscribers")  # the case-folded address
+MEMBERS = KeyNames.of("list_members")  # list, then address
+SUBSCRIBER = ItemMapping(Subscriber, derived={KEYS.partition: lambda s: s.key})
+_STATUS = {"#s": SUBSCRIBER.attribute("status")}
 FILTERED_READ = 1000
 
 
@@ -26,23 +32,22 @@ class DynamoSubscriberStore:
 
     def get(self, key: str) -> Subscriber | None:
         item = self.client.get_item(
-            TableName=self.table, Key={"email_key": {"S": key}}, ConsistentRead=True
+            TableName=self.table, Key=KEYS.key(key), ConsistentRead=True
         ).get("Item")
-        return _subscriber(item) if item else None
+        return SUBSCRIBER.from_item(item) if item else None
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Subscriber]:
-        items = batch.get_all(self.client, self.table, [{"email_key": {"S": k}} for k in keys])
-        return {s.key: s for s in map(_subscriber, items)}
+        items = batch.get_all(self.client, self.table, [KEYS.key(k) for k in keys])
+        return {s.key: s for s in map(SUBSCRIBER.from_item, items)}
 
     def save_many(
         self, subscribers: Sequence[Subscriber], memberships: Sequence[tuple[str, str]]
     ) -> None:
-        requests = [(self.table, {"PutRequest": {"Item": _item(s)}}) for s in subscribers]
+        requests = [
+            (self.table, {"PutRequest": {"Item": SUBSCRIBER.to_item(s)}}) for s in subscribers
+        ]
         requests += [
-            (
-                self.members_table,
-                {"PutRequest": {"Item": {"list": {"S": lst}, "email_key": {"S": key}}}},
-            )
+            (self.members_table, {"PutRequest": {"Item": MEMBERS.key(lst, key)}})
             for lst, key in memberships
         ]
         batch.write_all(self.client, requests)
@@ -51,25 +56,26 @@ class DynamoSubscriberStore:
         try:
             response = self.client.update_item(
                 TableName=self.table,
-                Key={"email_key": {"S": key}},
+                Key=KEYS.key(key),
                 UpdateExpression="SET #s = :s, updated_at = :t",
-                ConditionExpression="attribute_exists(email_key)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": {"S": status.value}, ":t": {"S": at.isoformat()}},
+                ConditionExpression="attribute_exists(#pk)",
+                ExpressionAttributeNames={**_STATUS, "#pk": KEYS.partition},
+                ExpressionAttributeValues={
+                    ":s": {"S": status.value},
+                    ":t": {"S": codec.to_time(at)},  # as every stored time: UTC, microseconds
+                },
                 ReturnValues="ALL_NEW",
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             raise NotFound(f"no subscriber {key}") from None
-        return _subscriber(response["Attributes"])
+        return SUBSCRIBER.from_item(response["Attributes"])
 
     def delete(self, subscriber: Subscriber) -> None:
         requests = [
-            (self.members_table, {"DeleteRequest": {"Key": _member_key(lst, subscriber.key)}})
+            (self.members_table, {"DeleteRequest": {"Key": MEMBERS.key(lst, subscriber.key)}})
             for lst in sorted(subscriber.lists)
         ]
-        requests.append(
-            (self.table, {"DeleteRequest": {"Key": {"email_key": {"S": subscriber.key}}}})
-        )
+        requests.append((self.table, {"DeleteRequest": {"Key": KEYS.key(subscriber.key)}}))
         batch.write_all(self.client, requests)
 
     def scan(self, status: SubscriberStatus | None = None) -> Iterator[Subscriber]:
@@ -77,19 +83,19 @@ class DynamoSubscriberStore:
         if status:
             request.update(_status_filter(status))
         for page in self.client.get_paginator("scan").paginate(**request):
-            yield from map(_subscriber, page["Items"])
+            yield from map(SUBSCRIBER.from_item, page["Items"])
 
     def members(
         self, list_name: str, status: SubscriberStatus | None = None
     ) -> Iterator[Subscriber]:
         pages = self.client.get_paginator("query").paginate(
             TableName=self.members_table,
-            KeyConditionExpression="#l = :l",
-            ExpressionAttributeNames={"#l": "list"},
+            KeyConditionExpression="#pk = :l",
+            ExpressionAttributeNames={"#pk": MEMBERS.partition},
             ExpressionAttributeValues={":l": {"S": list_name}},
         )
         for page in pages:
-            keys = [item["email_key"]["S"] for item in page["Items"]]
+            keys = [item[MEMBERS.sorted_by]["S"] for item in page["Items"]]
             found = self.get_many(keys)
             for key in keys:  # keep the list's order; a member deleted meanwhile is skipped
                 subscriber = found.get(key)
@@ -126,68 +132,37 @@ class DynamoSubscriberStore:
         if status:
             request.update(_status_filter(status))
         if after is not None:
-            request["ExclusiveStartKey"] = {"email_key": {"S": after}}
+            request["ExclusiveStartKey"] = KEYS.key(after)
         response = self.client.scan(**request)
         last = response.get("LastEvaluatedKey")
-        return [_subscriber(i) for i in response["Items"]], last and last["email_key"]["S"]
+        found = [SUBSCRIBER.from_item(i) for i in response["Items"]]
+        return found, last and last[KEYS.partition]["S"]
 
     def _members_after(
         self, after: str | None, chunk: int, list_name: str, status: SubscriberStatus | None
     ) -> tuple[list[Subscriber], str | None]:
         request: dict[str, Any] = {
             "TableName": self.members_table,
-            "KeyConditionExpression": "#l = :l",
-            "ExpressionAttributeNames": {"#l": "list"},
+            "KeyConditionExpression": "#pk = :l",
+            "ExpressionAttributeNames": {"#pk": MEMBERS.partition},
             "ExpressionAttributeValues": {":l": {"S": list_name}},
             "Limit": chunk,
         }
         if after is not None:
-            request["ExclusiveStartKey"] = _member_key(list_name, after)
+            request["ExclusiveStartKey"] = MEMBERS.key(list_name, after)
         response = self.client.query(**request)
-        keys = [item["email_key"]["S"] for item in response["Items"]]
+        keys = [item[MEMBERS.sorted_by]["S"] for item in response["Items"]]
         found = self.get_many(keys)
         matching = [  # the list's order; a member deleted meanwhile is skipped
             s for k in keys if (s := found.get(k)) and status in (None, s.status)
         ]
         last = response.get("LastEvaluatedKey")
-        return matching, last and last["email_key"]["S"]
-
-
-def _item(s: Subscriber) -> dict[str, Any]:
-    return codec.to_item(
-        {
-            "email_key": s.key,
-            "email": s.email,
-            "name": s.name,
-            "status": s.status.value,
-            "lists": set(s.lists) or None,  # DynamoDB refuses an empty set
-            "attributes": dict(s.attributes),
-            "created_at": codec.to_time(s.created_at) if s.created_at else None,
-            "updated_at": codec.to_time(s.updated_at) if s.updated_at else None,
-        }
-    )
-
-
-def _subscriber(item: dict[str, Any]) -> Subscriber:
-    values = codec.from_item(item)
-    return Subscriber(
-        email=values["email"],
-        name=values.get("name", ""),
-        status=SubscriberStatus(values["status"]),
-        lists=frozenset(values.get("lists", ())),
-        attributes=values.get("attributes", {}),
-        created_at=codec.from_time(values.get("created_at")),
-        updated_at=codec.from_time(values.get("updated_at")),
-    )
-
-
-def _member_key(list_name: str, key: str) -> dict[str, Any]:
-    return {"list": {"S": list_name}, "email_key": {"S": key}}
+        return matching, last and last[MEMBERS.sorted_by]["S"]
 
 
 def _status_filter(status: SubscriberStatus) -> dict[str, Any]:
     return {
         "FilterExpression": "#s = :s",
-        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeNames": _STATUS,
         "ExpressionAttributeValues": {":s": {"S": status.value}},
     }

@@ -42,11 +42,15 @@ def get_all(
     *,
     consistent: bool = False,
     projection: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every item found for `keys`, in no particular order; chunks of 100 read in parallel."""
+    """Every item found for `keys`, in no particular order; chunks of 100 read in parallel.
+    `names`: the ExpressionAttributeNames the projection uses."""
     options: dict[str, Any] = {"ConsistentRead": consistent}
     if projection:
         options["ProjectionExpression"] = projection
+    if names:
+        options["ExpressionAttributeNames"] = names
     chunks = [list(chunk) for chunk in _chunks(keys, READ_BATCH)]
     if len(chunks) <= 1:
         return [item for chunk in chunks for item in _get_chunk(client, table, chunk, options)]

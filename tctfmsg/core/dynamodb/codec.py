@@ -7,12 +7,13 @@ tests pin it to boto3's output for every shape we store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: to_value(v) for k, v in values.items() if v is not None}
 
 

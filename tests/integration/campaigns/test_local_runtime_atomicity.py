@@ -12,6 +12,7 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
+from tctfmsg.local import runtime
 from tctfmsg.local.runtime import serialise_dynamodb_writes
 from tests.support.ports import free_base_port
 
@@ -39,8 +40,19 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Any:
     server.stop()
 
 
-def test_concurrent_adds_and_claims_on_one_item_are_atomic(moto_server: Any) -> None:
+@pytest.fixture
+def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's writes serialised for this test; monkeypatch puts back what each class held."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in runtime._WRITES:
+        monkeypatch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
     serialise_dynamodb_writes()
+
+
+def test_concurrent_adds_and_claims_on_one_item_are_atomic(
+    serialised: None, moto_server: Any
+) -> None:
     client = moto_server
     client.put_item(TableName="t", Item={"k": {"S": "c"}, "n": {"N": "0"}})
 

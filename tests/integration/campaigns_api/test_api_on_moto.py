@@ -4,6 +4,7 @@ adapters, API Gateway proxy events from tests/events."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ class LambdaContext:
     )
     aws_request_id: str = "0f6c2a9e-1d3b-4c5e-8f7a-9b0c1d2e3f40"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
 
 @pytest.fixture
 def runtime(provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Runtime:
@@ -39,8 +43,22 @@ def runtime(provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Run
     return root
 
 
-def _call(name: str, campaign_id: str | None = None) -> tuple[int, dict[str, Any]]:
+def _call(
+    name: str,
+    campaign_id: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+) -> tuple[int, dict[str, Any]]:
     event = json.loads((EVENTS / f"{name}.json").read_text())
+    if headers:
+        event["headers"] = {**event["headers"], **headers}
+        event["multiValueHeaders"] = {
+            **event["multiValueHeaders"],
+            **{k: [v] for k, v in headers.items()},
+        }
+    if body is not None:
+        event["body"] = json.dumps(body)
     if campaign_id is not None:
         event["path"] = event["path"].replace("c-0123456789ab", campaign_id)
         event["pathParameters"] = {"proxy": event["path"].lstrip("/")}
@@ -87,3 +105,43 @@ def test_an_unknown_campaign_is_404_from_the_real_store(runtime: Runtime) -> Non
 
     assert status == 404
     assert body["error"] == "no campaign c-doesnotexist"
+
+
+def _scan(provisioned: dict[str, Any], logical: str) -> list[dict[str, Any]]:
+    table = resources.table(logical).physical_name(STAGE)
+    return list(provisioned["dynamodb"].scan(TableName=table)["Items"])
+
+
+def test_the_same_idempotency_key_twice_creates_one_campaign_with_one_id(
+    runtime: Runtime, provisioned: dict[str, Any]
+) -> None:
+    key = {"Idempotency-Key": "0d5c3b8e-create-spring"}
+    before = time.time()
+
+    first_status, first = _call("api_create_campaign", headers=key)
+    again_status, again = _call("api_create_campaign", headers=key)
+
+    assert (first_status, again_status) == (201, 201)
+    assert again["campaign_id"] == first["campaign_id"]
+    assert [c["campaign_id"]["S"] for c in _scan(provisioned, "campaigns")] == [
+        first["campaign_id"]
+    ]
+    (record,) = _scan(provisioned, "idempotency")
+    assert record["status"] == {"S": "COMPLETED"}
+    assert int(record["expiration"]["N"]) >= int(before) + 24 * 3600
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(
+    runtime: Runtime, provisioned: dict[str, Any]
+) -> None:
+    key = {"Idempotency-Key": "0d5c3b8e-create-spring"}
+    _, first = _call("api_create_campaign", headers=key)
+    other = json.loads((EVENTS / "api_create_campaign.json").read_text())["body"]
+    other = json.loads(other) | {"subject": "Something else"}
+
+    status, refused = _call("api_create_campaign", headers=key, body=other)
+
+    assert status == 409
+    assert "already used to create a different campaign" in refused["error"]
+    stored = [c["campaign_id"]["S"] for c in _scan(provisioned, "campaigns")]
+    assert stored == [first["campaign_id"]]

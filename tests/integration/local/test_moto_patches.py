@@ -9,11 +9,17 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sqs.models import sqs_backends
 
 from tctfmsg.local import moto_patches
+from tctfmsg.local.moto_patches import dynamodb as dynamodb_patches
+
+
+@pytest.fixture
+def patched():
+    with moto_patches.applied():
+        yield
 
 
 @pytest.fixture
 def sqs(aws):
-    moto_patches.apply()
     return boto3.client("sqs")
 
 
@@ -89,8 +95,7 @@ def test_content_based_deduplication_still_applies_to_fifo_queues(sqs):
     assert attributes["ApproximateNumberOfMessages"] == "1"
 
 
-def test_apply_is_idempotent():
-    moto_patches.apply()
+def test_apply_is_idempotent(patched):
     from moto.sqs import models
 
     first = models.SQSBackend.send_message
@@ -103,7 +108,6 @@ def test_apply_is_idempotent():
 
 @pytest.fixture
 def dynamodb(aws):
-    moto_patches.apply()
     client = boto3.client("dynamodb")
     for name, range_type in (("strings", "S"), ("numbers", "N")):
         client.create_table(
@@ -340,16 +344,15 @@ def test_an_items_size_is_moto_s_own():
     strings = Item(DynamoType({"S": "l"}), DynamoType({"S": "é@x.io"}), {"a": {"S": "ünï"}})
     mixed = Item(DynamoType({"S": "l"}), None, {"a": {"S": "x"}, "n": {"N": "12.5"}})
     for item in (strings, mixed):
-        assert moto_patches._size(item) == item.size()
+        assert dynamodb_patches._size(item) == item.size()
 
 
-def test_results_are_walked_into_what_moto_makes_of_them():
+def test_results_are_walked_into_what_moto_makes_of_them(patched):
     from datetime import UTC, datetime
 
     from moto.dynamodb import responses
     from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-    moto_patches.apply()
     item = Item(
         DynamoType({"S": "h"}),
         DynamoType({"S": "r"}),

@@ -6,12 +6,21 @@ what its case is about (body, path, query)."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.base import (
+    BasePersistenceLayer,
+    DataRecord,
+)
 
 from lambdas.campaigns import api
 from tctfmsg.campaigns import bootstrap
@@ -54,6 +63,39 @@ class LambdaContext:
         return 29_000
 
 
+class MemoryIdempotencyStore(BasePersistenceLayer):
+    """Powertools' persistence layer over a dict, with DynamoDB's put condition: a record is
+    taken unless one is there that has neither expired nor been left in progress too long."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, DataRecord] = {}
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        try:
+            return self.records[idempotency_key]
+        except KeyError:
+            raise IdempotencyItemNotFoundError(idempotency_key) from None
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        held = self.records.get(data_record.idempotency_key)
+        live = held is not None and not held.is_expired
+        if live and held is not None and (held.status != "INPROGRESS" or not _timed_out(held)):
+            raise IdempotencyItemAlreadyExistsError()
+        self.records[data_record.idempotency_key] = data_record
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        self.records[data_record.idempotency_key] = data_record
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        self.records.pop(data_record.idempotency_key, None)
+
+
+def _timed_out(record: DataRecord) -> bool:
+    expiry = record.in_progress_expiry_timestamp
+    return expiry is not None and expiry < time.time() * 1000
+
+
 @dataclass
 class World:
     clock: FixedClock
@@ -65,6 +107,7 @@ class World:
     deps: CampaignDeps
     dlq_deps: DlqDeps
     root: SimpleNamespace
+    idempotency: MemoryIdempotencyStore
 
     def use_campaign_store(self, store: Any) -> None:
         """Hands the routes a campaign store that misbehaves as a test needs."""
@@ -79,8 +122,15 @@ class World:
         path: str | None = None,
         method: str | None = None,
         query: Any = _UNSET,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         event = load_event(event_name)
+        if headers:
+            event["headers"] = {**(event.get("headers") or {}), **headers}
+            event["multiValueHeaders"] = {
+                **(event.get("multiValueHeaders") or {}),
+                **{k: [v] for k, v in headers.items()},
+            }
         if body is not _UNSET:
             event["body"] = json.dumps(body)
         if raw_body is not None:
@@ -139,8 +189,12 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
     invoker = RecordingInvoker()
     deps = CampaignDeps(store, ledger, queue, invoker, clock)
     dlq_deps = DlqDeps(store, ledger, failures, queue, clock)
+    idempotency = MemoryIdempotencyStore()
     root = SimpleNamespace(
-        campaign_deps=deps, dlq_deps=dlq_deps, settings=settings.load(sender=DEFAULT_SENDER)
+        campaign_deps=deps,
+        dlq_deps=dlq_deps,
+        settings=settings.load(sender=DEFAULT_SENDER),
+        idempotency_store=idempotency,
     )
     monkeypatch.setattr(bootstrap, "default", lambda: root)
-    return World(clock, store, ledger, queue, failures, invoker, deps, dlq_deps, root)
+    return World(clock, store, ledger, queue, failures, invoker, deps, dlq_deps, root, idempotency)
