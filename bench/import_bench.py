@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._stack import private_stack
 from tctfmsg.campaigns.adapters.import_files import ImportFile, RejectFile
-from tctfmsg.campaigns.adapters.subscribers import _item
+from tctfmsg.campaigns.adapters.subscribers import SUBSCRIBER
 from tctfmsg.campaigns.domain.subscriber_rows import subscriber_from_record
 from tctfmsg.campaigns.services.subscriber_import import ImportOptions, import_subscribers
 from tctfmsg.core.clock import SystemClock
@@ -57,7 +57,7 @@ def main() -> None:
         ]
         requests = []
         for s in items:
-            requests.append((raw_subscribers, {"PutRequest": {"Item": _item(s)}}))
+            requests.append((raw_subscribers, {"PutRequest": {"Item": SUBSCRIBER.to_item(s)}}))
             requests.append(
                 (
                     raw_members,
