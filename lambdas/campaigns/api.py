@@ -14,6 +14,7 @@ header every POST creates a campaign (decision 0065).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
@@ -56,6 +57,7 @@ STATUS: tuple[tuple[type[TctfmsgError], HTTPStatus], ...] = (
 RETRY_AFTER_S = 2
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")  # printable ASCII, no spaces: it becomes a key
 IDEMPOTENCY = IdempotencyConfig(
     event_key_jmespath="key",
     payload_validation_jmespath="campaign",  # the same key with another body is refused
@@ -304,6 +306,11 @@ def _idempotency_key() -> str | None:
         raise InvalidInput(
             f"the {IDEMPOTENCY_HEADER} header is empty",
             "send a unique key (a UUID, say) per campaign, or leave the header out",
+        )
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput(
+            f"the {IDEMPOTENCY_HEADER} header must be 1 to 255 printable ASCII characters",
+            "send a UUID, say",
         )
     return key
 

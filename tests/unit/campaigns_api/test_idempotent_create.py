@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from lambdas.campaigns import api
 
 from .conftest import World
@@ -104,4 +106,15 @@ def test_an_empty_key_is_refused_in_one_line(world: World) -> None:
 
     assert answer.status == 400
     assert answer.body["error"] == "the Idempotency-Key header is empty"
+    assert world.store.items == {}
+
+
+@pytest.mark.parametrize("key", ["k" * 256, "two words", "caf\u00e9", "a\tb"])
+def test_an_overlong_or_non_ascii_key_is_refused_and_nothing_is_created(
+    world: World, key: str
+) -> None:
+    answer = world.call("api_create_campaign", body=BODY, headers={"Idempotency-Key": key})
+
+    assert answer.status == 400
+    assert "1 to 255 printable ASCII characters" in answer.body["error"]
     assert world.store.items == {}
