@@ -25,6 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
         config=root.fanout_config,
     )
-    queued = result.get("queued", 0)
-    metrics.add_metric(name="DeliveriesQueued", unit=MetricUnit.Count, value=int(queued))  # type: ignore[call-overload]
+    metrics.add_metric(
+        name="DeliveriesQueued", unit=MetricUnit.Count, value=result.get("queued", 0)
+    )
     return result

@@ -35,12 +35,6 @@ class SubscriberStore(Protocol):
 
     def delete(self, subscriber: Subscriber) -> None: ...
 
-    def scan(self, status: SubscriberStatus | None = None) -> Iterator[Subscriber]: ...
-
-    def members(
-        self, list_name: str, status: SubscriberStatus | None = None
-    ) -> Iterator[Subscriber]: ...
-
     def list_page(
         self,
         after: str | None,

@@ -38,6 +38,7 @@ app = typer.Typer(no_args_is_help=True, help="Manage subscribers of the campaign
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 SHOWN_REJECTIONS = 20
+REPORT_COUNTS = ("read", "imported", "updated", "unchanged", "skipped", "duplicates", "rejected")
 
 
 @app.command("import")
@@ -178,8 +179,7 @@ def delete(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The ad
 
 
 def _report_json(report: ImportReport) -> dict[str, Any]:
-    keys = ("read", "imported", "updated", "unchanged", "skipped", "duplicates", "rejected")
-    data: dict[str, Any] = {k: getattr(report, k) for k in keys}
+    data: dict[str, Any] = {k: getattr(report, k) for k in REPORT_COUNTS}
     data["reject_file"] = report.reject_file
     data["rejections"] = [asdict(r) for r in report.rejections[:1000]]
     return data
@@ -191,7 +191,7 @@ def _print_report(report: ImportReport, dry_run: bool) -> None:
     if len(report.rejections) > SHOWN_REJECTIONS:
         err_console.print(f"… and {len(report.rejections) - SHOWN_REJECTIONS} more")
     table = summary_table("Import (dry run: nothing written)" if dry_run else "Import")
-    for key in ("read", "imported", "updated", "unchanged", "skipped", "duplicates", "rejected"):
+    for key in REPORT_COUNTS:
         table.add_row(key, str(getattr(report, key)))
     console.print(table)
     if report.reject_file:

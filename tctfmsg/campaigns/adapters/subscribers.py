@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -77,30 +77,6 @@ class DynamoSubscriberStore:
         ]
         requests.append((self.table, {"DeleteRequest": {"Key": KEYS.key(subscriber.key)}}))
         batch.write_all(self.client, requests)
-
-    def scan(self, status: SubscriberStatus | None = None) -> Iterator[Subscriber]:
-        request: dict[str, Any] = {"TableName": self.table}
-        if status:
-            request.update(_status_filter(status))
-        for page in self.client.get_paginator("scan").paginate(**request):
-            yield from map(SUBSCRIBER.from_item, page["Items"])
-
-    def members(
-        self, list_name: str, status: SubscriberStatus | None = None
-    ) -> Iterator[Subscriber]:
-        pages = self.client.get_paginator("query").paginate(
-            TableName=self.members_table,
-            KeyConditionExpression="#pk = :l",
-            ExpressionAttributeNames={"#pk": MEMBERS.partition},
-            ExpressionAttributeValues={":l": {"S": list_name}},
-        )
-        for page in pages:
-            keys = [item[MEMBERS.sorted_by]["S"] for item in page["Items"]]
-            found = self.get_many(keys)
-            for key in keys:  # keep the list's order; a member deleted meanwhile is skipped
-                subscriber = found.get(key)
-                if subscriber and (status is None or subscriber.status is status):
-                    yield subscriber
 
     def list_page(
         self,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
@@ -60,7 +61,7 @@ def run(
     event: Mapping[str, object],
     remaining_s: Callable[[], float],
     config: FanoutConfig = FanoutConfig(),
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """One invocation: the every-minute rule's event carries no action (`tick`); send-now and
     resume ask to `start`; a run that hands on asks for `fanout` with its lease."""
     action = event.get("action", "tick")

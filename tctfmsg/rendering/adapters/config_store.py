@@ -6,12 +6,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from tctfmsg.core.dynamodb.keys import KeyNames
 from tctfmsg.core.errors import Conflict, NotFound
 from tctfmsg.rendering.store import TemplateSource
 
+KEYS = KeyNames.of("config")  # shared with provider settings: a prefix tells them apart
+
 
 class DynamoTemplateVersions:
-    """Versioned templates in the config table: pk `template#<name>`, sk `v#<000001>`."""
+    """Versioned templates in the config table: partition `template#<name>`, sort
+    `v#<000001>`."""
 
     def __init__(self, table: str, client: Any) -> None:
         self.table = table
@@ -20,7 +24,8 @@ class DynamoTemplateVersions:
     def latest(self, name: str) -> TemplateSource | None:
         items = self.client.query(
             TableName=self.table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :v)",
+            ExpressionAttributeNames=KEYS.names,
             ExpressionAttributeValues={":pk": {"S": _pk(name)}, ":v": {"S": "v#"}},
             ScanIndexForward=False,
             Limit=1,
@@ -37,13 +42,15 @@ class DynamoTemplateVersions:
         names: set[str] = set()
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "FilterExpression": "begins_with(pk, :p)",
+            "FilterExpression": "begins_with(#pk, :p)",
+            "ExpressionAttributeNames": {"#pk": KEYS.partition},
             "ExpressionAttributeValues": {":p": {"S": "template#"}},
-            "ProjectionExpression": "pk",
+            "ProjectionExpression": "#pk",
         }
         while True:
             page = self.client.scan(**kwargs)
-            names.update(item["pk"]["S"].removeprefix("template#") for item in page["Items"])
+            keys = (item[KEYS.partition]["S"] for item in page["Items"])
+            names.update(key.removeprefix("template#") for key in keys)
             if "LastEvaluatedKey" not in page:
                 return sorted(names)
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -54,8 +61,7 @@ class DynamoTemplateVersions:
             current = self.latest(source.name)
             version = int(current.version.removeprefix("v")) + 1 if current else 1
             item = {
-                "pk": {"S": _pk(source.name)},
-                "sk": {"S": f"v#{version:06d}"},
+                **KEYS.key(_pk(source.name), f"v#{version:06d}"),
                 "version": {"N": str(version)},
                 "subject": {"S": source.subject},
                 "html": {"S": source.html},
@@ -70,7 +76,8 @@ class DynamoTemplateVersions:
                 self.client.put_item(
                     TableName=self.table,
                     Item=item,
-                    ConditionExpression="attribute_not_exists(sk)",
+                    ConditionExpression="attribute_not_exists(#sk)",
+                    ExpressionAttributeNames={"#sk": KEYS.sorted_by},
                 )
                 return version
             except self.client.exceptions.ConditionalCheckFailedException:
@@ -87,7 +94,7 @@ def _source(item: dict[str, Any]) -> TemplateSource:
         return str(item[key]["S"]) if key in item else ""
 
     return TemplateSource(
-        name=text("pk").removeprefix("template#"),
+        name=text(KEYS.partition).removeprefix("template#"),
         subject=text("subject"),
         html=text("html"),
         text=text("text"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -54,15 +54,6 @@ class FakeSubscriberStore:
     def delete(self, subscriber: Subscriber) -> None:
         self.items.pop(subscriber.key, None)
         self.memberships = {m for m in self.memberships if m[1] != subscriber.key}
-
-    def scan(self, status: SubscriberStatus | None = None) -> Iterator[Subscriber]:
-        return (s for s in list(self.items.values()) if status in (None, s.status))
-
-    def members(
-        self, list_name: str, status: SubscriberStatus | None = None
-    ) -> Iterator[Subscriber]:
-        keys = sorted(k for lst, k in self.memberships if lst == list_name)
-        return (self.items[k] for k in keys if status in (None, self.items[k].status))
 
     def list_page(self, after, limit, *, list_name=None, status=None) -> SubscriberPage:
         self.pages_read.append((after, limit, list_name, status))
