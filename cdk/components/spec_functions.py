@@ -71,7 +71,7 @@ class SpecFunctions(Construct):
             memory_mb=spec.memory_mb,
             timeout=cdk.Duration.seconds(spec.timeout_s),
             reserved_concurrency=source.max_concurrency if source and reserve else None,
-            environment={**self.environment, **spec.environment()},
+            environment={**self.environment, **resources.function_environment(spec)},
         )
         if source:
             fn.consume(

@@ -31,7 +31,7 @@ def _senders(functions: tuple[FunctionSpec, ...]) -> list[FunctionSpec]:
 
 def _aws_instance_pacer(spec: FunctionSpec) -> Pacer:
     """The pacer one Lambda instance builds from the environment the CDK gives it."""
-    share = spec.environment()["TCTFMSG_SEND_SHARE"]
+    share = resources.function_environment(spec)["TCTFMSG_SEND_SHARE"]
     aws = Clients(settings.load(target="aws", stage="prod", send_share=share))
     return EmailRoot(aws, spec.logical).pacer
 

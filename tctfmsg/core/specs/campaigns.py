@@ -1,0 +1,121 @@
+"""The campaigns service's resources: subscribers, lists, campaigns, the delivery ledger and
+its queues, and the functions that work them."""
+
+from __future__ import annotations
+
+from tctfmsg.core.spec_types import (
+    FunctionSpec,
+    Index,
+    Key,
+    QueueSource,
+    QueueSpec,
+    SecretSpec,
+    TableSpec,
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "subscribers",
+        "campaigns",
+        Key("email_key"),
+        purpose="one item per subscriber, keyed by the case-folded address",
+    ),
+    TableSpec(
+        "list_members",
+        "campaigns",
+        Key("list"),
+        Key("email_key"),
+        purpose="list membership; a campaign pages its audience from here by cursor",
+    ),
+    TableSpec(
+        "campaigns",
+        "campaigns",
+        Key("campaign_id"),
+        indexes=(Index("by_status", Key("status"), Key("send_at")),),
+        purpose="campaign definitions, lifecycle state, cursor and counters",
+    ),
+    TableSpec(
+        "deliveries",
+        "campaigns",
+        Key("campaign_id"),
+        Key("email_key"),
+        # Sparse: open_status exists only while a delivery is pending or sending, so "what is
+        # left" (resume, cancel, completion) reads only what is left (docs/decisions/0041).
+        indexes=(Index("by_open", Key("campaign_id"), Key("open_status")),),
+        purpose="the delivery ledger: one record per campaign recipient",
+    ),
+    TableSpec(
+        "failed_messages",
+        "campaigns",
+        Key("failure_id"),
+        indexes=(Index("by_campaign", Key("campaign_id"), Key("failed_at")),),
+        purpose="messages the dead-letter queue received, kept until retried or resolved",
+    ),
+)
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(
+        "delivery_dlq",
+        "campaigns",
+        retention_s=14 * 24 * 3600,
+        purpose="campaign messages that failed every retry",
+    ),
+    QueueSpec(
+        "delivery",
+        "campaigns",
+        visibility_timeout_s=180,
+        dead_letter="delivery_dlq",
+        max_receives=5,
+        purpose="one message per campaign recipient",
+    ),
+)
+
+SECRETS: tuple[SecretSpec, ...] = ()
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "campaign_scheduler",
+        "campaigns",
+        "lambdas.campaigns.scheduler:handler",
+        timeout_s=900,
+        schedule_minutes=1,
+        purpose="starts due campaigns and fans their audience out to the delivery queue",
+        tables_read=("subscribers", "list_members"),
+        tables_write=("campaigns", "deliveries"),
+        queues_send=("delivery",),
+        invokes=("campaign_scheduler",),  # hands a long fan-out on to itself
+    ),
+    FunctionSpec(
+        "campaign_consumer",
+        "campaigns",
+        "lambdas.campaigns.consumer:handler",
+        timeout_s=120,  # below the delivery queue's visibility timeout
+        queue_source=QueueSource("delivery", batch_size=10, max_concurrency=2),
+        purpose="sends one campaign email per delivery message, at most once",
+        tables_read=("subscribers", "config"),  # config: template versions (and SENDING's)
+        tables_write=("campaigns", "deliveries", "failed_messages"),
+        secrets=("signing_keys",),  # signs unsubscribe links
+        send_class="campaign",
+    ),
+    FunctionSpec(
+        "campaign_dlq_monitor",
+        "campaigns",
+        "lambdas.campaigns.dlq_monitor:handler",
+        timeout_s=60,
+        queue_source=QueueSource("delivery_dlq", batch_size=10, max_concurrency=1),
+        purpose="records every dead delivery message as a failed-message item",
+        tables_write=("campaigns", "deliveries", "failed_messages"),
+    ),
+    FunctionSpec(
+        "campaign_api",
+        "campaigns",
+        "lambdas.campaigns.api:handler",
+        timeout_s=29,  # API Gateway's integration timeout
+        api=True,
+        purpose="the campaign and dead-letter API for operators and services",
+        # idempotency: POST /campaigns with an Idempotency-Key creates one campaign (0065)
+        tables_write=("campaigns", "deliveries", "failed_messages", "idempotency"),
+        queues_send=("delivery",),  # resume and retry queue deliveries again
+        invokes=("campaign_scheduler",),  # send-now and resume start it at once
+    ),
+)
