@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     resend_api_url: str | None = None
     sendgrid_api_url: str | None = None
     ses_endpoint_url: str | None = None
+    # Communication (issue 11): the non-email channels' APIs. Unset: the real ones in AWS, the
+    # embedded stack's endpoints in local mode (where unset is refused, never the real API).
+    sms_endpoint_url: str | None = None  # End User Messaging SMS (pinpoint-sms-voice-v2)
+    whatsapp_api_url: str | None = None  # WhatsApp Business Cloud API (graph.facebook.com)
+    fcm_api_url: str | None = None  # FCM HTTP v1 (fcm.googleapis.com)
+    # SMS pumping protection: at most this many SMS to one number per hour.
+    sms_per_recipient_per_hour: int = Field(default=10, ge=1, le=1000)
+    # User messages (issue 12): the WebSocket API's management endpoint (API Gateway's
+    # https://{api}.execute-api.{region}.amazonaws.com/{stage}; locally the gateway's).
+    websocket_management_url: str | None = None
     # Campaigns (issue 5).
     # Embedded stack only: a shorter delivery-queue visibility timeout and every-minute rule,
     # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).

@@ -127,6 +127,8 @@ class FunctionSpec:
     schedule_minutes: int | None = None  # an EventBridge rate rule, in minutes
     purpose: str = ""
     api: bool = False  # fronted by a REST API whose every method needs IAM (SigV4) auth
+    # API Gateway WebSocket route keys it handles ("$connect", "$default", "$disconnect")
+    websocket_routes: tuple[str, ...] = ()
     # What the function may touch, and so all its role is granted (docs/decisions/0031).
     tables_read: tuple[str, ...] = ()
     tables_write: tuple[str, ...] = ()  # read and write

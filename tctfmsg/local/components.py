@@ -22,6 +22,11 @@ PORT_OFFSETS: dict[str, int] = {
     "websocket": 3,
     "ses": 4,  # ses: fault proxy to moto
     "lambda": 5,  # the function runtime's Invoke API
+    "sms": 6,  # End User Messaging SMS (pinpoint-sms-voice-v2)
+    "whatsapp": 7,  # WhatsApp Business Cloud API
+    "push": 8,  # FCM HTTP v1
+    "websocket_management": 9,  # API Gateway Management API (/@connections/{id}), chat page
+    "web": 10,  # unsubscribe and provider webhooks (campaign safety)
 }
 
 

@@ -1,30 +1,17 @@
-"""Sending functions the spec does not hold yet, declared as the communication service (and a
-second campaign sender) would declare them, for tests of the rate budget and the shared grants.
+"""Sending functions for tests of the rate budget and the shared grants: the communication
+service's real notification worker, and a second campaign sender the spec does not hold, declared
+as one would be.
 
-`declare(monkeypatch)` adds them, with the communication queues they read, to the spec."""
+`declare(monkeypatch, ...)` adds those the spec lacks to it and returns every function."""
 
 from __future__ import annotations
 
 import pytest
 
 from tctfmsg.core import resources
-from tctfmsg.core.resources import FunctionSpec, QueueSource, QueueSpec
+from tctfmsg.core.resources import FunctionSpec, QueueSource
 
-NOTIFICATION_QUEUES = (
-    QueueSpec("notification_dlq", "communication", retention_s=14 * 24 * 3600),
-    QueueSpec(
-        "notifications", "communication", visibility_timeout_s=180, dead_letter="notification_dlq"
-    ),
-)
-NOTIFICATION_WORKER = FunctionSpec(
-    "notification_worker",
-    "communication",
-    "lambdas.communication.worker:handler",
-    timeout_s=120,
-    queue_source=QueueSource("notifications", batch_size=10, max_concurrency=5),
-    purpose="delivers transactional notifications",
-    send_class="transactional",
-)
+NOTIFICATION_WORKER = resources.function("notification_worker")
 # Another campaign sender, so the campaign fraction is split between two functions.
 DIGEST_SENDER = FunctionSpec(
     "digest_sender",
@@ -37,8 +24,8 @@ DIGEST_SENDER = FunctionSpec(
 
 
 def declare(monkeypatch: pytest.MonkeyPatch, *functions: FunctionSpec) -> tuple[FunctionSpec, ...]:
-    """Adds functions (default: the notification worker) to the spec; returns every function."""
-    monkeypatch.setattr(resources, "QUEUES", resources.QUEUES + NOTIFICATION_QUEUES)
-    everything = resources.FUNCTIONS + (functions or (NOTIFICATION_WORKER,))
+    """Adds the functions the spec does not hold yet; returns every function."""
+    missing = tuple(f for f in functions if f not in resources.FUNCTIONS)
+    everything = resources.FUNCTIONS + missing
     monkeypatch.setattr(resources, "FUNCTIONS", everything)
     return everything
