@@ -12,6 +12,7 @@ from functools import cached_property
 import typer
 
 from tctfmsg.campaigns.bootstrap import CampaignsRoot
+from tctfmsg.communication.bootstrap import CommunicationRoot
 from tctfmsg.core import settings as settings_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.settings import Settings
@@ -50,6 +51,10 @@ class CliState:
     @cached_property
     def campaigns(self) -> CampaignsRoot:
         return CampaignsRoot(self.clients, self.templates, self.email)
+
+    @cached_property
+    def communication(self) -> CommunicationRoot:
+        return CommunicationRoot(self.clients, self.templates, self.email)
 
 
 def state(ctx: typer.Context) -> CliState:
