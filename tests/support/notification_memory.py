@@ -87,11 +87,6 @@ class MemoryLedger:
         if found is not None and found.claim == attempt.claim:
             self.items[(notification_id, attempt.channel)] = attempt
 
-    def release(self, notification_id: str, channel: str, token: str) -> None:
-        found = self.items.get((notification_id, channel))
-        if found and found.claim == token and found.outcome == AttemptOutcome.SENDING:
-            del self.items[(notification_id, channel)]
-
     def attempts(self, notification_id: str) -> list[Attempt]:
         return [a for (n, _), a in self.items.items() if n == notification_id]
 

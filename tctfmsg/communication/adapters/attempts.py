@@ -3,6 +3,7 @@ claimed by a conditional put before anything is sent, settled by the claim's hol
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,7 +49,8 @@ class DynamoAttemptLedger:
             KEYS.partition: {"S": notification_id},
             "expires_at": {"N": str(int(((attempt.at or _now()) + KEEP_FOR).timestamp()))},
         }
-        try:
+        # a claim no longer ours is not overwritten: what its holder records stands
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             self.client.put_item(
                 TableName=self.table,
                 Item=item,
@@ -56,23 +58,6 @@ class DynamoAttemptLedger:
                 ExpressionAttributeNames={"#c": "claim"},
                 ExpressionAttributeValues={":token": {"S": attempt.claim or ""}},
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass  # the claim is no longer ours: what its holder records stands
-
-    def release(self, notification_id: str, channel: str, token: str) -> None:
-        try:
-            self.client.delete_item(
-                TableName=self.table,
-                Key=KEYS.key(notification_id, channel),
-                ConditionExpression="#c = :token AND #o = :sending",
-                ExpressionAttributeNames={"#c": "claim", "#o": "outcome"},
-                ExpressionAttributeValues={
-                    ":token": {"S": token},
-                    ":sending": {"S": AttemptOutcome.SENDING},
-                },
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass
 
     def attempts(self, notification_id: str) -> list[Attempt]:
         items = self.client.query(

@@ -3,6 +3,7 @@ idempotency key's), moved between statuses by conditional update, listed through
 
 from __future__ import annotations
 
+import builtins
 import heapq
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -125,13 +126,13 @@ class DynamoNotificationStore:
 
     def _query(
         self, index: KeyNames, value: str, limit: int, after: str | None
-    ) -> list[Notification]:
+    ) -> builtins.list[Notification]:
         condition = "#pk = :v"
         values: dict[str, Any] = {":v": {"S": value}}
         if after is not None:
             condition += " AND #sk < :after"
             values[":after"] = {"S": after}
-        found: list[Notification] = []
+        found: builtins.list[Notification] = []
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": index.index,

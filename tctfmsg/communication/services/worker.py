@@ -119,6 +119,14 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
         unavailable |= attempt.outcome == AttemptOutcome.UNAVAILABLE
         reasons.append(f"{channel}: {attempt.error}")
     if unavailable:
+        # kept on the record, so a message the queue finally gives up says why
+        deps.notifications.update(
+            notification_id,
+            NotificationStatus.SENDING,
+            deps.clock.now(),
+            expect=(NotificationStatus.SENDING,),
+            reason="; ".join(reasons),
+        )
         raise RetryLater("; ".join(reasons))
     return _finish(deps, notification, NotificationStatus.FAILED, reason="; ".join(reasons))
 
