@@ -72,14 +72,14 @@ class DynamoNotificationStore:
         **fields: object,
     ) -> Notification | None:
         names = {"#pk": KEYS.partition, "#s": NOTIFICATION.attribute("status")}
-        values: dict[str, Any] = {":s": {"S": status.value}, ":at": codec.to_value(at)}
+        values: dict[str, Any] = {":s": {"S": status.value}, ":at": _value(at)}
         sets = ["#s = :s", "#updated = :at"]
         names["#updated"] = NOTIFICATION.attribute("updated_at")
         for i, (name, value) in enumerate(fields.items()):
             if value is None:
                 continue
             names[f"#f{i}"] = NOTIFICATION.attribute(name)
-            values[f":f{i}"] = codec.to_value(value)
+            values[f":f{i}"] = _value(value)
             sets.append(f"#f{i} = :f{i}")
         condition = "attribute_exists(#pk)"
         if expect:
@@ -137,7 +137,7 @@ class DynamoNotificationStore:
             "TableName": self.table,
             "IndexName": index.index,
             "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": index.names,
+            "ExpressionAttributeNames": {k: v for k, v in index.names.items() if k in condition},
             "ExpressionAttributeValues": values,
             "ScanIndexForward": False,
             "Limit": limit + 1,
@@ -155,3 +155,9 @@ class DynamoNotificationStore:
             TableName=self.table, Key=KEYS.key(notification_id), ConsistentRead=True
         ).get("Item")
         return item
+
+
+def _value(value: object) -> dict[str, Any]:
+    if isinstance(value, datetime):
+        return {"S": codec.to_time(value)}
+    return codec.to_value(value)
