@@ -8,7 +8,7 @@ import pytest
 from tctfmsg.communication.domain.notification import NotificationRequest, NotificationStatus
 from tctfmsg.communication.services.accept import accept, request_from
 from tctfmsg.core.errors import Conflict, InvalidInput, NotFound
-from tests.unit.communication.conftest import Service
+from tests.support.notification_world import Service
 
 RESET = {"reset_url": "https://app.example/reset/abc"}
 

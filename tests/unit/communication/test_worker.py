@@ -16,7 +16,7 @@ from tctfmsg.communication.domain.notification import (
 from tctfmsg.communication.domain.user import QuietHours
 from tctfmsg.communication.services.accept import accept
 from tctfmsg.communication.services.worker import Outcome, RetryLater, deliver
-from tests.unit.communication.conftest import CLAIM_FOR, Service
+from tests.support.notification_world import CLAIM_FOR, Service
 
 LOCKED = {"unlock_url": "https://app.example/unlock/1"}
 MFA = {"code": "482913"}
