@@ -14,6 +14,7 @@ from tctfmsg.communication.domain.notification import Notification, Notification
 from tctfmsg.communication.domain.user import User
 from tctfmsg.communication.services import records
 from tctfmsg.communication.services.accept import accept
+from tctfmsg.communication.services.users import set_user
 from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.email import admin as email_admin
 from tctfmsg.email.message import PROVIDERS as EMAIL_PROVIDERS
@@ -59,7 +60,9 @@ class TransactionalDemo:
         self.running = running
         self.report = TransactionalReport()
         self.reset_key = f"demo-reset-{uuid.uuid4().hex[:12]}"
-        root.users.put(USER)
+        set_user(
+            root.users, USER.user_id, email=USER.email, phone=USER.phone, timezone=USER.timezone
+        )
 
     def while_campaign_sends(self) -> list[Delivered]:
         """A password reset and an MFA code, timed while the newsletter is sending."""
