@@ -134,7 +134,7 @@ def outbox(
         names = [n for n in control.ENDPOINTS if n in running.endpoints]
     messages = [m for name in names for m in control.outbox(running, name)]
     if channel:
-        messages = [m for m in messages if m["channel"] == channel]
+        messages = [m for m in messages if m.get("channel") == channel]
     if to:
         messages = [m for m in messages if str(m.get("to", "")).lower() == to.lower()]
     messages.sort(key=lambda m: m["received_at"])
@@ -146,7 +146,7 @@ def outbox(
         received = datetime.fromtimestamp(m["received_at"], UTC).strftime("%H:%M:%S.%f")[:-3]
         table.add_row(
             received,
-            literal(m["channel"]),
+            literal(m.get("channel") or ""),
             literal(m["provider"]),
             literal(m["to"]),
             literal(m.get("type") or ""),
