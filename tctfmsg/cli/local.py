@@ -107,31 +107,50 @@ def _running(ctx: typer.Context) -> stack_state.StackState:
 def outbox(
     ctx: typer.Context,
     provider: Annotated[
-        str | None, typer.Option(help="Only what this provider received (ses, resend, sendgrid).")
+        str | None,
+        typer.Option(help="Only what this provider received (ses, resend, sendgrid, sms, …)."),
     ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Only messages to this address.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Only this channel: email, sms, whatsapp or push.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Only messages to this address, number or token.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """Show what every local email provider received, oldest first."""
+    """Show what every local provider received (email, SMS, WhatsApp, push), oldest first."""
     from tctfmsg.local.providers import control
 
+    if channel is not None and channel not in control.CHANNELS:
+        raise InvalidInput(
+            f"unknown channel {channel!r}", f"choose one of {', '.join(control.CHANNELS)}"
+        )
     running = _running(ctx)
-    names = [provider] if provider else list(control.PROVIDERS)
+    if provider:
+        names = [provider]
+    elif channel:
+        names = list(control.CHANNELS[channel])
+    else:  # a stack started before a channel existed simply has no endpoint for it
+        names = [n for n in control.ENDPOINTS if n in running.endpoints]
     messages = [m for name in names for m in control.outbox(running, name)]
+    if channel:
+        messages = [m for m in messages if m.get("channel") == channel]
     if to:
         messages = [m for m in messages if str(m.get("to", "")).lower() == to.lower()]
     messages.sort(key=lambda m: m["received_at"])
     if as_json:
         print_json(messages)
         return
-    table = Table("received", "provider", "to", "subject", "message id")
+    table = Table("received", "channel", "provider", "to", "type", "subject or text", "message id")
     for m in messages:
         received = datetime.fromtimestamp(m["received_at"], UTC).strftime("%H:%M:%S.%f")[:-3]
         table.add_row(
             received,
+            literal(m.get("channel") or ""),
             literal(m["provider"]),
             literal(m["to"]),
-            literal(m.get("subject") or ""),
+            literal(m.get("type") or ""),
+            literal(m.get("subject") or m.get("text") or ""),
             literal(m.get("id") or ""),
         )
     console.print(table)
@@ -141,7 +160,7 @@ def outbox(
 @app.command()
 def fault(
     ctx: typer.Context,
-    provider: Annotated[str, typer.Argument(help="ses, resend or sendgrid.")],
+    provider: Annotated[str, typer.Argument(help="ses, resend, sendgrid, sms, whatsapp or push.")],
     down: Annotated[bool, typer.Option("--down", help="Answer every send with an outage.")] = False,
     up: Annotated[bool, typer.Option("--up", help="Behave again: clears every fault.")] = False,
     slow: Annotated[
@@ -150,11 +169,27 @@ def fault(
     throttle: Annotated[
         bool, typer.Option("--throttle", help="Answer every send with the provider's 429.")
     ] = False,
+    unregister: Annotated[
+        str | None,
+        typer.Option(
+            "--unregister",
+            metavar="TOKEN",
+            help="push only: answer sends to this device token 404 UNREGISTERED from now on.",
+        ),
+    ] = None,
 ) -> None:
     """Make one local provider misbehave until told otherwise (`--up`)."""
     from tctfmsg.local.providers import control
 
     modes = [m for m, on in (("down", down), ("up", up), ("throttle", throttle)) if on]
+    if unregister is not None:
+        if provider != "push" or modes or slow is not None:
+            raise InvalidInput(
+                "--unregister TOKEN is for push alone", "`tctfmsg local fault push --unregister T`"
+            )
+        control.unregister(_running(ctx), unregister)
+        console.print(f"push now answers UNREGISTERED for {literal(unregister)}")
+        return
     if len(modes) > 1 or (up and slow):
         raise InvalidInput(
             "choose one of --down, --up, --throttle", "--slow MS can join --down or --throttle"

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     sms_endpoint_url: str | None = None  # End User Messaging SMS (pinpoint-sms-voice-v2)
     whatsapp_api_url: str | None = None  # WhatsApp Business Cloud API (graph.facebook.com)
     fcm_api_url: str | None = None  # FCM HTTP v1 (fcm.googleapis.com)
+    # The SMS sender (phone number, pool or sender id) and configuration set (delivery events,
+    # protect configuration) for End User Messaging SMS; unset: the account's defaults.
+    sms_origination_identity: str | None = None
+    sms_configuration_set: str | None = None
     # SMS pumping protection: at most this many SMS to one number per hour.
     sms_per_recipient_per_hour: int = Field(default=10, ge=1, le=1000)
     # The EventBridge bus notification status changes are published on; empty: not published.

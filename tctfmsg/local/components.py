@@ -58,7 +58,8 @@ def ports(base_port: int) -> dict[str, int]:
 
 def endpoint_settings(base_port: int) -> dict[str, str]:
     """The settings that point a process at the stack on base_port: the AWS APIs, the
-    function runtime and every email provider, so no client can reach the real ones."""
+    function runtime, every email provider and every messaging channel, so no client can reach
+    the real ones."""
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports(base_port).items()}
     return {
         "endpoint_url": url["aws"],
@@ -66,6 +67,9 @@ def endpoint_settings(base_port: int) -> dict[str, str]:
         "ses_endpoint_url": url["ses"],
         "resend_api_url": url["resend"],
         "sendgrid_api_url": url["sendgrid"],
+        "sms_endpoint_url": url["sms"],
+        "whatsapp_api_url": url["whatsapp"],
+        "fcm_api_url": url["push"],
     }
 
 

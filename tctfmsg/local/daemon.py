@@ -175,9 +175,10 @@ def _provision(context: StackContext) -> dict[str, list[str]]:
 def _factories() -> list[Callable[[], Component]]:
     """Components in start order. Imported lazily so `local status` stays fast."""
     from tctfmsg.local.providers.component import EmailProvidersComponent
+    from tctfmsg.local.providers.messaging import MessagingProvidersComponent
     from tctfmsg.local.runtime import FunctionRuntime
 
-    return [EmailProvidersComponent, FunctionRuntime]
+    return [EmailProvidersComponent, MessagingProvidersComponent, FunctionRuntime]
 
 
 if __name__ == "__main__":

@@ -114,7 +114,14 @@ class ProviderEndpoint:
             self.fault = Fault(mode, slow_ms)
         if what == "fault" and request.method in ("GET", "PUT"):
             return json_response({"provider": self.name, **asdict(self.fault)})
+        extra = self.control(what, request)
+        if extra is not None:
+            return extra
         return json_response({"error": f"no control {request.method} {request.path}"}, 404)
+
+    def control(self, what: str, request: Request) -> Response | None:
+        """A provider's own control endpoints beside outbox and fault; None: not one of them."""
+        return None
 
     # ---- faults, then the API ----------------------------------------------------------------
 

@@ -9,13 +9,16 @@ import requests
 from tctfmsg.core.errors import InvalidInput, StackNotRunning
 from tctfmsg.local.state import StackState
 
-PROVIDERS = ("ses", "resend", "sendgrid")
+PROVIDERS = ("ses", "resend", "sendgrid")  # the email backbone's
+MESSAGING = ("sms", "whatsapp", "push")  # the other channels', each one provider
+ENDPOINTS = PROVIDERS + MESSAGING
+CHANNELS: dict[str, tuple[str, ...]] = {"email": PROVIDERS, **{m: (m,) for m in MESSAGING}}
 
 
 def endpoint(running: StackState, provider: str) -> str:
-    if provider not in PROVIDERS:
+    if provider not in ENDPOINTS:
         raise InvalidInput(
-            f"unknown provider {provider!r}", f"choose one of {', '.join(PROVIDERS)}"
+            f"unknown provider {provider!r}", f"choose one of {', '.join(ENDPOINTS)}"
         )
     url = running.endpoints.get(provider)
     if not url:
@@ -27,8 +30,17 @@ def endpoint(running: StackState, provider: str) -> str:
 
 
 def outbox(running: StackState, provider: str) -> list[dict[str, Any]]:
+    """What one endpoint received; every record says its channel (email ones too)."""
     response = _call("GET", endpoint(running, provider) + "/_local/outbox")
-    return list(response["messages"])
+    messages = list(response["messages"])
+    for m in messages:
+        m.setdefault("channel", "email" if provider in PROVIDERS else provider)
+    return messages
+
+
+def unregister(running: StackState, token: str) -> dict[str, Any]:
+    """Make the local FCM answer 404 UNREGISTERED for this device token from now on."""
+    return _call("PUT", endpoint(running, "push") + "/_local/unregistered", {"token": token})
 
 
 def clear_outbox(running: StackState, provider: str) -> int:
@@ -51,6 +63,16 @@ def _call(method: str, url: str, body: dict[str, Any] | None = None) -> dict[str
         raise StackNotRunning(
             f"cannot reach {url}", "is the embedded stack up? `tctfmsg local status`"
         ) from exc
+    if response.status_code == 400:
+        raise InvalidInput(f"{url} refused: {error_of(response)}")
     response.raise_for_status()
     data = response.json()
     return data if isinstance(data, dict) else {}
+
+
+def error_of(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    return str(data.get("error") if isinstance(data, dict) else data)[:200]
