@@ -39,6 +39,26 @@ def _with(allowed: dict[str, set[str]], ids: dict[str, str], action: str) -> set
     return {logical for logical, rid in ids.items() if action in allowed.get(rid, set())}
 
 
+_IN_ACCOUNT = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
+# What a stack grants beyond the spec (docs/decisions/0071): the notification worker publishes
+# status events on the default bus and sends SMS from the account's origination identities.
+BEYOND_THE_SPEC = {
+    "notification_worker": {
+        _IN_ACCOUNT.format(service="events", resource="event-bus/default"),
+        *(
+            _IN_ACCOUNT.format(service="sms-voice", resource=f"{kind}/*")
+            for kind in (
+                "phone-number",
+                "pool",
+                "sender-id",
+                "configuration-set",
+                "protect-configuration",
+            )
+        ),
+    }
+}
+
+
 def _invoke_arn(logical: str) -> str:
     name = resources.function(logical).physical_name(STAGE)
     return f"arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:{name}"
@@ -64,7 +84,7 @@ def test_role_sends_to_the_queues_of_its_spec_and_reads_only_its_source(
     template = templates[spec.service]
     allowed = actions_by_resource(template, spec)
     # Another service's queues are not in this stack; that the role names nothing of theirs is
-    # test_role_names_nothing_but_its_logs_and_what_its_spec_grants.
+    # test_role_names_nothing_but_its_logs_what_its_spec_grants_and_its_stack_adds.
     own = [q.logical for q in resources.QUEUES if q.owner == spec.service]
     queues = {logical: queue_id(template, logical) for logical in own}
 
@@ -111,7 +131,7 @@ def test_only_a_function_that_sends_email_may_use_ses(
 
 
 @pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
-def test_role_names_nothing_but_its_logs_and_what_its_spec_grants(
+def test_role_names_nothing_but_its_logs_what_its_spec_grants_and_its_stack_adds(
     templates: dict[str, Template], spec: resources.FunctionSpec
 ) -> None:
     template = templates[spec.service]
@@ -125,6 +145,7 @@ def test_role_names_nothing_but_its_logs_and_what_its_spec_grants(
     expected |= {_invoke_arn(f) for f in spec.invokes}
     ses = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:"
     expected |= {f"{ses}identity/*", f"{ses}configuration-set/*"} if spec.sends_email else set()
+    expected |= BEYOND_THE_SPEC.get(spec.logical, set())
 
     assert set(actions_by_resource(template, spec)) == expected
 

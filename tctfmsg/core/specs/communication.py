@@ -14,6 +14,10 @@ from tctfmsg.core.spec_types import (
     TableSpec,
 )
 
+# The `source` of the status-change events the worker publishes on the account's default
+# EventBridge bus; the worker's role may publish with no other (cdk/stacks/communication.py).
+STATUS_EVENT_SOURCE = "tctfmsg.communication"
+
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "users",
