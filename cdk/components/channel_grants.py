@@ -1,6 +1,6 @@
 """What a function needs beyond the spec to deliver over AWS channels other than email, each as
-narrow as the service's IAM allows: publishing status events under one source on the default
-bus, and sending SMS through End User Messaging SMS (docs/decisions/0071)."""
+narrow as the service's IAM allows: publishing status events under one source on one bus, and
+sending SMS through End User Messaging SMS (docs/decisions/0071)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from aws_cdk import aws_iam as iam
 from cdk.components.nag import acknowledge
 from cdk.components.python_function import PythonFunction
 
-DEFAULT_BUS = "default"
 # The resources SendTextMessage authorises on (the Service Authorization Reference for
 # sms-voice): the origination identities it may send from, and the configuration set and
 # protect configuration it may apply.
@@ -23,11 +22,11 @@ SMS_RESOURCE_TYPES = (
 )
 
 
-def grant_status_events(fn: PythonFunction, *, source: str) -> None:
-    """events:PutEvents on the account's default bus, for events of this one source only."""
-    bus = cdk.Stack.of(fn).format_arn(
-        service="events", resource="event-bus", resource_name=DEFAULT_BUS
-    )
+def grant_status_events(fn: PythonFunction, *, bus: str, source: str) -> None:
+    """events:PutEvents on one bus (a name in this account and region, or an ARN), for events
+    of this one source only."""
+    if not bus.startswith("arn:"):
+        bus = cdk.Stack.of(fn).format_arn(service="events", resource="event-bus", resource_name=bus)
     fn.role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=["events:PutEvents"],

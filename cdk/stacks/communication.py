@@ -4,7 +4,8 @@ monitor, all from the spec (with the notification API behind an IAM-authorised R
 
 Beyond the spec (docs/decisions/0071): the worker's instances are reserved in the account, so
 other functions can never take the capacity an MFA code needs, and the worker, alone, may
-publish status events on the default bus and send SMS through End User Messaging SMS.
+publish status events on the stage's bus (settings `status_event_bus`, by default the account's
+default bus) and send SMS through End User Messaging SMS.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from constructs import Construct
 
 from cdk.components.channel_grants import grant_send_sms, grant_status_events
+from cdk.components.function_settings import stage_setting
 from cdk.stacks.service_stack import ServiceStack
 from tctfmsg.core.specs.communication import STATUS_EVENT_SOURCE
 
@@ -27,5 +29,7 @@ class CommunicationStack(ServiceStack):
     def __init__(self, scope: Construct, *, stage: str, **kwargs: Any) -> None:
         super().__init__(scope, stage=stage, **kwargs)
         worker = self.functions.functions[WORKER]
-        grant_status_events(worker, source=STATUS_EVENT_SOURCE)
+        bus = stage_setting(self, "status_event_bus")
+        if bus:  # empty: the worker publishes nothing (tctfmsg/communication/bootstrap.py)
+            grant_status_events(worker, bus=bus, source=STATUS_EVENT_SOURCE)
         grant_send_sms(worker)

@@ -4,6 +4,8 @@ what each function does (docs/decisions/0071)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -14,7 +16,14 @@ from cdk.stacks import CommunicationStack
 from tctfmsg.core import resources
 
 from .conftest import OFFLINE, STAGE
-from .roles import actions_by_resource, function_of, queue_id, secret_id, statements_of
+from .roles import (
+    actions_by_resource,
+    function_of,
+    queue_id,
+    secret_id,
+    statements_of,
+    table_id,
+)
 
 SERVICE = "communication"
 WORKER = resources.function("notification_worker")
@@ -163,7 +172,7 @@ def test_the_api_cannot_read_the_messaging_keys_or_deliver(template: Template) -
     assert not {a for a in actions if a.split(":")[0] in ("ses", "sms-voice", "events")}
 
 
-def test_the_worker_can_send_to_no_queue_but_its_own_never_the_campaign_queue(
+def test_the_worker_sends_to_its_own_queue_and_never_the_campaign_queue(
     template: Template,
 ) -> None:
     allowed = actions_by_resource(template, WORKER)
@@ -171,8 +180,16 @@ def test_the_worker_can_send_to_no_queue_but_its_own_never_the_campaign_queue(
 
     sendable = {rid for rid, actions in allowed.items() if "sqs:SendMessage" in actions}
 
-    assert sendable <= {queue_id(template, "notification_queue")}
+    # its own, because a notification deferred by quiet hours is queued again with a delay
+    assert sendable == {queue_id(template, "notification_queue")}
     assert campaign_queue not in str(statements_of(template, WORKER))
+
+
+def test_the_api_shows_attempts_but_cannot_write_the_attempt_ledger(template: Template) -> None:
+    ledger = actions_by_resource(template, API)[table_id(template, "notification_attempts")]
+
+    assert "dynamodb:Query" in ledger
+    assert not {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & ledger
 
 
 def test_the_dlq_monitor_cannot_send_anything(template: Template) -> None:
@@ -183,7 +200,7 @@ def test_the_dlq_monitor_cannot_send_anything(template: Template) -> None:
     assert not any(a.startswith("secretsmanager:") for a in actions)
 
 
-def test_only_the_worker_publishes_events_on_the_default_bus_under_its_own_source(
+def test_by_default_only_the_worker_publishes_on_the_default_bus_under_its_own_source(
     template: Template,
 ) -> None:
     publishing = [
@@ -200,6 +217,33 @@ def test_only_the_worker_publishes_events_on_the_default_bus_under_its_own_sourc
     ]
     assert actions_by_resource(template, WORKER)[DEFAULT_BUS] == {"events:PutEvents"}
     assert "events:PutEvents" not in _actions(template, API) | _actions(template, DLQ_MONITOR)
+
+
+@pytest.mark.parametrize(
+    ("bus", "granted"),
+    [
+        ("orders", DEFAULT_BUS.replace("/default", "/orders")),
+        (
+            "arn:aws:events:eu-west-1:111122223333:event-bus/shared",
+            "arn:aws:events:eu-west-1:111122223333:event-bus/shared",
+        ),
+        ("", None),  # the stage publishes no status events
+    ],
+    ids=["named", "arn", "none"],
+)
+def test_the_worker_publishes_on_the_bus_its_stage_names_and_nowhere_else(
+    tmp_path: Path, bus: str, granted: str | None
+) -> None:
+    settings = json.dumps({"status_event_bus": bus})
+    app = cdk.App(context={**OFFLINE, "settings": settings}, outdir=str(tmp_path))
+    template = Template.from_stack(CommunicationStack(app, stage=STAGE))
+
+    allowed = actions_by_resource(template, WORKER)
+    publishing = {rid for rid, actions in allowed.items() if "events:PutEvents" in actions}
+
+    assert publishing == ({granted} if granted else set())
+    _, props = function_of(template, WORKER)
+    assert props["Environment"]["Variables"]["TCTFMSG_STATUS_EVENT_BUS"] == bus
 
 
 def test_the_worker_may_only_send_text_messages_from_this_accounts_sms_resources(
