@@ -22,6 +22,18 @@ _NOT_SETTABLE = frozenset({"target", "stage", "region", "profile", "send_share"}
 
 
 def function_settings(scope: Construct) -> dict[str, str]:
+    raw = _context_settings(scope)
+    return {f"TCTFMSG_{name.upper()}": str(value) for name, value in raw.items()}
+
+
+def stage_setting(scope: Construct, name: str) -> Any:
+    """One setting as the stage's functions see it: from context `settings`, else its default
+    (never the synth machine's environment, which no function sees)."""
+    raw = _context_settings(scope)
+    return raw[name] if name in raw else settings.Settings.model_fields[name].default
+
+
+def _context_settings(scope: Construct) -> dict[str, Any]:
     raw: Any = scope.node.try_get_context("settings") or {}
     if isinstance(raw, str):  # `-c settings=...` arrives as a string
         try:
@@ -40,4 +52,4 @@ def function_settings(scope: Construct) -> dict[str, str]:
             "region, profile and send_share (the spec's rate budget sets each sender's)",
         )
     settings.load(**raw)  # the Lambda would refuse the same values at cold start
-    return {f"TCTFMSG_{name.upper()}": str(value) for name, value in raw.items()}
+    return raw

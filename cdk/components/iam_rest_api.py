@@ -4,14 +4,12 @@ Every path and method is proxied to the function (its Powertools resolver routes
 API Gateway checks the caller's signature and `execute-api:Invoke` permission first, logs each
 request to its own access log group, logs errors per method, and throttles the stage.
 
-API Gateway writes logs through one role per account and region (`AWS::ApiGateway::Account`).
-This construct sets it, retained on stack deletion, because the campaigns API is the only REST
-API so far; a second one should reuse the account's role (`cloud_watch_role=False`).
+API Gateway writes execution logs through one role per account and region; the shared stack
+sets it (cdk/components/api_gateway_logging.py), so no API here creates its own.
 """
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -36,7 +34,6 @@ class IamRestApi(Construct):
         description: str = "",
         rate_limit: float = RATE_LIMIT,
         burst_limit: int = BURST_LIMIT,
-        cloud_watch_role: bool = True,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -52,8 +49,7 @@ class IamRestApi(Construct):
             default_method_options=apigw.MethodOptions(
                 authorization_type=apigw.AuthorizationType.IAM
             ),
-            cloud_watch_role=cloud_watch_role,
-            cloud_watch_role_removal_policy=cdk.RemovalPolicy.RETAIN,
+            cloud_watch_role=False,  # the account's, set by the shared stack
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE_NAME,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
@@ -77,13 +73,13 @@ class IamRestApi(Construct):
         )
         # The stack publishes the URL under the spec's output key; drop CDK's hashed duplicate.
         self.api.node.try_remove_child("Endpoint")
-        self._acknowledge(cloud_watch_role)
+        self._acknowledge()
 
     @property
     def url(self) -> str:
         return self.api.url
 
-    def _acknowledge(self, cloud_watch_role: bool) -> None:
+    def _acknowledge(self) -> None:
         acknowledge(
             self.api,
             "AwsSolutions-COG4",
@@ -103,13 +99,5 @@ class IamRestApi(Construct):
             "AwsSolutions-APIG3",
             "Only IAM-signed requests reach the function (others get 403 from API Gateway) "
             "and the stage is throttled; a WAF web ACL would add cost and no protection for "
-            "an operators' API.",
+            "an API whose every caller holds AWS credentials.",
         )
-        if cloud_watch_role:
-            acknowledge(
-                self.api,
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AmazonAPIGatewayPushToCloudWatchLogs]",
-                "API Gateway's account-wide logging role: AWS's managed policy for it lets API "
-                "Gateway write the execution log groups it names itself, per API and stage.",
-            )

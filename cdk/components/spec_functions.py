@@ -7,6 +7,8 @@ functions it starts, SES sending and what sending takes of the shared slice if i
 (`resources.SENDING`); reading its source queue comes with the event source. Nothing of the
 service beyond that. A table or secret of the shared slice is granted by its stage-derived name
 (docs/decisions/0063); a sender's environment carries its share of the provider rate budget.
+A stack may reserve a queue-fed function's instances (`reserved`): its reserved concurrency is
+the spec's max_concurrency, which the account's other functions can then never take (0071).
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ class SpecFunctions(Construct):
         stage: str,
         data: SpecResources,
         shared: SharedReferences,
+        reserved: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.service = service
+        self.reserved = reserved
         self.stage = stage
         self.data = data
         # What a function may name: its own service's resources and the shared slice.
@@ -54,12 +58,18 @@ class SpecFunctions(Construct):
         self.secrets: dict[str, secretsmanager.ISecret] = {**shared.secrets, **data.secrets}
         self.environment = function_settings(self)
         specs = [spec for spec in resources.FUNCTIONS if spec.service == service]
+        unknown = set(reserved) - {spec.logical for spec in specs if spec.queue_source}
+        if unknown:  # only a queue-fed function's instances are bounded by the spec
+            raise KeyError(
+                f"cannot reserve {sorted(unknown)}: not queue-fed functions of {service}"
+            )
         self.apis: dict[str, IamRestApi] = {}
         self.functions = {spec.logical: self._function(spec) for spec in specs}
 
     def _function(self, spec: resources.FunctionSpec) -> PythonFunction:
         source = spec.queue_source
-        reserve = source and source.max_concurrency < _MIN_EVENT_SOURCE_CONCURRENCY
+        too_few = source and source.max_concurrency < _MIN_EVENT_SOURCE_CONCURRENCY
+        reserve = too_few or spec.logical in self.reserved
         fn = PythonFunction(
             self,
             spec.logical,
@@ -77,7 +87,7 @@ class SpecFunctions(Construct):
             fn.consume(
                 self.data.queues[source.queue],
                 batch_size=source.batch_size,
-                max_concurrency=None if reserve else source.max_concurrency,
+                max_concurrency=None if too_few else source.max_concurrency,
                 max_batching_window=cdk.Duration.seconds(source.max_batching_window_s)
                 if source.max_batching_window_s
                 else None,

@@ -16,6 +16,8 @@ from tctfmsg.core import resources
 
 class ServiceStack(cdk.Stack):
     service: ClassVar[resources.Service]
+    # Queue-fed functions whose instances (the spec's max_concurrency) are reserved in the account.
+    reserved: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, scope: Construct, *, stage: str, **kwargs: Any) -> None:
         name = resources.stack_name(stage, self.service)
@@ -37,5 +39,6 @@ class ServiceStack(cdk.Stack):
             stage=stage,
             data=self.resources,
             shared=self.shared,
+            reserved=self.reserved,
         )
         cdk.Tags.of(self).add("service", self.service)

@@ -1,6 +1,7 @@
 """The slice every service shares: the email backbone's state (provider settings, breakers,
 provider keys), the templates and signing keys, and the idempotency records. Deployed once per
 stage, before the service stacks, which are granted its resources by name (docs/decisions/0063).
+It also sets API Gateway's account-wide logging role, which every service's API needs (0071).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.api_gateway_logging import ApiGatewayLogging
 from cdk.components.spec_resources import SpecResources
 from tctfmsg.core import resources
 
@@ -26,4 +28,5 @@ class SharedStack(cdk.Stack):
         )
         self.stage = stage
         self.resources = SpecResources(self, "Resources", owner=resources.SHARED, stage=stage)
+        self.api_logging = ApiGatewayLogging(self, "ApiGatewayLogging")
         cdk.Tags.of(self).add("service", resources.SHARED)

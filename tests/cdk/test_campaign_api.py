@@ -36,8 +36,8 @@ def _of_api(template: Template, kind: str, api_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_the_campaign_api_function_is_fronted_by_an_api() -> None:
-    assert [f.logical for f in API_FUNCTIONS] == ["campaign_api"]
+def test_the_campaign_and_notification_apis_are_the_api_functions() -> None:
+    assert {f.logical for f in API_FUNCTIONS} == {"campaign_api", "notification_api"}
 
 
 @pytest.mark.parametrize("service", resources.SERVICES)

@@ -14,7 +14,6 @@ from cdk.app import build_app
 from cdk.components.nag import apply_checks
 from cdk.stacks import CommunicationStack
 from tctfmsg.core import resources
-from tests.support.declared_senders import NOTIFICATION_WORKER, declare
 
 from .conftest import OFFLINE, STAGE
 from .roles import (
@@ -38,6 +37,26 @@ def _tables(template: Template, service: resources.Service) -> dict[str, str]:
 
 def _with(allowed: dict[str, set[str]], ids: dict[str, str], action: str) -> set[str]:
     return {logical for logical, rid in ids.items() if action in allowed.get(rid, set())}
+
+
+_IN_ACCOUNT = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
+# What a stack grants beyond the spec (docs/decisions/0071): the notification worker publishes
+# status events on the default bus and sends SMS from the account's origination identities.
+BEYOND_THE_SPEC = {
+    "notification_worker": {
+        _IN_ACCOUNT.format(service="events", resource="event-bus/default"),
+        *(
+            _IN_ACCOUNT.format(service="sms-voice", resource=f"{kind}/*")
+            for kind in (
+                "phone-number",
+                "pool",
+                "sender-id",
+                "configuration-set",
+                "protect-configuration",
+            )
+        ),
+    }
+}
 
 
 def _invoke_arn(logical: str) -> str:
@@ -64,7 +83,10 @@ def test_role_sends_to_the_queues_of_its_spec_and_reads_only_its_source(
 ) -> None:
     template = templates[spec.service]
     allowed = actions_by_resource(template, spec)
-    queues = {q.logical: queue_id(template, q.logical) for q in resources.QUEUES}
+    # Another service's queues are not in this stack; that the role names nothing of theirs is
+    # test_role_names_nothing_but_its_logs_what_its_spec_grants_and_its_stack_adds.
+    own = [q.logical for q in resources.QUEUES if q.owner == spec.service]
+    queues = {logical: queue_id(template, logical) for logical in own}
 
     assert _with(allowed, queues, "sqs:SendMessage") == set(spec.queues_send)
     source = {spec.queue_source.queue} if spec.queue_source else set()
@@ -109,7 +131,7 @@ def test_only_a_function_that_sends_email_may_use_ses(
 
 
 @pytest.mark.parametrize("spec", resources.FUNCTIONS, **_ids)
-def test_role_names_nothing_but_its_logs_and_what_its_spec_grants(
+def test_role_names_nothing_but_its_logs_what_its_spec_grants_and_its_stack_adds(
     templates: dict[str, Template], spec: resources.FunctionSpec
 ) -> None:
     template = templates[spec.service]
@@ -123,6 +145,7 @@ def test_role_names_nothing_but_its_logs_and_what_its_spec_grants(
     expected |= {_invoke_arn(f) for f in spec.invokes}
     ses = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:"
     expected |= {f"{ses}identity/*", f"{ses}configuration-set/*"} if spec.sends_email else set()
+    expected |= BEYOND_THE_SPEC.get(spec.logical, set())
 
     assert set(actions_by_resource(template, spec)) == expected
 
@@ -140,11 +163,11 @@ def test_the_consumer_cannot_change_subscribers_or_queue_anything() -> None:
     assert consumer.invokes == ()
 
 
-def test_only_the_consumer_holds_provider_keys_and_sends_email() -> None:
+def test_only_the_sending_functions_hold_provider_keys_and_send_email() -> None:
     holders = {f.logical for f in resources.FUNCTIONS if "provider_keys" in f.grants().secrets}
     senders = {f.logical for f in resources.FUNCTIONS if f.sends_email}
 
-    assert holders == senders == {"campaign_consumer"}
+    assert holders == senders == {"campaign_consumer", "notification_worker"}
 
 
 def test_the_dlq_monitor_only_records_failures() -> None:
@@ -226,13 +249,13 @@ def test_every_sender_is_granted_what_sending_takes_without_naming_it(
 
 
 def test_a_communication_sender_is_granted_the_shared_breakers_and_provider_keys(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
-    # GIVEN a transactional worker declared in the communication service, which names none
-    # of the backbone's state itself
-    declare(monkeypatch, NOTIFICATION_WORKER)
-    assert not {"breakers", "config"} & {*NOTIFICATION_WORKER.tables_write}
-    assert NOTIFICATION_WORKER.secrets == ()
+    # GIVEN the communication service's transactional worker, which names none of the
+    # backbone's state itself
+    worker = resources.function("notification_worker")
+    assert not {"breakers", "config"} & {*worker.tables_read, *worker.tables_write}
+    assert "provider_keys" not in worker.secrets
     app = cdk.App(context=OFFLINE, outdir=str(tmp_path))
 
     # WHEN the communication stack is built on its own
@@ -242,7 +265,7 @@ def test_a_communication_sender_is_granted_the_shared_breakers_and_provider_keys
     template = Template.from_stack(stack)
 
     # THEN its role may use the shared breakers, provider settings, keys, and SES
-    allowed = actions_by_resource(template, NOTIFICATION_WORKER)
+    allowed = actions_by_resource(template, worker)
     assert {WRITE, READ} <= allowed[table_id(template, "breakers")]
     assert READ in allowed[table_id(template, "config")]
     assert WRITE not in allowed[table_id(template, "config")]

@@ -13,7 +13,6 @@ from aws_cdk.assertions import Template
 from cdk.app import build_app
 from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
-from tests.support.declared_senders import NOTIFICATION_WORKER, declare
 
 from .conftest import OFFLINE, STAGE
 
@@ -151,11 +150,11 @@ def test_no_function_but_a_sender_carries_a_share(templates: dict[str, Template]
 
 
 def test_the_shares_deployed_to_every_stack_sum_to_at_most_each_provider_rate(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    app: cdk.App,
 ) -> None:
-    # GIVEN a transactional sender in communication beside the campaign consumer
-    functions = declare(monkeypatch, NOTIFICATION_WORKER)
-    app = build_app(OFFLINE, outdir=str(tmp_path))
+    # GIVEN the transactional worker in communication beside the campaign consumer
+    functions = resources.FUNCTIONS
+    worker = resources.function("notification_worker")
 
     # WHEN every instance of every sending function runs at the share its environment gives
     deployed = []
@@ -170,7 +169,7 @@ def test_the_shares_deployed_to_every_stack_sum_to_at_most_each_provider_rate(
     budget = resources.RATE_BUDGET
     assert math.fsum([*deployed, budget.operator]) <= 1 + 1e-9
     assert len(deployed) == 2
-    assert budget.instance_share(NOTIFICATION_WORKER, functions) * 5 == pytest.approx(
+    assert budget.instance_share(worker, functions) * worker.max_instances == pytest.approx(
         budget.transactional
     )
 

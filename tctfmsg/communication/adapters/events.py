@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from tctfmsg.communication.domain.notification import Notification
+from tctfmsg.core.specs.communication import STATUS_EVENT_SOURCE as SOURCE
 
-SOURCE = "tctfmsg.communication"
 DETAIL_TYPE = "Notification Status"
 
 

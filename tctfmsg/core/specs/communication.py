@@ -14,6 +14,10 @@ from tctfmsg.core.spec_types import (
     TableSpec,
 )
 
+# The `source` of the status-change events the worker publishes on EventBridge (on the bus
+# `settings.status_event_bus` names); its role may publish with no other source.
+STATUS_EVENT_SOURCE = "tctfmsg.communication"
+
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "users",
@@ -91,7 +95,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=29,  # API Gateway's integration timeout
         api=True,
         purpose="accepts notifications (REST and direct invoke), manages users and preferences",
-        tables_read=("config",),  # the registry's template versions
+        # config: the registry's template versions; attempts: a notification is shown with them
+        tables_read=("config", "notification_attempts"),
         tables_write=("users", "notifications"),
         queues_send=("notification_queue",),
     ),
@@ -103,6 +108,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue_source=QueueSource("notification_queue", batch_size=5, max_concurrency=2),
         purpose="delivers each notification over its channels in order, at most once per channel",
         tables_write=("users", "notifications", "notification_attempts", "rate_windows"),
+        queues_send=("notification_queue",),  # quiet hours: queued again with a delay
         secrets=("messaging_keys",),
         send_class="transactional",
     ),
