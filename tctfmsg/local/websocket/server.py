@@ -39,6 +39,7 @@ from tctfmsg.local.websocket.routing import CONNECT, DISCONNECT, RouteTable
 from tctfmsg.local.websocket.session import Session, new_id
 
 log = logging.getLogger("tctfmsg.local.websocket")
+_WIRE = logging.getLogger("tctfmsg.local.websocket.wire")  # websockets' own lines
 Invoke = Callable[[FunctionSpec, dict[str, Any]], Any]
 CLOSE_TIMEOUT_S = 5.0
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$")  # an HTTP token: a subprotocol
@@ -86,6 +87,8 @@ class WebSocketServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        if _WIRE.level == logging.NOTSET:  # a line per connection would drown the stack's log
+            _WIRE.setLevel(logging.WARNING)
 
     # ---- lifecycle (any thread) ------------------------------------------------------------
 
@@ -130,7 +133,7 @@ class WebSocketServer:
             close_timeout=CLOSE_TIMEOUT_S,
             max_size=(self.limits.message_bytes, self.limits.frame_bytes),
             create_connection=_Socket,
-            logger=logging.getLogger("tctfmsg.local.websocket.wire"),
+            logger=_WIRE,
         )
         self._ready.set()
         await self._stopping.wait()
