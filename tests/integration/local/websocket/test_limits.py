@@ -82,5 +82,5 @@ def test_a_busy_connection_is_still_closed_at_its_maximum_age(tmp_path: Path) ->
                 time.sleep(0.2)
         lived = time.monotonic() - opened
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
-        assert 1.9 <= lived < 5
+        assert 1.5 <= lived < 5  # its age, not its idle timeout (1 s)
         assert _disconnect_code(gateway) == (1001, "Going away")
