@@ -92,6 +92,11 @@ def _print(report: dict[str, Any]) -> None:
     for row in report["secrets"]:
         resources.add_row("secret", row["name"], "")
     console.print(resources)
+    if "websocket_gateway" in report:
+        counts = ", ".join(
+            f"{k.replace('_', ' ')} {v}" for k, v in report["websocket_gateway"].items()
+        )
+        console.print(f"[bold]WebSocket gateway[/] {literal(counts)}")
 
 
 def _running(ctx: typer.Context) -> stack_state.StackState:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # User messages (issue 12): the WebSocket API's management endpoint (API Gateway's
     # https://{api}.execute-api.{region}.amazonaws.com/{stage}; locally the gateway's).
     websocket_management_url: str | None = None
+    # Embedded stack only: the local WebSocket gateway's idle timeout and maximum connection
+    # age (API Gateway's 10 minutes and 2 hours), shorter for tests.
+    local_websocket_idle_timeout_s: float = Field(default=600.0, gt=0, le=7200)
+    local_websocket_max_age_s: float = Field(default=7200.0, gt=0, le=7200)
     # Campaigns (issue 5).
     # Embedded stack only: a shorter delivery-queue visibility timeout and every-minute rule,
     # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).

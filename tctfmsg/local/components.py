@@ -56,10 +56,11 @@ def ports(base_port: int) -> dict[str, int]:
     return {name: base_port + offset for name, offset in PORT_OFFSETS.items()}
 
 
-def endpoint_settings(base_port: int) -> dict[str, str]:
+def endpoint_settings(base_port: int, stage: str = "local") -> dict[str, str]:
     """The settings that point a process at the stack on base_port: the AWS APIs, the
-    function runtime, every email provider and every messaging channel, so no client can reach
-    the real ones."""
+    function runtime, every email provider, every messaging channel and the WebSocket API's
+    management endpoint (its path names the stage, as on AWS), so no client can reach the real
+    ones."""
     url = {name: f"http://127.0.0.1:{port}" for name, port in ports(base_port).items()}
     return {
         "endpoint_url": url["aws"],
@@ -70,10 +71,12 @@ def endpoint_settings(base_port: int) -> dict[str, str]:
         "sms_endpoint_url": url["sms"],
         "whatsapp_api_url": url["whatsapp"],
         "fcm_api_url": url["push"],
+        "websocket_management_url": f"{url['websocket_management']}/{stage}",
     }
 
 
 def pointed_at(settings: Settings, base_port: int) -> Settings:
     """settings, with every endpoint it leaves unset pointed at the stack on base_port."""
-    unset = {k: v for k, v in endpoint_settings(base_port).items() if getattr(settings, k) is None}
+    pointing = endpoint_settings(base_port, settings.stage)
+    unset = {k: v for k, v in pointing.items() if getattr(settings, k) is None}
     return settings.model_copy(update=unset)

@@ -154,7 +154,7 @@ def _point_sdk_at(context: StackContext) -> None:
     # Handlers run in this process; every client they build must reach the stack, never AWS
     # or a real provider. Set before anything reads settings (they are read once).
     os.environ["TCTFMSG_TARGET"] = "local"
-    for name, url in components.endpoint_settings(context.base_port).items():
+    for name, url in components.endpoint_settings(context.base_port, context.stage).items():
         os.environ[f"TCTFMSG_{name.upper()}"] = url
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
@@ -177,8 +177,15 @@ def _factories() -> list[Callable[[], Component]]:
     from tctfmsg.local.providers.component import EmailProvidersComponent
     from tctfmsg.local.providers.messaging import MessagingProvidersComponent
     from tctfmsg.local.runtime import FunctionRuntime
+    from tctfmsg.local.websocket.component import WebSocketGatewayComponent
 
-    return [EmailProvidersComponent, MessagingProvidersComponent, FunctionRuntime]
+    runtime = FunctionRuntime()  # the gateway runs its route functions through it
+    return [
+        EmailProvidersComponent,
+        MessagingProvidersComponent,
+        lambda: runtime,
+        lambda: WebSocketGatewayComponent(runtime.invoke),
+    ]
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from typing import Any
 from tctfmsg.core import resources
 from tctfmsg.core.clients import Clients
 from tctfmsg.local.state import StackState
+from tctfmsg.local.websocket import control as websocket_control
 
 
 def collect(running: StackState, runtime: Clients) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def collect(running: StackState, runtime: Clients) -> dict[str, Any]:
                 "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"]),
             }
         )
-    return {
+    report: dict[str, Any] = {
         "pid": running.pid,
         "started_at": running.started_at,
         "endpoints": running.endpoints,
@@ -38,3 +39,7 @@ def collect(running: StackState, runtime: Clients) -> dict[str, Any]:
         "queues": queues,
         "secrets": [{"name": names[s.logical]} for s in resources.SECRETS],
     }
+    gateway = websocket_control.stats(running)
+    if gateway is not None:
+        report["websocket_gateway"] = gateway
+    return report

@@ -1,0 +1,1 @@
+"""The embedded stack's API Gateway WebSocket API (docs/decisions/0068)."""
