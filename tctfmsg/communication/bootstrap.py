@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 
+from tctfmsg.communication.adapters.users import DynamoUserStore
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.email.bootstrap import EmailRoot
@@ -28,9 +29,7 @@ class CommunicationRoot:
         self.email = email or EmailRoot(clients, sends_as=SENDING_FUNCTION)
 
     @cached_property
-    def users(self):  # type: ignore[no-untyped-def]  # -> DynamoUserStore (users helper)
-        from tctfmsg.communication.adapters.users import DynamoUserStore
-
+    def users(self) -> DynamoUserStore:
         return DynamoUserStore(self.clients.names["users"], self.clients.client("dynamodb"))
 
 

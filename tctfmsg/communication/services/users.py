@@ -1,0 +1,211 @@
+"""Users and their preferences: set (create or change only what is given), show, delete; opt a
+user in or out of a notification type on a channel; their quiet hours.
+
+Every write is based on the version read, so it never undoes a change made meanwhile (a dead
+push token the worker removed): on a clash it reads again and reapplies the change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tctfmsg.communication.domain.user import (
+    MAX_PUSH_TOKENS,
+    QuietHours,
+    User,
+    check_email,
+    check_locale,
+    check_phone,
+    check_push_token,
+    check_timezone,
+    check_user_id,
+)
+from tctfmsg.communication.ports import UserChanged, UserStore
+from tctfmsg.core.clock import Clock, SystemClock
+from tctfmsg.core.errors import Conflict, InvalidInput, NotFound
+from tctfmsg.rendering.registry import Registry
+
+WRITE_ATTEMPTS = 3
+SYSTEM_CLOCK = SystemClock()
+
+
+@dataclass(frozen=True)
+class PreferenceRow:
+    """One notification type as it applies to one user: each allowed channel on or off."""
+
+    type: str
+    security_critical: bool
+    channels: dict[str, bool]
+
+
+def set_user(
+    store: UserStore,
+    user_id: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    whatsapp: str | None = None,
+    push_tokens: Sequence[str] | None = None,
+    timezone: str | None = None,
+    locale: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> User:
+    """Create the user, or change the fields given (None: left as it is). An empty email, phone
+    or WhatsApp number removes it; an empty list of push tokens removes them all."""
+    check_user_id(user_id)
+    changes: dict[str, Any] = {}
+    if email is not None:
+        changes["email"] = check_email(email) if email != "" else None
+    if phone is not None:
+        changes["phone"] = check_phone(phone) if phone != "" else None
+    if whatsapp is not None:
+        changes["whatsapp"] = check_phone(whatsapp, "WhatsApp") if whatsapp != "" else None
+    if push_tokens is not None:
+        changes["push_tokens"] = _checked_tokens(push_tokens)
+    if timezone is not None:
+        changes["timezone"] = check_timezone(timezone)
+    if locale is not None:
+        changes["locale"] = check_locale(locale)
+
+    def change(current: User | None) -> User:
+        now = clock.now()
+        base = current or User(user_id, created_at=now)
+        return replace(base, **changes, updated_at=now)
+
+    return _write(store, user_id, change)
+
+
+def show_user(store: UserStore, user_id: str) -> User:
+    user = store.get(check_user_id(user_id))
+    if user is None:
+        raise _no_user(user_id)
+    return user
+
+
+def delete_user(store: UserStore, user_id: str) -> None:
+    if not store.delete(check_user_id(user_id)):
+        raise _no_user(user_id)
+
+
+def set_preference(
+    store: UserStore,
+    registry: Registry,
+    user_id: str,
+    notification_type: str,
+    channel: str,
+    on: bool,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> User:
+    """Opt the user in to (on) or out of (off) one type on one of its channels. A
+    security-critical type cannot be opted out of."""
+    check_user_id(user_id)
+    if not isinstance(on, bool):
+        raise InvalidInput("a preference is on or off", "give --on or --off")
+    if not isinstance(notification_type, str) or not isinstance(channel, str):
+        raise InvalidInput("a preference needs a notification type and a channel")
+    entry = registry.entry(notification_type)
+    if entry.category != "transactional":
+        raise InvalidInput(
+            f"{entry.type} is a campaign: its recipients opt out by unsubscribing",
+            "preferences are for transactional types; see `tctfmsg template list`",
+        )
+    if channel not in entry.channels:
+        raise InvalidInput(
+            f"{entry.type} is never sent by {channel[:40]!r}",
+            f"its channels are {', '.join(entry.channels)}",
+        )
+    if entry.security_critical and not on:
+        raise InvalidInput(
+            f"{entry.type} is security-critical and cannot be opted out of",
+            "it always reaches the user; only non-critical types can be turned off",
+        )
+
+    def change(current: User) -> User:
+        preferences = {t: dict(by_channel) for t, by_channel in current.preferences.items()}
+        preferences.setdefault(entry.type, {})[channel] = on
+        return replace(current, preferences=preferences, updated_at=clock.now())
+
+    return _update(store, user_id, change)
+
+
+def set_quiet_hours(
+    store: UserStore, user_id: str, window: str | None, *, clock: Clock = SYSTEM_CLOCK
+) -> User:
+    """Set the user's daily quiet hours ("22:00-07:00", in their timezone); None: none."""
+    check_user_id(user_id)
+    quiet = QuietHours.parse(window) if window is not None else None
+
+    def change(current: User) -> User:
+        return replace(current, quiet_hours=quiet, updated_at=clock.now())
+
+    return _update(store, user_id, change)
+
+
+def preference_table(registry: Registry, user: User) -> list[PreferenceRow]:
+    """Every transactional type with each of its channels on or off for this user (a
+    security-critical type is always on)."""
+    return [
+        PreferenceRow(
+            entry.type,
+            entry.security_critical,
+            {c: entry.security_critical or user.allows(entry.type, c) for c in entry.channels},
+        )
+        for entry in registry.values()
+        if entry.category == "transactional"
+    ]
+
+
+def user_fields(user: User) -> dict[str, Any]:
+    """A user as the doors show it (the CLI's --json, the API's answers)."""
+    return {
+        "user_id": user.user_id,
+        "email": user.email,
+        "phone": user.phone,
+        "whatsapp": user.whatsapp,
+        "push_tokens": list(user.push_tokens),
+        "locale": user.locale,
+        "timezone": user.timezone,
+        "quiet_hours": str(user.quiet_hours) if user.quiet_hours else None,
+        "preferences": {t: dict(by_channel) for t, by_channel in user.preferences.items()},
+    }
+
+
+def _checked_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
+    if not isinstance(tokens, list | tuple):
+        raise InvalidInput("push tokens must be a list of device tokens")
+    unique = tuple(dict.fromkeys(check_push_token(t) for t in tokens))
+    if len(unique) > MAX_PUSH_TOKENS:
+        raise InvalidInput(
+            f"{len(unique)} push tokens is too many",
+            f"a user has at most {MAX_PUSH_TOKENS} devices",
+        )
+    return unique
+
+
+def _write(store: UserStore, user_id: str, change: Callable[[User | None], User]) -> User:
+    for _ in range(WRITE_ATTEMPTS):
+        current = store.get(user_id)
+        try:
+            return store.put(change(current))
+        except UserChanged:
+            continue
+    raise Conflict(
+        f"user {user_id} kept changing while this change was made", "run the command again"
+    )
+
+
+def _update(store: UserStore, user_id: str, change: Callable[[User], User]) -> User:
+    def existing(current: User | None) -> User:
+        if current is None:
+            raise _no_user(user_id)
+        return change(current)
+
+    return _write(store, user_id, existing)
+
+
+def _no_user(user_id: str) -> NotFound:
+    return NotFound(
+        f"no user {user_id}", f"create it with `tctfmsg user set {user_id} --email ADDRESS`"
+    )
