@@ -104,7 +104,9 @@ def set_preference(
     if not isinstance(on, bool):
         raise InvalidInput("a preference is on or off", "give --on or --off")
     if not isinstance(notification_type, str) or not isinstance(channel, str):
-        raise InvalidInput("a preference needs a notification type and a channel")
+        raise InvalidInput(
+            "a preference needs a notification type and a channel", "give --type and --channel"
+        )
     entry = registry.entry(notification_type)
     if entry.category != "transactional":
         raise InvalidInput(
@@ -174,7 +176,9 @@ def user_fields(user: User) -> dict[str, Any]:
 
 def _checked_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
     if not isinstance(tokens, list | tuple):
-        raise InvalidInput("push tokens must be a list of device tokens")
+        raise InvalidInput(
+            "push tokens must be a list of device tokens", "give each token on its own"
+        )
     unique = tuple(dict.fromkeys(check_push_token(t) for t in tokens))
     if len(unique) > MAX_PUSH_TOKENS:
         raise InvalidInput(
