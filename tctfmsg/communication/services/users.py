@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from tctfmsg.communication.domain.user import (
@@ -101,35 +102,8 @@ def set_preference(
     """Opt the user in to (on) or out of (off) one type on one of its channels. A
     security-critical type cannot be opted out of."""
     check_user_id(user_id)
-    if not isinstance(on, bool):
-        raise InvalidInput("a preference is on or off", "give --on or --off")
-    if not isinstance(notification_type, str) or not isinstance(channel, str):
-        raise InvalidInput(
-            "a preference needs a notification type and a channel", "give --type and --channel"
-        )
-    entry = registry.entry(notification_type)
-    if entry.category != "transactional":
-        raise InvalidInput(
-            f"{entry.type} is a campaign: its recipients opt out by unsubscribing",
-            "preferences are for transactional types; see `tctfmsg template list`",
-        )
-    if channel not in entry.channels:
-        raise InvalidInput(
-            f"{entry.type} is never sent by {channel[:40]!r}",
-            f"its channels are {', '.join(entry.channels)}",
-        )
-    if entry.security_critical and not on:
-        raise InvalidInput(
-            f"{entry.type} is security-critical and cannot be opted out of",
-            "it always reaches the user; only non-critical types can be turned off",
-        )
-
-    def change(current: User) -> User:
-        preferences = {t: dict(by_channel) for t, by_channel in current.preferences.items()}
-        preferences.setdefault(entry.type, {})[channel] = on
-        return replace(current, preferences=preferences, updated_at=clock.now())
-
-    return _update(store, user_id, change)
+    change = _preference(registry, notification_type, channel, on)
+    return _update(store, user_id, lambda user: change(user, clock.now()))
 
 
 def set_quiet_hours(
@@ -137,12 +111,44 @@ def set_quiet_hours(
 ) -> User:
     """Set the user's daily quiet hours ("22:00-07:00", in their timezone); None: none."""
     check_user_id(user_id)
-    quiet = QuietHours.parse(window) if window is not None else None
+    change = _quiet_hours(window)
+    return _update(store, user_id, lambda user: change(user, clock.now()))
 
-    def change(current: User) -> User:
-        return replace(current, quiet_hours=quiet, updated_at=clock.now())
 
-    return _update(store, user_id, change)
+def change_preferences(
+    store: UserStore,
+    registry: Registry,
+    user_id: str,
+    *,
+    notification_type: str | None = None,
+    channel: str | None = None,
+    on: bool | None = None,
+    quiet_hours: str | None = None,
+    no_quiet_hours: bool = False,
+    clock: Clock = SYSTEM_CLOCK,
+) -> User:
+    """What `user prefs` asks for, checked whole, then written at once: one type's channel on
+    or off, the quiet hours set or removed, or nothing (the user as stored)."""
+    check_user_id(user_id)
+    changes: list[Callable[[User, datetime], User]] = []
+    if (notification_type, channel, on) != (None, None, None):
+        if notification_type is None or channel is None or on is None:
+            raise InvalidInput("--type, --channel and --on or --off go together", "give all three")
+        changes.append(_preference(registry, notification_type, channel, on))
+    if quiet_hours is not None and no_quiet_hours:
+        raise InvalidInput("--quiet-hours and --no-quiet-hours contradict each other", "give one")
+    if quiet_hours is not None or no_quiet_hours:
+        changes.append(_quiet_hours(quiet_hours))
+    if not changes:
+        return show_user(store, user_id)
+
+    def change_all(user: User) -> User:
+        now = clock.now()
+        for change in changes:
+            user = change(user, now)
+        return user
+
+    return _update(store, user_id, change_all)
 
 
 def preference_table(registry: Registry, user: User) -> list[PreferenceRow]:
@@ -172,6 +178,45 @@ def user_fields(user: User) -> dict[str, Any]:
         "quiet_hours": str(user.quiet_hours) if user.quiet_hours else None,
         "preferences": {t: dict(by_channel) for t, by_channel in user.preferences.items()},
     }
+
+
+def _preference(
+    registry: Registry, notification_type: str, channel: str, on: bool
+) -> Callable[[User, datetime], User]:
+    if not isinstance(on, bool):
+        raise InvalidInput("a preference is on or off", "give --on or --off")
+    if not isinstance(notification_type, str) or not isinstance(channel, str):
+        raise InvalidInput(
+            "a preference needs a notification type and a channel", "give --type and --channel"
+        )
+    entry = registry.entry(notification_type)
+    if entry.category != "transactional":
+        raise InvalidInput(
+            f"{entry.type} is a campaign: its recipients opt out by unsubscribing",
+            "preferences are for transactional types; see `tctfmsg template list`",
+        )
+    if channel not in entry.channels:
+        raise InvalidInput(
+            f"{entry.type} is never sent by {channel[:40]!r}",
+            f"its channels are {', '.join(entry.channels)}",
+        )
+    if entry.security_critical and not on:
+        raise InvalidInput(
+            f"{entry.type} is security-critical and cannot be opted out of",
+            "it always reaches the user; only non-critical types can be turned off",
+        )
+
+    def change(user: User, now: datetime) -> User:
+        preferences = {t: dict(by_channel) for t, by_channel in user.preferences.items()}
+        preferences.setdefault(entry.type, {})[channel] = on
+        return replace(user, preferences=preferences, updated_at=now)
+
+    return change
+
+
+def _quiet_hours(window: str | None) -> Callable[[User, datetime], User]:
+    quiet = QuietHours.parse(window) if window is not None else None
+    return lambda user, now: replace(user, quiet_hours=quiet, updated_at=now)
 
 
 def _checked_tokens(tokens: Sequence[str]) -> tuple[str, ...]:

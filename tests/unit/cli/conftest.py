@@ -20,7 +20,7 @@ from tctfmsg.core import settings as settings_module
 from tctfmsg.core.settings import Settings
 from tests.support.sockets import no_sockets  # noqa: F401  (a fixture, used below)
 
-ROOTS = ("settings", "clients", "templates", "email", "campaigns")
+ROOTS = ("settings", "clients", "templates", "email", "campaigns", "communication")
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Cli:
     templates: Any = None
     email: Any = None
     campaigns: Any = None
+    communication: Any = None
     env: dict[str, str] = field(default_factory=lambda: {"COLUMNS": "200", "NO_COLOR": "1"})
 
     def __call__(self, *args: str, input: str | None = None) -> Result:

@@ -275,3 +275,53 @@ def test_a_user_is_shown_with_exactly_the_documented_keys(ada, store, registry):
         "quiet_hours": "22:00-07:00",
         "preferences": {"unread_messages": {"email": False}},
     }
+
+
+def test_change_preferences_checks_everything_before_writing_anything(ada, store, registry):
+    with pytest.raises(InvalidInput, match="quiet hours"):
+        users.change_preferences(
+            store,
+            registry,
+            "ada",
+            notification_type="unread_messages",
+            channel="email",
+            on=False,
+            quiet_hours="late",
+        )
+    assert store.items["ada"] == ada
+
+
+def test_change_preferences_writes_a_preference_and_quiet_hours_at_once(ada, store, registry):
+    puts = store.puts
+
+    changed = users.change_preferences(
+        store,
+        registry,
+        "ada",
+        notification_type="unread_messages",
+        channel="push",
+        on=False,
+        quiet_hours="23:00-06:30",
+    )
+
+    assert not changed.allows("unread_messages", "push")
+    assert str(changed.quiet_hours) == "23:00-06:30"
+    assert store.puts == puts + 1
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"notification_type": "unread_messages", "on": False}, "go together"),
+        ({"quiet_hours": "22:00-07:00", "no_quiet_hours": True}, "contradict"),
+    ],
+)
+def test_change_preferences_refuses_half_a_request(ada, store, registry, given, message):
+    with pytest.raises(InvalidInput, match=message):
+        users.change_preferences(store, registry, "ada", **given)
+
+
+def test_change_preferences_with_nothing_to_change_reads_the_user(ada, store, registry):
+    assert users.change_preferences(store, registry, "ada") == ada
+    with pytest.raises(NotFound):
+        users.change_preferences(store, registry, "bo")
