@@ -60,6 +60,12 @@ def demo_command(
         ) as bar:
             report = demo.run(settings, _RichReporter(bar))
         _print(report)
+    t = report.transactional
+    if not (t.repeat_same_id and t.repeat_sent_nothing):
+        raise TctfmsgError(
+            "a repeated idempotency key sent a notification again",
+            "this is a bug: keep the stack running and see docs/runbooks/",
+        )
     if not report.audit.clean:
         raise TctfmsgError(
             f"{report.audit.dropped} dropped, {report.audit.duplicated} duplicated",
@@ -84,6 +90,7 @@ def report_json(report: demo.DemoReport) -> dict[str, Any]:
         "unrecorded": a.unrecorded,
         "seconds": round(report.seconds, 2),
         "ses_outage_seconds": round(report.outage_s, 2),
+        "transactional": report.transactional.as_json(),
     }
 
 
@@ -100,6 +107,25 @@ def _print(report: demo.DemoReport) -> None:
     table.add_row("SES outage", f"{data['ses_outage_seconds']:.1f} s")
     table.add_row("time taken", f"{data['seconds']:.1f} s")
     console.print(table)
+    t = report.transactional
+    notes = summary_table("Transactional notifications")
+    for sent in t.during_campaign:
+        notes.add_row(
+            f"{sent.type} during the campaign",
+            f"{sent.status} by {sent.channel} ({sent.provider}) in {sent.latency_ms} ms",
+        )
+    if t.fallback:
+        notes.add_row(
+            f"{t.fallback.type}, every email provider down",
+            f"{t.fallback.status} by {t.fallback.channel} ({', '.join(t.fallback.attempts)})",
+        )
+    notes.add_row(
+        "idempotency key repeated",
+        "same notification, nothing sent"
+        if t.repeat_same_id and t.repeat_sent_nothing
+        else "[bold red]sent again[/]",
+    )
+    console.print(notes)
 
 
 def _zero(value: int) -> str:

@@ -4,11 +4,22 @@ backbone. Doors ask it for what they need; services never import it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property, lru_cache
 
+from tctfmsg.communication.adapters.attempts import DynamoAttemptLedger
+from tctfmsg.communication.adapters.email_channel import EmailChannel
+from tctfmsg.communication.adapters.events import EventBridgeStatusEvents, NoStatusEvents
+from tctfmsg.communication.adapters.notifications import DynamoNotificationStore
+from tctfmsg.communication.adapters.sqs import SqsNotificationQueue
 from tctfmsg.communication.adapters.users import DynamoUserStore
+from tctfmsg.communication.ports import Channel, StatusEvents
+from tctfmsg.communication.services.accept import AcceptDeps
+from tctfmsg.communication.services.worker import WorkerDeps
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
+from tctfmsg.core.clock import SystemClock
+from tctfmsg.core.resources import queue
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.rendering.bootstrap import TemplateRoot
 
@@ -27,10 +38,74 @@ class CommunicationRoot:
         self.templates = templates or TemplateRoot(clients)
         # Its sends are the worker's, paced to the transactional share of the rate budget.
         self.email = email or EmailRoot(clients, sends_as=SENDING_FUNCTION)
+        self.clock = SystemClock()
 
     @cached_property
     def users(self) -> DynamoUserStore:
         return DynamoUserStore(self.clients.names["users"], self.clients.client("dynamodb"))
+
+    @cached_property
+    def notifications(self) -> DynamoNotificationStore:
+        names = self.clients.names
+        return DynamoNotificationStore(names["notifications"], self.clients.client("dynamodb"))
+
+    @cached_property
+    def ledger(self) -> DynamoAttemptLedger:
+        return DynamoAttemptLedger(
+            self.clients.names["notification_attempts"], self.clients.client("dynamodb")
+        )
+
+    @cached_property
+    def queue(self) -> SqsNotificationQueue:
+        sqs = self.clients.client("sqs")
+        return SqsNotificationQueue(self.clients.names["notification_queue"], sqs)
+
+    @cached_property
+    def accept_deps(self) -> AcceptDeps:
+        return AcceptDeps(
+            notifications=self.notifications,
+            users=self.users,
+            queue=self.queue,
+            registry=self.templates.registry,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def channels(self) -> dict[str, Channel]:
+        from tctfmsg.communication.adapters.channels import build_channels
+
+        email = EmailChannel(self.email.sender, self.settings.sender)
+        return {"email": email, **build_channels(self.clients)}
+
+    @cached_property
+    def events(self) -> StatusEvents:
+        bus = self.settings.status_event_bus
+        if not bus:
+            return NoStatusEvents()
+        return EventBridgeStatusEvents(bus, self.clients.client("events"))
+
+    @cached_property
+    def worker_deps(self) -> WorkerDeps:
+        return WorkerDeps(
+            notifications=self.notifications,
+            ledger=self.ledger,
+            users=self.users,
+            queue=self.queue,
+            registry=self.templates.registry,
+            renderer=self.templates.renderer,
+            channels=self.channels,
+            events=self.events,
+            clock=self.clock,
+            claim_for=timedelta(seconds=self.visibility_s),
+        )
+
+    @property
+    def visibility_s(self) -> int:
+        """How long a received notification message stays hidden, and so a claim lasts."""
+        override = self.settings.local_visibility_timeout_s
+        if override and self.settings.target == "local":
+            return override
+        return queue("notification_queue").visibility_timeout_s
 
 
 @lru_cache(maxsize=1)

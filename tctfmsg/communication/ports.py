@@ -148,10 +148,6 @@ class AttemptLedger(Protocol):
 
     def settle(self, notification_id: str, attempt: Attempt) -> None: ...
 
-    def release(self, notification_id: str, channel: str, token: str) -> None:
-        """Give a claim back (the channel was not tried), so a retry may claim it."""
-        ...
-
     def attempts(self, notification_id: str) -> list[Attempt]: ...
 
 

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     fcm_api_url: str | None = None  # FCM HTTP v1 (fcm.googleapis.com)
     # SMS pumping protection: at most this many SMS to one number per hour.
     sms_per_recipient_per_hour: int = Field(default=10, ge=1, le=1000)
+    # The EventBridge bus notification status changes are published on; empty: not published.
+    status_event_bus: str = Field(default="default", max_length=256)
     # User messages (issue 12): the WebSocket API's management endpoint (API Gateway's
     # https://{api}.execute-api.{region}.amazonaws.com/{stage}; locally the gateway's).
     websocket_management_url: str | None = None

@@ -1,8 +1,11 @@
-"""`tctfmsg demo`: the whole campaign story on the embedded stack, proven by its outboxes.
+"""`tctfmsg demo`: the campaign and transactional stories on the embedded stack, proven by its
+outboxes.
 
 Start the stack if needed, import the bundled sample subscribers, create and send a newsletter,
-take SES down while it sends and bring it back, then reconcile every provider's outbox with the
-delivery ledger: sent per provider, skipped, failed, dropped, duplicated.
+send a password reset and an MFA code while it sends (timed), take SES down while it sends and
+bring it back, then reconcile every provider's outbox with the delivery ledger: sent per
+provider, skipped, failed, dropped, duplicated. Then, with every email provider down, deliver an
+account-locked alert by SMS, and repeat an idempotency key to show nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ from tctfmsg.campaigns.services.subscriber_import import (
     ImportReport,
     import_subscribers,
 )
+from tctfmsg.communication.bootstrap import CommunicationRoot
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.errors import ConfigurationError, TctfmsgError
 from tctfmsg.core.settings import Settings
 from tctfmsg.email import admin as email_admin
+from tctfmsg.email.message import PROVIDERS as EMAIL_PROVIDERS
 from tctfmsg.local import stack
 from tctfmsg.local import state as stack_state
 from tctfmsg.local.components import pointed_at
+from tctfmsg.local.demo_transactional import TransactionalDemo, TransactionalReport
 from tctfmsg.local.providers import control
 
 SAMPLES = Path(__file__).parents[1] / "samples" / "subscribers.csv"
@@ -49,6 +55,7 @@ class DemoOptions:
     template: str = "newsletter"
     outage_from: float = 0.35  # SES goes down once this share of the audience is settled
     outage_until: float = 0.65  # and comes back at this share
+    transactional_at: float = 0.15  # a password reset and an MFA code go out at this share
     rate_per_s: float = 150.0  # the local endpoints have no account limits of their own
     reset_timeout_s: float = 2.0
     timeout_s: float = 600.0
@@ -61,6 +68,7 @@ class DemoReport:
     audit: DeliveryAudit
     seconds: float
     outage_s: float
+    transactional: TransactionalReport
 
 
 def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptions()) -> DemoReport:
@@ -75,6 +83,9 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
     )
     runtime = Runtime(Clients(pointed_at(settings, started.state.port)))
     running = started.state
+    transactional = TransactionalDemo(
+        CommunicationRoot(runtime.clients, runtime.templates), running
+    )
     _healthy_providers(runtime, running, options, reporter)
 
     imported = _import_samples(runtime, options.list_name)
@@ -97,21 +108,31 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
     try:
         members = imported.read - imported.rejected - imported.duplicates
         campaign, outage_s = _follow(
-            runtime, running, campaign.campaign_id, members, options, reporter
+            runtime, running, campaign.campaign_id, members, options, reporter, transactional
         )
     finally:
         control.set_fault(running, "ses", "up")
     seconds = time.monotonic() - began
-    outboxes = {p: control.outbox(running, p) for p in control.PROVIDERS}
+    outboxes = {p: control.outbox(running, p) for p in EMAIL_PROVIDERS}
     result = audit(campaign.campaign_id, outboxes, deps.ledger.list(campaign.campaign_id))
-    return DemoReport(campaign, imported, result, seconds, outage_s)
+    alert = transactional.with_email_down()
+    reporter.step(
+        f"every email provider DOWN: {alert.type} {alert.status} by {alert.channel} in "
+        f"{alert.latency_ms} ms (attempts: {', '.join(alert.attempts)})"
+    )
+    repeated = transactional.repeat()
+    reporter.step(
+        "the password reset sent again with its idempotency key: "
+        + ("the same notification, nothing new sent" if repeated else "SENT AGAIN (a bug)")
+    )
+    return DemoReport(campaign, imported, result, seconds, outage_s, transactional.report)
 
 
 def _healthy_providers(
     runtime: Runtime, running: stack_state.StackState, options: DemoOptions, reporter: Reporter
 ) -> None:
     backbone = runtime.email.backbone
-    for provider in control.PROVIDERS:
+    for provider in EMAIL_PROVIDERS:
         control.set_fault(running, provider, "up")
         email_admin.configure(
             backbone.config_store,
@@ -157,6 +178,7 @@ def _follow(
     members: int,
     options: DemoOptions,
     reporter: Reporter,
+    transactional: TransactionalDemo,
 ) -> tuple[Campaign, float]:
     deps = runtime.campaign_deps
     deadline = time.monotonic() + options.timeout_s
@@ -169,6 +191,12 @@ def _follow(
         # Of the whole list, not of those targeted so far: the fan-out is still counting them.
         audience = max(members, counters.targeted, 1)
         share = counters.settled / audience
+        if not transactional.report.during_campaign and share >= options.transactional_at:
+            for sent in transactional.while_campaign_sends():
+                reporter.step(
+                    f"while the newsletter sends: {sent.type} {sent.status} by {sent.channel} "
+                    f"in {sent.latency_ms} ms"
+                )
         if down_at is None and not outage_s and share >= options.outage_from:
             control.set_fault(running, "ses", "down")
             down_at = time.monotonic()

@@ -208,10 +208,11 @@ class FunctionRuntime:
             "AttributeNames": ["All"],
             "MessageAttributeNames": ["All"],
         }
+        # the shorter test timeout is for work queues (the ones with a dead-letter queue)
         if (
             self.visibility_timeout_s
             and spec.queue_source
-            and spec.queue_source.queue == "delivery"
+            and resources.queue(spec.queue_source.queue).dead_letter is not None
         ):
             request["VisibilityTimeout"] = self.visibility_timeout_s
         messages = self.sqs.receive_message(**request).get("Messages", [])

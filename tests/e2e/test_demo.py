@@ -1,4 +1,5 @@
-"""`tctfmsg demo`, the README's main job: the whole campaign story, proven by the outboxes."""
+"""`tctfmsg demo`, the README's main job: the campaign and transactional stories, proven by
+the outboxes."""
 
 import json
 
@@ -19,6 +20,19 @@ def test_demo_delivers_every_recipient_exactly_once_through_an_ses_outage(fresh_
     assert report["sent_by_provider"]["ses"] > 0
     assert report["sent_by_provider"]["resend"] > 0
     assert report["ses_outage_seconds"] > 0
+    # the transactional path beside it: delivered while the campaign sent, by its own channel
+    during = {n["type"]: n for n in report["transactional"]["during_campaign"]}
+    assert during["password_reset"]["status"] == "sent"
+    assert during["password_reset"]["channel"] == "email"
+    assert (during["mfa_code"]["status"], during["mfa_code"]["channel"]) == ("sent", "sms")
+    # every email provider down: the account-locked alert went by SMS, both attempts recorded
+    fallback = report["transactional"]["fallback"]
+    assert (fallback["status"], fallback["channel"]) == ("sent", "sms")
+    assert fallback["attempts"] == ["email: unavailable", "sms: sent"]
+    assert report["transactional"]["idempotent_repeat"] == {
+        "same_notification": True,
+        "nothing_new_sent": True,
+    }
 
 
 def test_demo_refuses_a_deployed_stage(fresh_stack):

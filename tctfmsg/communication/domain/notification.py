@@ -97,5 +97,7 @@ class Notification:
     provider_message_id: str | None = None
     reason: str | None = None  # why it was skipped, failed, suppressed or deferred
     not_before: datetime | None = None  # deferred until (quiet hours)
+    # "open" once the dead-letter queue gave it up, "resolved" when an operator closed it
+    dead_letter: str | None = None
     updated_at: datetime | None = None
     attempts: tuple[Attempt, ...] = ()
