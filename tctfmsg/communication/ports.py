@@ -83,15 +83,16 @@ class Channel(Protocol):
 
 
 class UserChanged(Conflict):
-    """The stored user is no longer at the version the write was based on."""
+    """The stored user is no longer the one the write was based on."""
 
 
 class UserStore(Protocol):
     def get(self, user_id: str) -> User | None: ...
 
     def put(self, user: User) -> User:
-        """Store `user` as its version + 1, only over the stored version `user.version` (none
-        stored, for version 0); raises UserChanged if it moved on. Returns what was stored."""
+        """Store `user` under a new revision, and return it so. A user read from the store is
+        written only over the revision it was read at (UserChanged otherwise: read again); one
+        with no revision (a new user, a seeded one) is written as it is, replacing any."""
         ...
 
     def delete(self, user_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""UserStore on the users table: one item per user, written only over the version it was read
+"""UserStore on the users table: one item per user, written only over the revision it was read
 at, and a dead push token taken out of its string set in one atomic update."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
+from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
@@ -35,7 +36,7 @@ USER = ItemMapping(
         ),
     },
 )
-VERSION = USER.attribute("version")
+REVISION = USER.attribute("revision")
 THROTTLED = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -60,23 +61,17 @@ class DynamoUserStore:
         return USER.from_item(item) if item else None
 
     def put(self, user: User) -> User:
-        """Stores `user` as version + 1, only if the stored one is still at `user.version`
-        (absent, for version 0); otherwise UserChanged, and nothing is written."""
-        stored = replace(user, version=user.version + 1)
-        if user.version == 0:
-            condition: dict[str, Any] = {
-                "ConditionExpression": "attribute_not_exists(#pk)",
-                "ExpressionAttributeNames": {"#pk": KEYS.partition},
-            }
-        else:
-            condition = {
-                "ConditionExpression": "#v = :v",
-                "ExpressionAttributeNames": {"#v": VERSION},
-                "ExpressionAttributeValues": {":v": {"N": str(user.version)}},
-            }
+        stored = replace(user, revision=uuid4().hex)
+        request: dict[str, Any] = {"TableName": self.table, "Item": USER.to_item(stored)}
+        if user.revision is not None:
+            request.update(
+                ConditionExpression="#r = :r",
+                ExpressionAttributeNames={"#r": REVISION},
+                ExpressionAttributeValues={":r": {"S": user.revision}},
+            )
         try:
             with _translated(self.table):
-                self.client.put_item(TableName=self.table, Item=USER.to_item(stored), **condition)
+                self.client.put_item(**request)
         except self.client.exceptions.ConditionalCheckFailedException:
             raise UserChanged(
                 f"user {user.user_id} was changed by someone else meanwhile",
@@ -93,22 +88,23 @@ class DynamoUserStore:
 
     def remove_push_token(self, user_id: str, token: str) -> None:
         """Takes the token out of the stored set in one update, whatever else is changing the
-        user meanwhile; a user or token already gone is not an error."""
+        user meanwhile, and gives the user a new revision, so a write read before it cannot
+        bring the token back; a user or token already gone is not an error."""
         try:
             with _translated(self.table):
                 self.client.update_item(
                     TableName=self.table,
                     Key=KEYS.key(user_id),
-                    UpdateExpression="DELETE #t :t ADD #v :one",
+                    UpdateExpression="DELETE #t :t SET #r = :r",
                     ConditionExpression="contains(#t, :token)",
                     ExpressionAttributeNames={
                         "#t": PUSH_TOKENS,
-                        "#v": VERSION,
+                        "#r": REVISION,
                     },
                     ExpressionAttributeValues={
                         ":t": {"SS": [token]},
                         ":token": {"S": token},
-                        ":one": {"N": "1"},
+                        ":r": {"S": uuid4().hex},
                     },
                 )
         except self.client.exceptions.ConditionalCheckFailedException:

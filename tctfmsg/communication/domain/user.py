@@ -141,7 +141,9 @@ class User:
     quiet_hours: QuietHours | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    version: int = 0  # writes so far; 0: never stored. A store writes only over the version read.
+    # A new one on every write, so a write based on an old read is refused (UserStore.put);
+    # None: not read from a store.
+    revision: str | None = None
 
     def address(self, channel: str) -> str | None:
         """Where `channel` reaches this user (a push user's first token); None: it cannot."""

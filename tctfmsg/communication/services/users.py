@@ -1,8 +1,8 @@
 """Users and their preferences: set (create or change only what is given), show, delete; opt a
 user in or out of a notification type on a channel; their quiet hours.
 
-Every write is based on the version read, so it never undoes a change made meanwhile (a dead
-push token the worker removed): on a clash it reads again and reapplies the change."""
+Every change is written over the revision it read, so it never undoes a change made meanwhile
+(a dead push token the worker removed): on a clash it reads again and reapplies the change."""
 
 from __future__ import annotations
 

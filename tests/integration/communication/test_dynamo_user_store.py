@@ -1,5 +1,5 @@
-"""DynamoUserStore against moto: users read back whole, writes only over the version read,
-and a dead push token removed atomically."""
+"""DynamoUserStore against moto: users read back whole, a user read from the store written only
+over the revision it was read at, and a dead push token removed atomically."""
 
 from __future__ import annotations
 
@@ -54,42 +54,51 @@ def ada(**changes) -> User:
 def test_a_stored_user_reads_back_whole_with_its_preferences_and_quiet_hours(store):
     stored = store.put(ada())
 
-    assert stored.version == 1
-    assert store.get("ada") == replace(ada(), version=1)
+    assert stored.revision is not None
+    assert store.get("ada") == replace(ada(), revision=stored.revision)
 
 
 def test_a_user_with_nothing_but_an_id_reads_back_with_the_defaults(store):
-    store.put(User("bo"))
+    stored = store.put(User("bo"))
 
-    assert store.get("bo") == User("bo", version=1)
+    assert store.get("bo") == User("bo", revision=stored.revision)
     assert store.get("nobody") is None
 
 
-def test_creating_a_user_that_exists_is_refused(store):
+def test_a_user_never_read_from_the_store_replaces_the_stored_one(store):
     store.put(ada())
 
-    with pytest.raises(UserChanged):
-        store.put(ada(email="other@example.com"))
-    assert store.get("ada").email == "ada@example.com"
+    store.put(ada(email="other@example.com", phone=None))  # a seeded user, written again
+
+    assert (store.get("ada").email, store.get("ada").phone) == ("other@example.com", None)
 
 
-def test_a_write_based_on_an_old_version_is_refused_and_writes_nothing(store):
+def test_a_write_based_on_an_old_read_is_refused_and_writes_nothing(store):
     first = store.put(ada())
-    store.put(replace(first, locale="es"))  # someone else's change: version 2
+    store.put(replace(first, locale="es"))  # someone else's change, read after the first
 
     with pytest.raises(UserChanged):
-        store.put(replace(first, timezone="UTC"))  # still based on version 1
+        store.put(replace(first, timezone="UTC"))  # still based on the first
     assert store.get("ada").locale == "es" and store.get("ada").timezone == "Europe/Madrid"
 
 
-def test_removing_a_push_token_keeps_the_others_and_moves_the_version_on(store):
+def test_every_write_gives_a_new_revision_so_an_old_read_never_matches_again(store):
+    first = store.put(ada())
+    second = store.put(replace(first, locale="es"))
+    store.put(replace(second, locale="pt-BR"))
+
+    with pytest.raises(UserChanged):
+        store.put(replace(second, locale="en"))
+
+
+def test_removing_a_push_token_keeps_the_others_and_refuses_writes_read_before_it(store):
     first = store.put(ada())
 
     store.remove_push_token("ada", TOKEN_A)
 
     after = store.get("ada")
     assert after.push_tokens == (TOKEN_B,)
-    assert after.version == 2
+    assert after.revision != first.revision
     with pytest.raises(UserChanged):  # a write read before the removal cannot bring it back
         store.put(replace(first, locale="es"))
 
@@ -103,12 +112,12 @@ def test_removing_the_last_push_token_leaves_none(store):
 
 
 def test_removing_a_token_already_gone_or_of_a_missing_user_is_quiet(store):
-    store.put(ada(push_tokens=(TOKEN_B,)))
+    stored = store.put(ada(push_tokens=(TOKEN_B,)))
 
     store.remove_push_token("ada", TOKEN_A)
     store.remove_push_token("nobody", TOKEN_A)
 
-    assert store.get("ada").version == 1  # nothing changed
+    assert store.get("ada") == stored  # nothing changed
     assert store.get("nobody") is None  # and no empty user was made
 
 

@@ -70,8 +70,9 @@ def test_set_on_an_existing_user_changes_only_the_fields_given(ada, store, clock
         locale="pt-BR",
         whatsapp="+447700900124",
         updated_at=clock.now(),
-        version=ada.version + 1,
+        revision=changed.revision,
     )
+    assert changed.revision != ada.revision
     assert changed.created_at == START
 
 
@@ -153,8 +154,8 @@ def test_a_token_removed_meanwhile_stays_removed(ada, store):
 
 def test_a_user_that_keeps_changing_is_a_conflict_not_a_lost_update(ada, store):
     def someone_else_writes(s: MemoryUserStore) -> None:
-        current = s.items["ada"]
-        s.items["ada"] = replace(current, version=current.version + 1)
+        s.items["ada"] = replace(s.items["ada"], revision=f"theirs-{s.puts}")
+        s.puts += 1
 
     store.before_put = someone_else_writes
 
