@@ -28,6 +28,7 @@ from tctfmsg.core.errors import Conflict, InvalidInput, NotFound
 from tctfmsg.rendering.registry import Registry
 
 WRITE_ATTEMPTS = 3
+MAX_NAME = 64  # of a notification type or channel, so an error line never echoes a flood
 SYSTEM_CLOCK = SystemClock()
 
 
@@ -188,6 +189,11 @@ def _preference(
     if not isinstance(notification_type, str) or not isinstance(channel, str):
         raise InvalidInput(
             "a preference needs a notification type and a channel", "give --type and --channel"
+        )
+    if len(notification_type) > MAX_NAME or len(channel) > MAX_NAME:
+        raise InvalidInput(
+            "no notification type or channel has a name that long",
+            "see `tctfmsg user prefs USER_ID` for the types and channels",
         )
     entry = registry.entry(notification_type)
     if entry.category != "transactional":

@@ -209,6 +209,12 @@ def test_a_preference_for_a_channel_the_type_never_uses_is_refused(ada, store, r
     assert caught.value.hint == "its channels are email, push"
 
 
+def test_a_flood_of_a_type_name_is_refused_without_being_echoed(ada, store, registry):
+    with pytest.raises(InvalidInput) as caught:
+        users.set_preference(store, registry, "ada", "x" * 10_000, "email", False)
+    assert len(str(caught.value)) < 200
+
+
 def test_a_campaign_type_has_no_preferences(ada, store, registry):
     with pytest.raises(InvalidInput, match="newsletter is a campaign"):
         users.set_preference(store, registry, "ada", "newsletter", "email", False)
