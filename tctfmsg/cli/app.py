@@ -9,7 +9,17 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from typer.core import TyperGroup
 
-from tctfmsg.cli import campaign, demo, dlq, local, notify, providers, subscriber, template
+from tctfmsg.cli import (
+    campaign,
+    demo,
+    dlq,
+    local,
+    notify,
+    providers,
+    subscriber,
+    template,
+    user,
+)
 from tctfmsg.cli.console import print_error
 from tctfmsg.cli.context import state
 from tctfmsg.core.errors import InvalidInput, TctfmsgError
@@ -76,6 +86,7 @@ app.add_typer(template.app, name="template")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(notify.app, name="notify")
+app.add_typer(user.app, name="user")
 app.command("demo")(demo.demo_command)
 
 

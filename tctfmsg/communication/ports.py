@@ -13,7 +13,7 @@ from tctfmsg.communication.domain.notification import (
     NotificationStatus,
 )
 from tctfmsg.communication.domain.user import User
-from tctfmsg.core.errors import TctfmsgError
+from tctfmsg.core.errors import Conflict, TctfmsgError
 
 # ---- channels ----------------------------------------------------------------------------------
 
@@ -82,16 +82,27 @@ class Channel(Protocol):
 # ---- stores ------------------------------------------------------------------------------------
 
 
+class UserChanged(Conflict):
+    """The stored user is no longer the one the write was based on."""
+
+
 class UserStore(Protocol):
     def get(self, user_id: str) -> User | None: ...
 
-    def put(self, user: User) -> User: ...
+    def put(self, user: User) -> User:
+        """Store `user` under a new revision, and return it so. A user read from the store is
+        written only over the revision it was read at (UserChanged otherwise: read again); one
+        with no revision (a new user, a seeded one) is written as it is, replacing any."""
+        ...
 
     def delete(self, user_id: str) -> bool:
         """True if there was a user to delete."""
         ...
 
-    def remove_push_token(self, user_id: str, token: str) -> None: ...
+    def remove_push_token(self, user_id: str, token: str) -> None:
+        """Take one dead token away atomically (no read-modify-write); a user or token already
+        gone is not an error."""
+        ...
 
 
 @dataclass(frozen=True)

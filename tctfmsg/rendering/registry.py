@@ -38,6 +38,9 @@ class RegistryEntry:
     optional: tuple[str, ...]
     security_critical: bool
     subject: str = ""  # the template's subject line, a Mustache template
+    # The channels a notification may go on to, in this order, when the one tried first fails
+    # for good or is down; empty: it is never rerouted (an MFA code goes only where it was meant).
+    fallback: tuple[str, ...] = ()
 
     @property
     def variables(self) -> frozenset[str]:
@@ -105,6 +108,8 @@ def parse_registry(path: Path) -> tuple[Registry, list[str]]:
             problems.append(f"{where}: unknown channel(s) {', '.join(unknown)}")
         if default not in channels:
             problems.append(f"{where}: default_channel {default!r} is not in channels")
+        fallback, fallback_problems = _fallback(spec.get("fallback", []), channels)
+        problems += [f"{where}: {problem}" for problem in fallback_problems]
         entries[type_] = RegistryEntry(
             type=type_,
             template=template,
@@ -114,6 +119,7 @@ def parse_registry(path: Path) -> tuple[Registry, list[str]]:
             required=tuple(spec.get("required", ())),
             optional=tuple(spec.get("optional", ())),
             security_critical=bool(spec.get("security_critical", False)),
+            fallback=fallback,
         )
         if category == "campaign" and "unsubscribe_url" not in spec.get("required", ()):
             problems.append(f"{where}: a campaign template must require unsubscribe_url")
@@ -121,6 +127,18 @@ def parse_registry(path: Path) -> tuple[Registry, list[str]]:
             problems.append(f"{where}: a campaign cannot be security-critical")
     globals_ = {k: str(v) for k, v in raw.get("globals", {}).items()}
     return Registry(entries, globals_, path), problems
+
+
+def _fallback(raw: object, channels: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+        return (), ["fallback must be a list of channel names"]
+    problems = []
+    outside = [c for c in raw if c not in channels]
+    if outside:
+        problems.append(f"fallback channel(s) {', '.join(outside)} not in channels")
+    if len(set(raw)) != len(raw):
+        problems.append("fallback names a channel twice")
+    return tuple(raw), problems
 
 
 def with_subjects(registry: Registry, store: FileTemplateStore) -> Registry:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
+
 from tctfmsg.core.errors import InvalidInput
 
 CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp", "push", "websocket")
@@ -15,7 +17,12 @@ USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][A-Za-z]{1,3}|-[0-9]{3})?$")
 PUSH_TOKEN = re.compile(r"^[A-Za-z0-9_:.\-]{16,4096}$")
+# IANA's Area/Location names (and UTC, GMT); not the files that share their folder
+# (localtime, posixrules, zone.tab), which ZoneInfo would also open.
+TIMEZONE = re.compile(r"^(UTC|GMT|[A-Z][A-Za-z_+-]{1,30}(/[A-Za-z0-9_+-]{1,30}){1,2})$")
+QUIET_HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 MAX_PUSH_TOKENS = 10
+MAX_EMAIL = 254  # RFC 5321's limit on a forward path
 
 
 def check_user_id(value: str) -> str:
@@ -36,8 +43,26 @@ def check_phone(value: str, what: str = "phone") -> str:
     return value
 
 
+def check_email(value: str) -> str:
+    """One bare address (no display name, no list, no control character), domain lower-cased.
+    Deliverability is the provider's to judge: nothing is looked up."""
+    if not isinstance(value, str) or not value or len(value) > MAX_EMAIL:
+        raise InvalidInput(
+            "invalid email address", f"give one address of at most {MAX_EMAIL} characters"
+        )
+    try:
+        return str(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise InvalidInput(
+            f"invalid email address {value[:80]!r}: {exc}",
+            "give one address such as ada@example.com",
+        ) from None
+
+
 def check_timezone(value: str) -> str:
     try:
+        if not isinstance(value, str) or not TIMEZONE.match(value):
+            raise ValueError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise InvalidInput(
@@ -72,7 +97,7 @@ class QuietHours:
 
     @classmethod
     def parse(cls, text: str) -> QuietHours:
-        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", text or "")
+        match = QUIET_HOURS.fullmatch(text) if isinstance(text, str) else None
         if not match:
             raise InvalidInput(
                 f"invalid quiet hours {str(text)[:20]!r}",
@@ -116,6 +141,9 @@ class User:
     quiet_hours: QuietHours | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # A new one on every write, so a write based on an old read is refused (UserStore.put);
+    # None: not read from a store.
+    revision: str | None = None
 
     def address(self, channel: str) -> str | None:
         """Where `channel` reaches this user (a push user's first token); None: it cannot."""

@@ -80,3 +80,28 @@ def test_an_sms_channel_needs_an_sms_part(scratch: Path):
     (scratch / "messages" / "mfa_code" / "sms.mustache").unlink()
     with pytest.raises(RegistryError, match="allows sms but template 'mfa_code' has no sms part"):
         load_registry(scratch)
+
+
+def test_shipped_registry_declares_who_may_be_rerouted():
+    registry = load_registry()
+    assert registry["account_locked"].fallback == ("sms", "email")
+    assert registry["mfa_code"].fallback == ()  # an MFA code is never rerouted
+    assert registry["verify_email"].fallback == ()  # absent: no fallback
+
+
+def test_a_fallback_channel_must_be_one_of_the_types_channels(scratch: Path):
+    _edit(scratch / "registry.toml", 'fallback = ["sms", "email"]', 'fallback = ["whatsapp"]')
+    with pytest.raises(RegistryError, match=r"\[types.account_locked\].*whatsapp not in channels"):
+        load_registry(scratch)
+
+
+def test_a_fallback_must_be_a_list_of_channel_names(scratch: Path):
+    _edit(scratch / "registry.toml", 'fallback = ["sms", "email"]', 'fallback = "sms"')
+    with pytest.raises(RegistryError, match="fallback must be a list of channel names"):
+        load_registry(scratch)
+
+
+def test_a_fallback_may_not_name_a_channel_twice(scratch: Path):
+    _edit(scratch / "registry.toml", 'fallback = ["sms", "email"]', 'fallback = ["sms", "sms"]')
+    with pytest.raises(RegistryError, match="fallback names a channel twice"):
+        load_registry(scratch)
