@@ -18,13 +18,14 @@ from tctfmsg.core import settings as settings_module
 from tctfmsg.core.errors import Conflict
 from tctfmsg.core.settings import Settings
 from tctfmsg.local import demo
+from tctfmsg.local.demo_transactional import Delivered, TransactionalReport
 from tests.support.cli_roots import CampaignWorld, error_line
 from tests.unit.cli.conftest import Cli
 
 REPORT_KEYS = {
     "campaign_id", "status", "imported", "rejected_rows", "targeted", "sent_by_provider",
     "sent", "skipped", "failed", "dropped", "duplicated", "unrecorded", "seconds",
-    "ses_outage_seconds",
+    "ses_outage_seconds", "transactional",
 }  # fmt: skip
 
 
@@ -33,7 +34,29 @@ def _campaign() -> Campaign:
     return CampaignWorld().campaign(CampaignStatus.COMPLETED, counters=counters, fanout_done=True)
 
 
-def _report(dropped: int = 0, duplicated: int = 0) -> demo.DemoReport:
+def _transactional(repeat_sent_nothing: bool = True) -> TransactionalReport:
+    return TransactionalReport(
+        during_campaign=[
+            Delivered("password_reset", "n-1", "sent", "email", "ses", 140, ["email: sent"]),
+            Delivered("mfa_code", "n-2", "sent", "sms", "end-user-messaging-sms", 95),
+        ],
+        fallback=Delivered(
+            "account_locked",
+            "n-3",
+            "sent",
+            "sms",
+            "end-user-messaging-sms",
+            310,
+            ["email: unavailable", "sms: sent"],
+        ),  # fmt: skip
+        repeat_same_id=True,
+        repeat_sent_nothing=repeat_sent_nothing,
+    )
+
+
+def _report(
+    dropped: int = 0, duplicated: int = 0, repeat_sent_nothing: bool = True
+) -> demo.DemoReport:
     audit = DeliveryAudit(
         targeted=10,
         sent_by_provider={"resend": 3, "ses": 5 + duplicated},
@@ -44,7 +67,10 @@ def _report(dropped: int = 0, duplicated: int = 0) -> demo.DemoReport:
         unrecorded=0,
     )
     imported = ImportReport(read=12, imported=10, rejected=2)
-    return demo.DemoReport(_campaign(), imported, audit, seconds=4.567, outage_s=1.234)
+    return demo.DemoReport(
+        _campaign(), imported, audit, seconds=4.567, outage_s=1.234,
+        transactional=_transactional(repeat_sent_nothing),
+    )  # fmt: skip
 
 
 @dataclass
@@ -107,6 +133,10 @@ def test_demo_tells_the_story_then_prints_the_report(cli: Cli, fake_demo: FakeDe
         "duplicated": "0",
         "SES outage": "1.2 s",
         "time taken": "4.6 s",
+        "password_reset during the campaign": "sent by email (ses) in 140 ms",
+        "mfa_code during the campaign": "sent by sms (end-user-messaging-sms) in 95 ms",
+        "account_locked, every email provider down": "sent by sms (email: unavailable, sms: sent)",
+        "idempotency key repeated": "same notification, nothing sent",
     }
 
 
@@ -131,6 +161,7 @@ def test_demo_json_is_the_report_and_nothing_else(cli: Cli, fake_demo: FakeDemo)
         "unrecorded": 0,
         "seconds": 4.57,
         "ses_outage_seconds": 1.23,
+        "transactional": _transactional().as_json(),
     }
 
 
@@ -166,3 +197,16 @@ def test_the_demo_refuses_a_deployed_stage(cli: Cli, tmp_path: Path) -> None:
 
     line = error_line(result)
     assert "the demo runs on the embedded stack only" in line and "without --stage" in line
+
+
+def test_a_repeated_key_that_sent_again_fails_the_demo_in_one_line(
+    cli: Cli, fake_demo: FakeDemo
+) -> None:
+    fake_demo.answer = _report(repeat_sent_nothing=False)
+
+    result = cli("demo")
+
+    assert result.exit_code == 1
+    assert error_line(result).startswith(
+        "error: a repeated idempotency key sent a notification again"
+    )
