@@ -1,5 +1,6 @@
 """Notification API: behind API Gateway (REST, IAM authorisation on every method) and by direct
-invoke from other services' functions.
+invoke from other services' functions. POST/GET /notifications, and PUT/GET/DELETE
+/users/{user_id} so a sign-up service can register the addresses it collected.
 
 Routes are doors: parse, call one function of the communication service, shape JSON. Errors
 become status codes in one place, each as {"error": ..., "hint": ...}; anything unexpected is
@@ -24,7 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.communication._common import logger, metrics
 from tctfmsg.communication import bootstrap
-from tctfmsg.communication.services import records
+from tctfmsg.communication.services import records, users
 from tctfmsg.communication.services.accept import Accepted, accept, request_from
 from tctfmsg.core.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
 
@@ -58,6 +59,33 @@ def list_notifications() -> Response:
         _record_deps(), user_id=query("user"), type_=query("type"), status=query("status")
     )
     return _json({"notifications": [records.notification_json(n) for n in found]})
+
+
+@app.put("/users/<user_id>")
+def put_user(user_id: str) -> Response:
+    body = _json_body()
+    fields = {"email", "phone", "whatsapp", "push_tokens", "timezone", "locale"}
+    if not isinstance(body, dict) or set(body) - fields:
+        raise InvalidInput("a user is a JSON object", f"its fields are {', '.join(sorted(fields))}")
+    for name, value in body.items():
+        wanted = list if name == "push_tokens" else str
+        if not isinstance(value, wanted) or (
+            name == "push_tokens" and not all(isinstance(t, str) for t in value)
+        ):
+            raise InvalidInput(f"{name} must be {'a list of text' if wanted is list else 'text'}")
+    user = users.set_user(bootstrap.default().users, user_id, **body)
+    return _json(users.user_fields(user))
+
+
+@app.get("/users/<user_id>")
+def get_user(user_id: str) -> Response:
+    return _json(users.user_fields(users.show_user(bootstrap.default().users, user_id)))
+
+
+@app.delete("/users/<user_id>")
+def delete_user(user_id: str) -> Response:
+    users.delete_user(bootstrap.default().users, user_id)
+    return _json({"deleted": user_id})
 
 
 def _send(body: Any) -> Accepted:

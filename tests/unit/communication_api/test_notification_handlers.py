@@ -36,6 +36,7 @@ class Context:
 def _svc(monkeypatch: pytest.MonkeyPatch) -> Service:
     service = world()
     root = SimpleNamespace(
+        users=service.users,
         accept_deps=service.accept_deps,
         worker_deps=service.worker_deps,
         notifications=service.notifications,
@@ -145,6 +146,29 @@ def test_the_dead_letter_monitor_marks_the_notification_failed_and_open(svc: Ser
     assert result == {"batchItemFailures": []}
     assert dead is not None and dead.status == NotificationStatus.FAILED
     assert dead.dead_letter == "open" and "after 5 receives" in (dead.reason or "")
+
+
+def test_a_user_is_registered_shown_and_deleted_through_the_api(svc: Service) -> None:
+    status, stored = _rest(
+        "PUT", "/users/u-new", {"email": "new@example.com", "phone": "+447700900999"}
+    )
+    shown = _rest("GET", "/users/u-new")
+    gone = _rest("DELETE", "/users/u-new")
+
+    assert status == 200 and stored["email"] == "new@example.com"
+    assert shown == (200, stored)
+    assert gone == (200, {"deleted": "u-new"}) and _rest("GET", "/users/u-new")[0] == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"email": 1}, {"push_tokens": "one"}, {"push_tokens": [1]}, {"admin": True}, ["x"]],
+)
+def test_a_user_body_of_the_wrong_shape_is_a_400(svc: Service, body: Any) -> None:
+    status, error = _rest("PUT", "/users/u-new", body)
+
+    assert status == 400 and error["error"]
+    assert svc.users.get("u-new") is None
 
 
 def _accept(svc: Service, type_: str, data: dict[str, Any]) -> str:
