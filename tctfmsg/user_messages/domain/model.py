@@ -14,6 +14,7 @@ MAX_TITLE_CHARS = 200
 MAX_MEMBERS = 100
 MAX_ATTACHMENTS = 10
 _ID = re.compile(r"[A-Za-z0-9._@:+-]{1,128}")
+_CONNECTION_ID = re.compile(r"[A-Za-z0-9+/=_-]{1,128}")  # API Gateway's look like BFHPhfCWIAMCKlQ=
 
 
 class StaleConnection(TctfmsgError):
@@ -53,6 +54,12 @@ def checked_id(value: object, what: str) -> str:
         raise ChatRefused(
             f"{what} must be 1 to 128 letters, digits or . _ @ : + -", code="invalid_field"
         )
+    return value
+
+
+def checked_connection_id(value: object) -> str:
+    if not isinstance(value, str) or not _CONNECTION_ID.fullmatch(value):
+        raise ChatRefused("not a connection id", code="invalid_field")
     return value
 
 

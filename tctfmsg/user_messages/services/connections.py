@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from tctfmsg.core.specs.user_messages import CONNECTION_MAX_AGE_S
 from tctfmsg.user_messages.domain import token
-from tctfmsg.user_messages.domain.model import Connection, checked_id
+from tctfmsg.user_messages.domain.model import Connection, checked_connection_id
 from tctfmsg.user_messages.domain.token import TokenRejected
 from tctfmsg.user_messages.services.deps import ChatDeps
 
@@ -22,11 +22,11 @@ class Accepted:
 
 
 def connect(
-    deps: ChatDeps, connection_id: str, query_token: str | None, offered: list[str]
+    deps: ChatDeps, connection_id: object, query_token: str | None, offered: list[str]
 ) -> Accepted:
     """Verify the token (from the query string, else from the offered subprotocols) and store
     the connection; TokenRejected stores nothing."""
-    checked_id(connection_id, "connection_id")
+    connection_id = checked_connection_id(connection_id)
     now = deps.clock.now()
     key = deps.token_key()
     if query_token is not None:
