@@ -42,7 +42,9 @@ def test_a_token_offered_as_a_subprotocol_is_answered_with_that_subprotocol(chat
     ("query", "offered"),
     [(None, []), ("", []), ("not-a-token", []), (None, ["chat", "also-not"])],
 )
-def test_no_or_a_bad_token_stores_nothing(chat: Chat, query: str | None, offered: list[str]) -> None:
+def test_no_or_a_bad_token_stores_nothing(
+    chat: Chat, query: str | None, offered: list[str]
+) -> None:
     with pytest.raises(TokenRejected):
         connections.connect(chat.deps, "c1", query, offered)
     assert chat.live.items == {}

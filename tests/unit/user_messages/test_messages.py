@@ -175,7 +175,8 @@ def test_hostile_fields_are_refused_not_coerced(chat: Chat) -> None:
     chat.connect("alice", "a1")
     room = chat.conversation("alice", "bob")
 
-    for bad in ({"text": 5}, {"text": "ok", "client_msg_id": 5}, {"text": "ok", "attachments": "x"}):
+    hostile = ({"text": 5}, {"text": "ok", "client_msg_id": 5}, {"text": "ok", "attachments": "x"})
+    for bad in hostile:
         answer = chat.frame("a1", {"action": "send", "conversation_id": room, **bad})
         assert answer is not None and answer["code"] == "invalid_field", bad
     after = chat.frame("a1", {"action": "sync", "conversation_id": room, "after_seq": "0"})

@@ -48,8 +48,8 @@ def test_a_run_that_died_before_removing_the_schedule_does_not_send_twice(chat: 
     chat.deps.schedules.add(pending)  # as if the run died after sending, before removing
     scheduling.run_due(chat.deps)
 
-    assert [m for m in chat.stored.items.values() if m is not None][0].text == "once"
-    assert len(chat.stored.items) == 1
+    (stored,) = chat.stored.items.values()
+    assert stored is not None and stored.text == "once"
 
 
 def test_an_unscheduled_message_is_never_delivered(chat: Chat) -> None:
