@@ -25,7 +25,8 @@ from tctfmsg.user_messages.adapters.schedules import DynamoScheduleStore
 from tctfmsg.user_messages.ports import AttachmentStore, ConnectionGateway
 from tctfmsg.user_messages.services.deps import ChatDeps, ChatLimits
 
-TOKEN_KEY = "chat"  # its key in the shared signing_keys secret
+TOKEN_SECRET = "chat_signing_key"
+TOKEN_KEY = "chat"  # its key in that secret
 
 
 class UserMessagesRoot:
@@ -79,8 +80,8 @@ class UserMessagesRoot:
         return S3AttachmentStore(bucket, s3)
 
     def token_key(self) -> bytes:
-        """The HMAC key of connection tokens, from the signing_keys secret (cached 5 min)."""
-        name = self.clients.names["signing_keys"]
+        """The HMAC key of connection tokens, from its secret (cached 5 minutes)."""
+        name = self.clients.names[TOKEN_SECRET]
         value = self.clients.secrets.get(name, transform="json", max_age=300)
         key = value.get(TOKEN_KEY) if isinstance(value, dict) else None
         if not key:

@@ -40,8 +40,8 @@ SECRETS: tuple[SecretSpec, ...] = (
     SecretSpec(
         "signing_keys",
         SHARED,
-        purpose="HMAC keys: 'unsubscribe' signs unsubscribe links, 'chat' chat connection tokens",
-        generated=("unsubscribe", "chat"),
+        purpose="HMAC keys: 'unsubscribe' signs unsubscribe links",
+        generated=("unsubscribe",),
     ),
 )
 

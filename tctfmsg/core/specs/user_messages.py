@@ -78,7 +78,16 @@ TABLES: tuple[TableSpec, ...] = (
 
 QUEUES: tuple[QueueSpec, ...] = ()
 
-SECRETS: tuple[SecretSpec, ...] = ()
+SECRETS: tuple[SecretSpec, ...] = (
+    # Its own secret, not a second key in the shared signing_keys: Secrets Manager generates
+    # one key per secret, and only $connect and the operator need this one (decision 0069).
+    SecretSpec(
+        "chat_signing_key",
+        "user_messages",
+        purpose="HMAC key: 'chat' signs chat connection tokens",
+        generated=("chat",),
+    ),
+)
 
 _EVERY_TABLE = tuple(t.logical for t in TABLES)
 
@@ -91,7 +100,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         websocket_routes=("$connect",),
         purpose="verifies the token and stores the connection with its user",
         tables_write=("chat_connections",),
-        secrets=("signing_keys",),  # 'chat' verifies connection tokens
+        secrets=("chat_signing_key",),  # verifies connection tokens
     ),
     FunctionSpec(
         "chat_disconnect",
