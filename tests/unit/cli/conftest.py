@@ -20,9 +20,7 @@ from tctfmsg.core import settings as settings_module
 from tctfmsg.core.settings import Settings
 from tests.support.sockets import no_sockets  # noqa: F401  (a fixture, used below)
 
-ROOTS = (
-    "settings", "clients", "templates", "email", "campaigns", "communication", "user_messages",
-)  # fmt: skip
+ROOTS = ("settings", "clients", "templates", "email", "campaigns", "communication", "user_messages")
 
 
 @dataclass
