@@ -31,7 +31,7 @@ def require_member(deps: ChatDeps, conversation_id: str, user_id: str) -> None:
     if not deps.conversations.is_member(conversation_id, user_id):
         raise NotAMember(
             f"you are not a member of conversation {conversation_id}",
-            'list yours with {"action":"sync"}',
+            "only its members can send to it or read it",
         )
 
 
