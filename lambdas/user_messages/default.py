@@ -1,9 +1,9 @@
-"""$default: every chat frame. The answer goes back to the caller through the Management API
-(a one-way route returns nothing to the client), and is returned too for a two-way route."""
+"""$default: every chat frame. The answer goes back to the caller through the Management API,
+and only that way: a body in the return value would reach the client too on a two-way route,
+so it would get every answer twice."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,5 +17,5 @@ from tctfmsg.user_messages.services import frames
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     connection_id = str((event.get("requestContext") or {}).get("connectionId") or "")
     body = None if event.get("isBase64Encoded") else event.get("body")  # binary: malformed
-    answer = frames.respond(bootstrap.default().chat_deps, connection_id, body)
-    return {"statusCode": 200, "body": json.dumps(answer) if answer else ""}
+    frames.respond(bootstrap.default().chat_deps, connection_id, body)
+    return {"statusCode": 200}

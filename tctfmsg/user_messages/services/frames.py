@@ -47,8 +47,8 @@ CODES: tuple[tuple[type[TctfmsgError], str], ...] = (
 
 
 def respond(deps: ChatDeps, connection_id: str, body: str | None) -> dict[str, Any] | None:
-    """Act on one frame from `connection_id` and push the answer to it (answered too, for a
-    caller that returns it); None for an action that answers nothing (typing)."""
+    """Act on one frame from `connection_id` and push the answer to it (returned too, for
+    tests and logs); None for an action that answers nothing (typing)."""
     request_id: Any = None
     try:
         frame = _parse(body)
