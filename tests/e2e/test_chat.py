@@ -4,12 +4,14 @@ gateway invoking the chat handlers, answers and pushes through its management AP
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.conftest import Stack
@@ -101,3 +103,56 @@ def test_an_operators_send_reaches_the_members_socket(stack: Stack) -> None:
 
     assert (pushed["sender"], pushed["text"]) == ("heidi", "from the CLI")
     assert len(listed["connections"]) == 1
+
+
+def test_a_resent_client_msg_id_is_stored_once(stack: Stack) -> None:
+    room = _conversation(stack, "judy", "ken")
+    frame = {"action": "send", "conversation_id": room, "text": "once", "client_msg_id": "x1"}
+    with _socket(stack, "judy") as judy:
+        first, again = _ask(judy, frame), _ask(judy, frame)
+    history = json.loads(stack.cli("chat", "history", room, "--json", check=True).stdout)
+
+    assert (again["message_id"], again["seq"]) == (first["message_id"], first["seq"])
+    assert [m["text"] for m in history["messages"]] == ["once"]
+
+
+def test_a_scheduled_message_is_delivered_to_the_members_socket(stack: Stack) -> None:
+    room = _conversation(stack, "leo", "mia")
+    with _socket(stack, "leo") as leo, _socket(stack, "mia") as mia:
+        at = datetime.now(UTC) + timedelta(seconds=1)
+        planned = _ask(leo, {"action": "schedule", "conversation_id": room, "text": "later",
+                             "at": at.isoformat()})  # fmt: skip
+        delivered = _next(mia, "message")  # the local rule runs every 5 s in these tests
+
+    assert planned["type"] == "scheduled"
+    assert (delivered["sender"], delivered["text"]) == ("leo", "later")
+
+
+def test_a_socket_killed_without_a_close_frame_is_forgotten_and_the_senders_kept(
+    stack: Stack,
+) -> None:
+    room = _conversation(stack, "nina", "omar")
+    with _socket(stack, "nina") as nina:
+        omar = connect(f"ws://127.0.0.1:{stack.port + 3}/?token={_token(stack, 'omar')}",
+                       open_timeout=WAIT_S)  # fmt: skip
+        omar.socket.shutdown(socket.SHUT_RDWR)  # gone, no close frame
+        omar.socket.close()
+        ack = _ask(nina, {"action": "send", "conversation_id": room, "text": "anyone?"})
+        still = _ask(nina, {"action": "sync"})
+
+        def connections(user: str) -> list[dict[str, Any]]:
+            listed = stack.cli("chat", "connections", "--user", user, "--json", check=True)
+            return list(json.loads(listed.stdout)["connections"])
+
+        assert ack["type"] == "ack" and still["type"] == "conversations"
+        assert connections("omar") == []
+        assert len(connections("nina")) == 1
+
+
+def test_a_200_kb_frame_closes_the_socket_with_1009(stack: Stack) -> None:
+    with _socket(stack, "pat") as pat:
+        pat.send(json.dumps({"action": "sync", "pad": "x" * 200_000}))
+        with pytest.raises(ConnectionClosed) as closed:
+            pat.recv(timeout=WAIT_S)
+
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
