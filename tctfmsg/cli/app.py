@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from tctfmsg.cli import (
     campaign,
+    chat,
     demo,
     dlq,
     local,
@@ -87,6 +88,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(notify.app, name="notify")
 app.add_typer(user.app, name="user")
+app.add_typer(chat.app, name="chat")
 app.command("demo")(demo.demo_command)
 
 

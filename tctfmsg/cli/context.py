@@ -18,6 +18,7 @@ from tctfmsg.core.clients import Clients
 from tctfmsg.core.settings import Settings
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.rendering.bootstrap import TemplateRoot
+from tctfmsg.user_messages.bootstrap import UserMessagesRoot
 
 
 @dataclass
@@ -55,6 +56,10 @@ class CliState:
     @cached_property
     def communication(self) -> CommunicationRoot:
         return CommunicationRoot(self.clients, self.templates, self.email)
+
+    @cached_property
+    def user_messages(self) -> UserMessagesRoot:
+        return UserMessagesRoot(self.clients)
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # age (API Gateway's 10 minutes and 2 hours), shorter for tests.
     local_websocket_idle_timeout_s: float = Field(default=600.0, gt=0, le=7200)
     local_websocket_max_age_s: float = Field(default=7200.0, gt=0, le=7200)
+    # An offline member with unread messages gets one notice per conversation this long after
+    # the first message they missed.
+    chat_unread_notice_after_s: int = Field(default=300, ge=1, le=86400)
     # Campaigns (issue 5).
     # Embedded stack only: a shorter delivery-queue visibility timeout and every-minute rule,
     # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).

@@ -20,7 +20,7 @@ from tctfmsg.core import settings as settings_module
 from tctfmsg.core.settings import Settings
 from tests.support.sockets import no_sockets  # noqa: F401  (a fixture, used below)
 
-ROOTS = ("settings", "clients", "templates", "email", "campaigns", "communication")
+ROOTS = ("settings", "clients", "templates", "email", "campaigns", "communication", "user_messages")
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Cli:
     email: Any = None
     campaigns: Any = None
     communication: Any = None
+    user_messages: Any = None
     env: dict[str, str] = field(default_factory=lambda: {"COLUMNS": "200", "NO_COLOR": "1"})
 
     def __call__(self, *args: str, input: str | None = None) -> Result:

@@ -1,0 +1,55 @@
+"""ConnectionStore on the chat_connections table; a user's connections through by_user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tctfmsg.core.dynamodb.keys import KeyNames
+from tctfmsg.core.dynamodb.mapping import ItemMapping
+from tctfmsg.user_messages.domain.model import Connection
+
+KEYS = KeyNames.of("chat_connections")
+BY_USER = KeyNames.of("chat_connections", "by_user")
+CONNECTION = ItemMapping(Connection)
+MAX_PER_USER = 100  # far above any real user's devices; a bound on one routing read
+
+
+class DynamoConnectionStore:
+    def __init__(self, table: str, client: Any = None) -> None:
+        if client is None:
+            import boto3
+
+            client = boto3.client("dynamodb")
+        self.table = table
+        self.client = client
+
+    def put(self, connection: Connection) -> None:
+        self.client.put_item(TableName=self.table, Item=CONNECTION.to_item(connection))
+
+    def get(self, connection_id: str) -> Connection | None:
+        item = self.client.get_item(
+            TableName=self.table, Key=KEYS.key(connection_id), ConsistentRead=True
+        ).get("Item")
+        return CONNECTION.from_item(item) if item else None
+
+    def delete(self, connection_id: str) -> None:
+        self.client.delete_item(TableName=self.table, Key=KEYS.key(connection_id))
+
+    def of_user(self, user_id: str) -> list[Connection]:
+        found = self.client.query(
+            TableName=self.table,
+            IndexName=BY_USER.index,
+            KeyConditionExpression="#pk = :u",
+            ExpressionAttributeNames={"#pk": BY_USER.partition},
+            ExpressionAttributeValues={":u": {"S": user_id}},
+            Limit=MAX_PER_USER,
+        )
+        return [CONNECTION.from_item(item) for item in found["Items"]]
+
+    def every(self, limit: int = 1000) -> list[Connection]:
+        found: list[Connection] = []
+        for page in self.client.get_paginator("scan").paginate(
+            TableName=self.table, PaginationConfig={"MaxItems": limit}
+        ):
+            found += [CONNECTION.from_item(item) for item in page["Items"]]
+        return found[:limit]
