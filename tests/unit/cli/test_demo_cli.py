@@ -48,7 +48,7 @@ def _transactional(repeat_sent_nothing: bool = True) -> TransactionalReport:
             "end-user-messaging-sms",
             310,
             ["email: unavailable", "sms: sent"],
-        ),  # fmt: skip
+        ),
         repeat_same_id=True,
         repeat_sent_nothing=repeat_sent_nothing,
     )
