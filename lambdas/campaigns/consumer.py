@@ -12,9 +12,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.campaigns._common import logger, metrics
 from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.services.consumer_batch import DeliveryBatch
+from tctfmsg.core.lanes import lane_of
 from tctfmsg.core.queue_batch import QueueBatch
 
-BATCHES = QueueBatch(log=logger, metrics=metrics, metric="Delivery-{outcome}")
+BATCHES = QueueBatch(
+    log=logger,
+    metrics=metrics,
+    metric="Delivery-{outcome}",
+    lane=lane_of("campaign_consumer"),
+)
 
 
 @logger.inject_lambda_context

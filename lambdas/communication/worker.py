@@ -13,9 +13,15 @@ from lambdas.communication._common import logger, metrics
 from tctfmsg.communication import bootstrap
 from tctfmsg.communication.adapters.sqs import notification_id_of
 from tctfmsg.communication.services.worker import WorkerDeps, deliver
+from tctfmsg.core.lanes import lane_of
 from tctfmsg.core.queue_batch import BatchWork, QueueBatch, QueueMessage
 
-BATCHES = QueueBatch(log=logger, metrics=metrics, metric="Notification-{outcome}")
+BATCHES = QueueBatch(
+    log=logger,
+    metrics=metrics,
+    metric="Notification-{outcome}",
+    lane=lane_of("notification_worker"),
+)
 
 
 class NotificationBatch(BatchWork[str]):

@@ -37,6 +37,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tctfmsg.core.errors import TctfmsgError
+from tctfmsg.core.lanes import LANES, Lane
 
 Request = TypeVar("Request")
 
@@ -97,6 +98,7 @@ class QueueBatch:
     log: ErrorLog
     metrics: MetricSink
     metric: str = "{outcome}"
+    lane: Lane | None = None  # urgent records go first; bulk ones step aside (core/lanes.py)
 
     def process(
         self,
@@ -110,7 +112,7 @@ class QueueBatch:
             requests = self._read_ahead(event, work)
             return process_partial_response(
                 event=event,
-                record_handler=partial(_handle_record, work, requests, outcomes),
+                record_handler=partial(_handle_record, work, requests, outcomes, self.lane),
                 processor=ThreadedBatchProcessor(threads),
                 context=context,
             )
@@ -144,6 +146,7 @@ def _handle_record(
     work: BatchWork[Any],
     requests: dict[str, Any],
     outcomes: _Outcomes,
+    lane: Lane | None,
     record: SQSRecord,
     lambda_context: LambdaContext | None = None,  # by this name, Powertools passes it in
 ) -> str:
@@ -154,7 +157,13 @@ def _handle_record(
         request = requests[record.message_id]
     else:
         request = work.parse(QueueMessage.of(record))
-    outcome = work.handle(request)
+    if lane == "urgent":
+        with LANES.urgent():
+            outcome = work.handle(request)
+    else:
+        if lane == "bulk":
+            LANES.step_aside()
+        outcome = work.handle(request)
     outcomes.add(outcome)
     return outcome
 

@@ -193,6 +193,9 @@ def _check(deps: AcceptDeps, request: NotificationRequest) -> None:
         )
     # Preferences are the worker's to apply (an opted-out notification is recorded skipped,
     # with its reason); an address the user lacks on every channel is the caller's to fix.
+    inline = recipient_user(None, request)
+    if any(inline.address(c) for c in entry.channels if c != "websocket"):
+        return  # the caller gave an address it can go to: no need to read the user
     user = recipient_user(deps.users.get(request.user_id), request)
     if not any(user.address(channel) for channel in entry.channels):
         raise InvalidInput(
