@@ -150,8 +150,9 @@ class SpecFunctions(Construct):
     def _grant_invoke(self, fn: PythonFunction, spec: resources.FunctionSpec) -> None:
         stack = cdk.Stack.of(self)
         targets = [resources.function(logical) for logical in spec.invokes]
-        if any(target.service != self.service for target in targets):
-            raise KeyError(f"function {spec.logical} invokes a function of another service")
+        # Another service is reached only through its door: a function fronted by its API.
+        if any(target.service != self.service and not target.api for target in targets):
+            raise KeyError(f"function {spec.logical} invokes an inner function of another service")
         # By name, not by reference: a function granted to invoke itself would be a cycle.
         fn.role.add_to_principal_policy(
             iam.PolicyStatement(

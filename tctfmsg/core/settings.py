@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # An offline member with unread messages gets one notice per conversation this long after
     # the first message they missed.
     chat_unread_notice_after_s: int = Field(default=300, ge=1, le=86400)
+    # Where an unread-messages notice sends the user (the conversation is added as a query).
+    chat_inbox_url: str = Field(default="https://tctfmsg.example/messages", max_length=2000)
     # Campaigns (issue 5).
     # Embedded stack only: a shorter delivery-queue visibility timeout and every-minute rule,
     # so tests of redelivery and dead-lettering finish in seconds (None: the spec's values).

@@ -12,6 +12,7 @@ from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.spec_types import physical_name
 from tctfmsg.core.specs.user_messages import ATTACHMENTS_BUCKET
 from tctfmsg.user_messages.adapters.attachments import S3AttachmentStore
@@ -20,9 +21,9 @@ from tctfmsg.user_messages.adapters.conversations import DynamoConversationStore
 from tctfmsg.user_messages.adapters.gateway import ApiGatewayConnectionGateway
 from tctfmsg.user_messages.adapters.marks import DynamoPinStore, DynamoReceiptStore
 from tctfmsg.user_messages.adapters.messages import DynamoMessageStore
-from tctfmsg.user_messages.adapters.notifier import LoggingNotifier
+from tctfmsg.user_messages.adapters.notifier import NotificationApiNotifier
 from tctfmsg.user_messages.adapters.schedules import DynamoScheduleStore
-from tctfmsg.user_messages.ports import AttachmentStore, ConnectionGateway
+from tctfmsg.user_messages.ports import AttachmentStore, ConnectionGateway, Notifier
 from tctfmsg.user_messages.services.deps import ChatDeps, ChatLimits
 
 TOKEN_SECRET = "chat_signing_key"
@@ -48,7 +49,7 @@ class UserMessagesRoot:
             schedules=DynamoScheduleStore(names["chat_schedules"], dynamodb),
             # Built on first use: $connect and the operator's reads push and upload nothing.
             gateway=cast(ConnectionGateway, _OnFirstUse(lambda: self.gateway)),
-            notifier=LoggingNotifier(),
+            notifier=cast(Notifier, _OnFirstUse(lambda: self.notifier)),
             attachments=cast(AttachmentStore, _OnFirstUse(lambda: self.attachments)),
             clock=SystemClock(),
             token_key=self.token_key,
@@ -67,6 +68,19 @@ class UserMessagesRoot:
         return ApiGatewayConnectionGateway(
             self.clients.build("apigatewaymanagementapi", read_timeout=5, endpoint_url=url)
         )
+
+    @cached_property
+    def notifier(self) -> NotificationApiNotifier:
+        """Unread notices go through the communication service's API (its direct invoke);
+        locally through the embedded runtime's copy of Lambda's Invoke API."""
+        endpoint = self.settings.lambda_endpoint_url
+        if self.settings.target == "local" and not endpoint:
+            raise ConfigurationError(
+                "no local Lambda endpoint", "start the embedded stack with `tctfmsg local up`"
+            )
+        client = self.clients.build("lambda", endpoint_url=endpoint)
+        invoker = LambdaInvoker(self.clients.names, client)
+        return NotificationApiNotifier(invoker, self.settings.chat_inbox_url)
 
     @cached_property
     def attachments(self) -> S3AttachmentStore:

@@ -203,7 +203,11 @@ def test_everything_a_function_uses_is_its_own_services_or_shared(
     ]
 
     assert {used.owner for used in data} <= {spec.service, resources.SHARED}
-    assert {resources.function(f).service for f in spec.invokes} <= {spec.service}
+    # another service is reached only through its door (its API function), never an inner one
+    others = [
+        resources.function(f) for f in spec.invokes if resources.function(f).service != spec.service
+    ]
+    assert all(other.api for other in others)
     assert not set(spec.tables_read) & set(spec.tables_write)
 
 
@@ -219,6 +223,17 @@ def test_a_function_naming_what_its_service_lacks_fails_the_build(
     monkeypatch.setattr(resources, "FUNCTIONS", (careless,))
 
     with pytest.raises(KeyError, match="not in the campaigns part of the spec"):
+        build_app(OFFLINE)
+
+
+def test_invoking_an_inner_function_of_another_service_fails_the_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    careless = replace(resources.function("chat_scheduler"), invokes=("notification_worker",))
+    functions = tuple(careless if f.logical == "chat_scheduler" else f for f in resources.FUNCTIONS)
+    monkeypatch.setattr(resources, "FUNCTIONS", functions)
+
+    with pytest.raises(KeyError, match="invokes an inner function of another service"):
         build_app(OFFLINE)
 
 

@@ -128,5 +128,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule_minutes=1,
         purpose="delivers due scheduled messages and sends unread-message notices",
         tables_write=_EVERY_TABLE,
+        invokes=("notification_api",),  # unread notices, through the communication service
     ),
 )
