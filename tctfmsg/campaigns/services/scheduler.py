@@ -22,6 +22,7 @@ from tctfmsg.campaigns.ports import AudiencePage, AudienceSource, StateChanged, 
 from tctfmsg.campaigns.services import campaign_progress
 from tctfmsg.campaigns.services.campaigns import SCHEDULER, CampaignDeps
 from tctfmsg.core.errors import InvalidInput, TctfmsgError
+from tctfmsg.core.lanes import LANES
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,7 @@ def fan_out(
                 ahead = reader.submit(
                     _read, subscribers, audience, campaign, read.page.cursor, config.page_size
                 )
+            LANES.step_aside()  # a fan-out is bulk work: urgent records in this process first
             sending = _page(deps, campaign, read, sender)
             saved = _saved(deps, out, token, report)
             out, cursor = sending, sending.end
