@@ -97,12 +97,8 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
     if not plan.channels:
         why = "; ".join(f"{c}: {r}" for c, r in plan.left_out.items()) or "no channel"
         return _finish(deps, notification, NotificationStatus.SKIPPED, reason=why)
-    deps.notifications.update(
-        notification_id,
-        NotificationStatus.SENDING,
-        now,
-        expect=(NotificationStatus.QUEUED, NotificationStatus.DEFERRED, NotificationStatus.SENDING),
-    )
+    # No write before the first channel: the attempt ledger shows a send in flight, and the
+    # record changes once, when it ends (or when it must come back).
     reasons: list[str] = []
     unavailable = False
     for channel in plan.channels:
@@ -124,7 +120,11 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
             notification_id,
             NotificationStatus.SENDING,
             deps.clock.now(),
-            expect=(NotificationStatus.SENDING,),
+            expect=(
+                NotificationStatus.QUEUED,
+                NotificationStatus.DEFERRED,
+                NotificationStatus.SENDING,
+            ),
             reason="; ".join(reasons),
         )
         raise RetryLater("; ".join(reasons))
