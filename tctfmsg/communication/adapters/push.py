@@ -8,12 +8,11 @@ its breaker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from tctfmsg.communication.adapters.http import credential, error_json, post, retry_after_s
+from tctfmsg.communication.adapters.http import BearerChannel, error_json, retry_after_s
 from tctfmsg.communication.ports import (
     ChannelReceipt,
     ChannelUnavailable,
@@ -29,30 +28,15 @@ UNREACHABLE = {"INVALID_ARGUMENT", "SENDER_ID_MISMATCH"}
 DEFAULT_THROTTLE_BACKOFF_S = 1.0
 
 
-class FcmPushChannel:
-    name = "push"
+class FcmPushChannel(BearerChannel):
+    """FCM HTTP v1; the account is the Firebase project."""
 
-    def __init__(
-        self,
-        token: Callable[[], str],
-        project: Callable[[], str],
-        base_url: str | None = None,
-        timeout_s: float = 5.0,
-        session: requests.Session | None = None,
-        on_auth_failure: Callable[[], None] | None = None,
-    ) -> None:
-        self._token = token
-        self._project = project
-        self._base = (base_url or DEFAULT_URL).rstrip("/")
-        self._timeout_s = timeout_s
-        self._session = session or requests.Session()
-        self._on_auth_failure = on_auth_failure
+    name = "push"
+    default_url = DEFAULT_URL
 
     def send(self, message: Outgoing) -> ChannelReceipt:
-        token = credential(self.name, self._token)
-        project = credential(self.name, self._project)
-        url = f"{self._base}/v1/projects/{project}/messages:send"
-        response = post(self._session, self.name, url, body(message), token, self._timeout_s)
+        path = "/v1/projects/{}/messages:send".format
+        response = self._post(path, body(message))
         if response.status_code == 200:
             return ChannelReceipt(PROVIDER, str(error_json(response).get("name", "")))
         raise self._error(response, message.to)

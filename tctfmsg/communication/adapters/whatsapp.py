@@ -9,12 +9,11 @@ error-codes), falling back to the status; never by the message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from tctfmsg.communication.adapters.http import credential, error_json, post, retry_after_s
+from tctfmsg.communication.adapters.http import BearerChannel, error_json, retry_after_s
 from tctfmsg.communication.ports import (
     ChannelReceipt,
     ChannelUnavailable,
@@ -45,30 +44,14 @@ UNREACHABLE = {
 DEFAULT_THROTTLE_BACKOFF_S = 1.0
 
 
-class WhatsAppChannel:
-    name = "whatsapp"
+class WhatsAppChannel(BearerChannel):
+    """The WhatsApp Business Cloud API; the account is the sender's phone number id."""
 
-    def __init__(
-        self,
-        token: Callable[[], str],
-        phone_number_id: Callable[[], str],
-        base_url: str | None = None,
-        timeout_s: float = 5.0,
-        session: requests.Session | None = None,
-        on_auth_failure: Callable[[], None] | None = None,
-    ) -> None:
-        self._token = token
-        self._phone_number_id = phone_number_id
-        self._base = (base_url or DEFAULT_URL).rstrip("/")
-        self._timeout_s = timeout_s
-        self._session = session or requests.Session()
-        self._on_auth_failure = on_auth_failure
+    name = "whatsapp"
+    default_url = DEFAULT_URL
 
     def send(self, message: Outgoing) -> ChannelReceipt:
-        token = credential(self.name, self._token)
-        sender = credential(self.name, self._phone_number_id)
-        url = f"{self._base}/{API_VERSION}/{sender}/messages"
-        response = post(self._session, self.name, url, body(message), token, self._timeout_s)
+        response = self._post(lambda sender: f"/{API_VERSION}/{sender}/messages", body(message))
         if response.status_code == 200:
             messages = error_json(response).get("messages") or [{}]
             return ChannelReceipt(PROVIDER, str(messages[0].get("id", "")))
