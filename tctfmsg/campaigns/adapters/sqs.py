@@ -13,34 +13,22 @@ from botocore.exceptions import ClientError
 
 from tctfmsg.campaigns.domain.delivery import DeliveryRequest
 from tctfmsg.core.errors import ConfigurationError, Throttled
+from tctfmsg.core.sqs_queue import NamedQueue
 
 BATCH = 10
 MAX_ROUNDS = 8
 WORKERS = 8
 
 
-class SqsDeliveryQueue:
+class SqsDeliveryQueue(NamedQueue):
     def __init__(self, queue_name: str, client: Any = None) -> None:
         if client is None:
             import boto3
 
             client = boto3.client("sqs")
-        self.queue_name = queue_name
-        self.client = client
-        self._url: str | None = None
+        super().__init__(queue_name, client)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        if self._url is None:
-            try:
-                self._url = self.client.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
-            except self.client.exceptions.QueueDoesNotExist:
-                raise ConfigurationError(
-                    f"queue {self.queue_name} does not exist", "deploy or provision the stack"
-                ) from None
-        return self._url
 
     def send(self, requests: Sequence[DeliveryRequest]) -> int:
         bodies = [r.to_body() for r in requests]

@@ -4,28 +4,11 @@ the work its record says is still to do."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.sqs_queue import NamedQueue
 
 
-class SqsNotificationQueue:
-    def __init__(self, queue_name: str, client: Any) -> None:
-        self.queue_name = queue_name
-        self.client = client
-        self._url: str | None = None
-
-    @property
-    def url(self) -> str:
-        if self._url is None:
-            try:
-                self._url = self.client.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
-            except self.client.exceptions.QueueDoesNotExist:
-                raise ConfigurationError(
-                    f"queue {self.queue_name} does not exist", "deploy or provision the stack"
-                ) from None
-        return self._url
-
+class SqsNotificationQueue(NamedQueue):
     def enqueue(self, notification_id: str, delay_s: int = 0) -> None:
         self.client.send_message(
             QueueUrl=self.url,
