@@ -1,9 +1,11 @@
-"""`tctfmsg chat …`: connection tokens, conversations, histories and live connections, and a
-message sent as a user through the same service as the socket path."""
+"""`tctfmsg chat …`: connection tokens, conversations, histories and live connections, a
+message sent as a user through the same service as the socket path, and the browser page."""
 
 from __future__ import annotations
 
+import webbrowser
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import typer
 from rich.table import Column, Table
@@ -11,7 +13,9 @@ from rich.table import Column, Table
 from tctfmsg.cli.console import console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.core.dynamodb.codec import to_time
-from tctfmsg.user_messages.services import connections, conversations, messages
+from tctfmsg.core.errors import StackNotRunning
+from tctfmsg.local import state as stack_state
+from tctfmsg.user_messages.services import connections, conversations, invites, messages
 from tctfmsg.user_messages.services.fields import Caller
 from tctfmsg.user_messages.services.views import conversation_json
 
@@ -128,3 +132,50 @@ def send(
         print_json(ack)
     else:
         console.print(f"sent {ack['message_id']} (seq {ack['seq']})", markup=False)
+
+
+@app.command()
+def page(
+    ctx: typer.Context,
+    users: Annotated[str, typer.Option("--users", help="2 to 4 user ids, comma-separated.")] = (
+        "ada,bob"
+    ),
+    ttl: Annotated[int, typer.Option("--ttl", help="Seconds the tokens stay valid.")] = 900,
+    open_: Annotated[bool, typer.Option("--open", help="Open it in a browser.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the address of the embedded stack's chat page with these users side by side, in
+    their conversation (created if they have none): their tokens ride in the #fragment, which
+    no browser sends to a server."""
+    address = _page_address(ctx)
+    invite = invites.invite(_deps(ctx), users.split(","), ttl)
+    fragment = [("conversation", invite.conversation.conversation_id),
+                ("title", invite.conversation.title)]  # fmt: skip
+    for user, signed in invite.tokens:
+        fragment += [("user", user), ("token", signed)]
+    url = f"{address}#{urlencode(fragment)}"
+    if as_json:
+        print_json({"url": url, "conversation_id": invite.conversation.conversation_id,
+                    "users": [user for user, _ in invite.tokens], "ttl": ttl})  # fmt: skip
+    else:
+        console.print(url, markup=False, soft_wrap=True)
+    if open_:
+        webbrowser.open(url)
+
+
+def _page_address(ctx: typer.Context) -> str:
+    settings = state(ctx).settings
+    if settings.target != "local":
+        raise StackNotRunning("the chat page is served by the embedded stack", "use --local")
+    running = stack_state.running(settings.local_dir)
+    if running is None:
+        raise StackNotRunning(
+            "the embedded stack is not running", "start it with `tctfmsg local up`"
+        )
+    address = running.endpoints.get("chat_page")
+    if not address:
+        raise StackNotRunning(
+            "this embedded stack serves no chat page",
+            "restart it: `tctfmsg local down && tctfmsg local up`",
+        )
+    return address

@@ -10,6 +10,7 @@ from typing import Any
 from tctfmsg.core import resources
 from tctfmsg.core.spec_types import FunctionSpec
 from tctfmsg.local.components import StackContext
+from tctfmsg.local.websocket.chat_page import PAGE_PATH, ChatPage
 from tctfmsg.local.websocket.events import Api
 from tctfmsg.local.websocket.management import ManagementApi
 from tctfmsg.local.websocket.routing import RouteTable
@@ -49,17 +50,22 @@ class WebSocketGatewayComponent:
             domain_name=f"127.0.0.1:{management_port}",
             ws_port=context.port("websocket"),
         )
-        self.server = WebSocketServer(api, self.routes, self.invoke, limits)
+        page_origin = f"http://127.0.0.1:{management_port}"  # the chat page's, served below
+        ws_url = f"ws://127.0.0.1:{api.ws_port}"
+        self.server = WebSocketServer(
+            api, self.routes, self.invoke, limits, origins=frozenset({page_origin})
+        )
         self.server.start()
-        self.management = ManagementApi(self.server, context.stage)
+        self.management = ManagementApi(self.server, context.stage, ChatPage(ws_url))
         try:
             management_url = self.management.start(management_port)
         except BaseException:
             self.server.stop()
             raise
         endpoints = {
-            "websocket": f"ws://127.0.0.1:{api.ws_port}",
+            "websocket": ws_url,
             "websocket_management": management_url,
+            "chat_page": page_origin + PAGE_PATH,
         }
         log.info("WebSocket gateway at %s", endpoints)
         return endpoints

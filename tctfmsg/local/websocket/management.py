@@ -5,6 +5,7 @@
     GET    /{stage}/@connections/{id}   connectedAt, identity, lastActiveAt (200)
     DELETE /{stage}/@connections/{id}   closes the socket; its `$disconnect` follows (204)
     GET    /_local/stats                the gateway's counters, for `tctfmsg local status`
+    GET    /_local/chat                 the chat page (chat_page.py), when one is given
 
 A connection that is gone, never was, or is still in its `$connect` answers 410 GoneException,
 as on AWS; a post over 128 KB answers 403 ForbiddenException, as on AWS. Like every endpoint of
@@ -24,6 +25,7 @@ from urllib.parse import unquote
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tctfmsg.local.websocket.chat_page import ChatPage
 from tctfmsg.local.websocket.connections import ClientBusy, ConnectionGone
 from tctfmsg.local.websocket.control import STATS_PATH
 from tctfmsg.local.websocket.server import WebSocketServer
@@ -32,8 +34,8 @@ _CONNECTION = re.compile(r"^/(?P<stage>[^/?]+)/(?:@|%40)connections/(?P<id>[^/?]
 
 
 class ManagementApi:
-    def __init__(self, gateway: WebSocketServer, stage: str) -> None:
-        self.gateway, self.stage = gateway, stage
+    def __init__(self, gateway: WebSocketServer, stage: str, page: ChatPage | None = None) -> None:
+        self.gateway, self.stage, self.page = gateway, stage, page
         self._server: BaseWSGIServer | None = None
 
     def start(self, port: int) -> str:
@@ -61,6 +63,9 @@ class ManagementApi:
             return _error(403, "ForbiddenException", "Forbidden")
         if request.path == STATS_PATH and request.method == "GET":
             return _json(200, self.gateway.counters.snapshot(len(self.gateway.connections)))
+        page = self.page.answer(request) if self.page is not None else None
+        if page is not None:
+            return page
         match = _CONNECTION.match(raw_path.partition("?")[0])
         if match is None or match["stage"] != self.stage:
             return _error(403, "ForbiddenException", "Forbidden")

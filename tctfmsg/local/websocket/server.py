@@ -77,8 +77,12 @@ class WebSocketServer:
         limits: Limits,
         *,
         workers: int = 16,
+        origins: frozenset[str] = frozenset(),
     ) -> None:
         self.api, self.routes, self.invoke, self.limits = api, routes, invoke, limits
+        # The browser origins that may open a socket (the stack's chat page); a request with no
+        # Origin is no browser's and passes, as everywhere on the stack (decision 0074).
+        self.origins = origins
         self.connections: Connections[_Socket] = Connections()
         self.counters = Counters()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ws-route")
@@ -183,6 +187,9 @@ class WebSocketServer:
         path, _, query = request.path.partition("?")
         if path not in ("/", f"/{self.api.stage}"):
             return _refusal(socket, 403)
+        if not self._origin_allowed(request.headers.get_all("Origin")):
+            self.counters.add("refused")
+            return _refusal(socket, 403)  # before `$connect`: nothing runs, nothing is stored
         peer = socket.remote_address
         session = Session(
             source_ip=str(peer[0]) if peer else "127.0.0.1",
@@ -207,6 +214,9 @@ class WebSocketServer:
             return None
         self.counters.add("refused")
         return _refusal(socket, 403 if status in (401, 403) else status)
+
+    def _origin_allowed(self, sent: list[str]) -> bool:
+        return not sent or (len(sent) == 1 and sent[0] in self.origins)
 
     def _subprotocol(
         self, socket: ServerConnection, offered: Sequence[Subprotocol]
