@@ -36,4 +36,3 @@ class NotificationApiNotifier:
                 "idempotency_key": f"unread:{user_id}:{conversation_id}:{count}",
             },
         )
-
