@@ -14,11 +14,13 @@ from cdk.app import build_app
 from cdk.components.nag import apply_checks
 from cdk.stacks import CommunicationStack
 from tctfmsg.core import resources
+from tctfmsg.core.specs import user_messages as chat_spec
 
 from .conftest import OFFLINE, STAGE
 from .roles import (
     actions_by_resource,
     function_of,
+    logical_id,
     queue_id,
     secret_id,
     table_id,
@@ -40,8 +42,10 @@ def _with(allowed: dict[str, set[str]], ids: dict[str, str], action: str) -> set
 
 
 _IN_ACCOUNT = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
-# What a stack grants beyond the spec (docs/decisions/0071): the notification worker publishes
-# status events on the default bus and sends SMS from the account's origination identities.
+# What a stack grants beyond the spec (docs/decisions/0071, 0073): the notification worker
+# publishes status events on the default bus and sends SMS from the account's origination
+# identities; chat's pushing functions post to the WebSocket API's connections, and the one that
+# presigns uses the attachments bucket (both named by logical id: see _beyond_the_spec).
 BEYOND_THE_SPEC = {
     "notification_worker": {
         _IN_ACCOUNT.format(service="events", resource="event-bus/default"),
@@ -57,6 +61,21 @@ BEYOND_THE_SPEC = {
         ),
     }
 }
+
+
+_CHAT_PUSHERS = {"chat_default", "chat_scheduler"}
+_CHAT_PRESIGNERS = {"chat_default"}
+
+
+def _beyond_the_spec(template: Template, spec: resources.FunctionSpec) -> set[str]:
+    beyond = set(BEYOND_THE_SPEC.get(spec.logical, set()))
+    if spec.logical in _CHAT_PUSHERS:
+        name = resources.physical_name(STAGE, chat_spec.WEBSOCKET_API)
+        beyond.add(logical_id(template, "AWS::ApiGatewayV2::Api", "Name", name))
+    if spec.logical in _CHAT_PRESIGNERS:
+        name = resources.physical_name(STAGE, chat_spec.ATTACHMENTS_BUCKET)
+        beyond.add(logical_id(template, "AWS::S3::Bucket", "BucketName", name))
+    return beyond
 
 
 def _invoke_arn(logical: str) -> str:
@@ -145,7 +164,7 @@ def test_role_names_nothing_but_its_logs_what_its_spec_grants_and_its_stack_adds
     expected |= {_invoke_arn(f) for f in spec.invokes}
     ses = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:"
     expected |= {f"{ses}identity/*", f"{ses}configuration-set/*"} if spec.sends_email else set()
-    expected |= BEYOND_THE_SPEC.get(spec.logical, set())
+    expected |= _beyond_the_spec(template, spec)
 
     assert set(actions_by_resource(template, spec)) == expected
 

@@ -10,6 +10,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from tctfmsg.core import resources
+from tctfmsg.core.specs import user_messages as chat_spec
 
 from .conftest import STAGE
 
@@ -198,10 +199,23 @@ def test_every_resource_publishes_its_physical_name_under_its_output_key(
 
     assert names == {
         resources.output_key(spec.logical): spec.physical_name(STAGE) for spec in specs
-    }
+    } | NAMES_BEYOND_THE_SPEC.get(owner, {})
     # The only outputs that are not names: the URL of each API (tests/cdk/test_campaign_api.py)
     assert urls == {
         resources.api_url_output_key(spec.logical)
         for spec in resources.FUNCTIONS
         if spec.service == owner and spec.api
+    } | URLS_BEYOND_THE_SPEC.get(owner, set())
+
+
+# Chat's attachments bucket and its WebSocket stage's URLs (tests/cdk/test_user_messages_stack.py)
+NAMES_BEYOND_THE_SPEC = {
+    "user_messages": {
+        resources.output_key(chat_spec.ATTACHMENTS_BUCKET): resources.physical_name(
+            STAGE, chat_spec.ATTACHMENTS_BUCKET
+        )
     }
+}
+URLS_BEYOND_THE_SPEC = {
+    "user_messages": {chat_spec.WEBSOCKET_URL_OUTPUT, chat_spec.MANAGEMENT_URL_OUTPUT}
+}

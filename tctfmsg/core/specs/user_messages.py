@@ -11,6 +11,11 @@ from __future__ import annotations
 from tctfmsg.core.spec_types import FunctionSpec, Index, Key, QueueSpec, SecretSpec, TableSpec
 
 ATTACHMENTS_BUCKET = "chat_attachments"
+# The WebSocket API (in AWS only; locally the embedded gateway): named like a resource, and its
+# stage's URL (wss://) and Management API URL (https://) published under these stack outputs.
+WEBSOCKET_API = "chat_websocket"
+WEBSOCKET_URL_OUTPUT = "ChatWebsocketUrl"
+MANAGEMENT_URL_OUTPUT = "ChatWebsocketManagementUrl"
 CONNECTION_MAX_AGE_S = 2 * 3600  # API Gateway's maximum connection duration
 
 TABLES: tuple[TableSpec, ...] = (
