@@ -10,6 +10,9 @@ from botocore.exceptions import ClientError
 
 from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.specs.user_messages import MANAGEMENT_URL_OUTPUT
+
+ENDPOINT_OUTPUTS = (MANAGEMENT_URL_OUTPUT,)
 
 
 def discover(stage: str, cloudformation: Any, cache_file: Path) -> dict[str, str]:
@@ -34,6 +37,8 @@ def discover(stage: str, cloudformation: Any, cache_file: Path) -> dict[str, str
         for spec in specs
         if resources.output_key(spec.logical) in names
     }
+    # endpoints a client needs beyond names (the chat API's management URL), by output key
+    by_logical |= {key: names[key] for key in ENDPOINT_OUTPUTS if key in names}
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     cache_file.write_text(json.dumps(by_logical, indent=2))
     return by_logical

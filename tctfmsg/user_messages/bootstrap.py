@@ -14,7 +14,7 @@ from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.spec_types import physical_name
-from tctfmsg.core.specs.user_messages import ATTACHMENTS_BUCKET
+from tctfmsg.core.specs.user_messages import ATTACHMENTS_BUCKET, MANAGEMENT_URL_OUTPUT
 from tctfmsg.user_messages.adapters.attachments import S3AttachmentStore
 from tctfmsg.user_messages.adapters.connections import DynamoConnectionStore
 from tctfmsg.user_messages.adapters.conversations import DynamoConversationStore
@@ -58,7 +58,10 @@ class UserMessagesRoot:
 
     @cached_property
     def gateway(self) -> ApiGatewayConnectionGateway:
-        url = self.settings.websocket_management_url
+        # set, or (for an operator's CLI on a deployed stage) read from the stack's outputs
+        url = self.settings.websocket_management_url or self.clients.names.overrides.get(
+            MANAGEMENT_URL_OUTPUT
+        )
         if not url:
             raise ConfigurationError(
                 "no WebSocket management URL",

@@ -96,7 +96,10 @@ def test_the_cli_finds_every_resource_name_in_the_stack_outputs(
     cloudformation = _DeployedStacks(assembly)
 
     names = stack_outputs.discover(STAGE, cloudformation, tmp_path / "names.json")
+    endpoints = {key: names.pop(key) for key in stack_outputs.ENDPOINT_OUTPUTS}
 
+    # the chat API's management URL too, which `chat send` posts through on a deployed stage
+    assert all(endpoints.values())
     assert names == {
         spec.logical: spec.physical_name(STAGE)
         for specs in (resources.TABLES, resources.QUEUES, resources.SECRETS, resources.FUNCTIONS)
