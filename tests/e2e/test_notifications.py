@@ -49,6 +49,7 @@ def test_a_repeated_idempotency_key_sends_once_and_another_payload_is_refused(
     again = _json(stack, *send, "--data", '{"reset_url": "https://a.example/r/1"}', "--wait")
     other = stack.cli(*send, "--data", '{"reset_url": "https://a.example/r/2"}')
     emails = [m for m in _json(stack, "local", "outbox") if m["to"] == "idem@example.com"]
+    assert [(m["channel"], m["type"]) for m in emails] == [("email", "password_reset")]
 
     assert again["notification_id"] == first["notification_id"] and again["repeated"]
     assert other.returncode == 1 and "different request" in other.stderr

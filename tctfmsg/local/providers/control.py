@@ -35,6 +35,8 @@ def outbox(running: StackState, provider: str) -> list[dict[str, Any]]:
     messages = list(response["messages"])
     for m in messages:
         m.setdefault("channel", "email" if provider in PROVIDERS else provider)
+        if m["channel"] == "email":  # a notification's email names its type in its tags
+            m.setdefault("type", (m.get("tags") or {}).get("type"))
     return messages
 
 
