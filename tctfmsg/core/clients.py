@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tctfmsg.core import settings as settings_module
 from tctfmsg.core.errors import StackNotRunning
+from tctfmsg.core.lanes import LANES
 from tctfmsg.core.resources import ResourceNames
 from tctfmsg.core.settings import Settings
 
@@ -92,7 +93,9 @@ class Clients:
         else:
             session = boto3.session.Session(profile_name=s.profile, region_name=s.region)
         endpoint_url = endpoint_url or self.endpoint_url
-        return session.client(service, endpoint_url=endpoint_url, config=config)
+        client = session.client(service, endpoint_url=endpoint_url, config=config)
+        client.meta.events.register("before-send", LANES.before_call)  # core/lanes.py
+        return client
 
     @cached_property
     def secrets(self) -> SecretsProvider:

@@ -1,12 +1,13 @@
 """Priority between the send classes inside one process: bulk work steps aside while urgent work
 runs, so an MFA code is never handled behind a newsletter's records.
 
-In AWS each function runs in processes of its own, so no process ever holds both lanes and this
-costs one uncontended lock per record. The embedded stack runs every handler in one process on
-one machine, next to one AWS endpoint: there the campaign consumer's threads and the notification
-worker's share the CPU and the endpoint, and without lanes a running campaign multiplies an MFA
-code's latency (docs/decisions/0072). A bulk record waits before it starts while urgent records
-are being handled, at most `max_wait_s`, so bulk work is slowed, never starved.
+In AWS each function runs in processes of its own, so no process ever holds both lanes, and this
+costs one uncontended lock per record (and per AWS call of a bulk record). The embedded stack
+runs every handler in one process, next to one AWS endpoint, on one machine: there the campaign
+consumer's threads and the notification worker's share the CPU and the endpoint, and without
+lanes a running campaign multiplies an MFA code's latency (docs/decisions/0072). A bulk record
+waits before it starts, and before each of its AWS calls, while urgent records are being
+handled, at most `max_wait_s` each time, so bulk work is slowed, never starved.
 """
 
 from __future__ import annotations
@@ -30,6 +31,23 @@ class Lanes:
         self._urgent = 0
         self._last_urgent = 0.0
         self._changed = threading.Condition()
+        self._thread = threading.local()
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """This thread does bulk work: each AWS call it makes steps aside first."""
+        self._thread.bulk = True
+        try:
+            yield
+        finally:
+            self._thread.bulk = False
+
+    def before_call(self, **_: object) -> None:
+        """botocore's before-send hook (core/clients.py): a bulk thread's call waits while
+        urgent work runs, so an in-flight newsletter record stops taking the endpoint and the
+        CPU from an MFA code between its calls, not only between its records."""
+        if getattr(self._thread, "bulk", False):
+            self.step_aside()
 
     @contextmanager
     def urgent(self) -> Iterator[None]:

@@ -160,9 +160,11 @@ def _handle_record(
     if lane == "urgent":
         with LANES.urgent():
             outcome = work.handle(request)
-    else:
-        if lane == "bulk":
+    elif lane == "bulk":
+        with LANES.bulk():
             LANES.step_aside()
+            outcome = work.handle(request)
+    else:
         outcome = work.handle(request)
     outcomes.add(outcome)
     return outcome

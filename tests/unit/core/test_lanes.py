@@ -48,3 +48,28 @@ def test_lanes_follow_the_send_class_in_the_spec() -> None:
     assert lane_of("notification_worker") == "urgent"
     assert lane_of("campaign_consumer") == "bulk"
     assert lane_of("campaign_scheduler") is None
+
+
+def test_an_aws_call_of_a_bulk_thread_waits_while_urgent_work_runs() -> None:
+    lanes = Lanes()
+    started = threading.Event()
+
+    def urgent() -> None:
+        with lanes.urgent():
+            started.set()
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=urgent)
+    thread.start()
+    started.wait(1)
+    with lanes.bulk():
+        began = time.monotonic()
+        lanes.before_call(request=None)
+        bulk_waited = time.monotonic() - began
+    began = time.monotonic()
+    lanes.before_call(request=None)  # not a bulk thread: never waits
+    other_waited = time.monotonic() - began
+    thread.join()
+
+    assert bulk_waited >= 0.1
+    assert other_waited < 0.05
