@@ -42,6 +42,10 @@ class Lanes:
         finally:
             self._thread.bulk = False
 
+    def mark_bulk(self) -> None:
+        """For a worker thread that only ever does bulk work (a fan-out's senders)."""
+        self._thread.bulk = True
+
     def before_call(self, **_: object) -> None:
         """botocore's before-send hook (core/clients.py): a bulk thread's call waits while
         urgent work runs, so an in-flight newsletter record stops taking the endpoint and the

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from tctfmsg.campaigns.domain.delivery import DeliveryRequest
 from tctfmsg.core.errors import ConfigurationError, Throttled
+from tctfmsg.core.lanes import LANES
 from tctfmsg.core.sqs_queue import NamedQueue
 
 BATCH = 10
@@ -43,7 +44,8 @@ class SqsDeliveryQueue(NamedQueue):
     def _workers(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="sqs-send")
+                # campaign deliveries are bulk work (core/lanes.py)
+                self._pool = ThreadPoolExecutor(WORKERS, "sqs-send", initializer=LANES.mark_bulk)
             return self._pool
 
     def depth(self) -> int:

@@ -75,7 +75,8 @@ def run(
         raise InvalidInput("a scheduler lease is a string", "hand on with the lease token")
     if action == "start" and not start(deps, campaign_id):
         return {"campaign_id": campaign_id, "outcome": "not-due"}
-    report = fan_out(deps, subscribers, audience, campaign_id, remaining_s, config, lease)
+    with LANES.bulk():  # a fan-out's calls step aside for urgent work (core/lanes.py)
+        report = fan_out(deps, subscribers, audience, campaign_id, remaining_s, config, lease)
     return asdict(report)
 
 
@@ -137,8 +138,8 @@ def fan_out(
     # re-sends only what is still PENDING. The save returns the campaign as it is then, which
     # serves as the status read before the next page.
     with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanout-read") as reader,
-        ThreadPoolExecutor(max_workers=2, thread_name_prefix="fanout-send") as sender,
+        ThreadPoolExecutor(1, "fanout-read", initializer=LANES.mark_bulk) as reader,
+        ThreadPoolExecutor(2, "fanout-send", initializer=LANES.mark_bulk) as sender,
     ):
         ahead: Future[_Read] | None = None
         out: _Sending | None = None
