@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -147,8 +146,9 @@ async def _drive(
         cid = f"b{k}"
         sent_ns = time.time_ns()
         tally.sent[cid] = sent_ns
-        frame = {"action": "send", "conversation_id": conversation_id,
-                 "text": f"bench {cid} {sent_ns}", "client_msg_id": cid, "request_id": cid}  # fmt: skip
+        text = f"bench {cid} {sent_ns}"
+        frame = {"action": "send", "conversation_id": conversation_id, "text": text,
+                 "client_msg_id": cid, "request_id": cid}  # fmt: skip
         await sockets[sender].send(json.dumps(frame))
 
 
@@ -162,9 +162,7 @@ async def _drain(tally: Tally) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _run(
-    urls: dict[str, str], pairs: list[Pair], rate: float, seconds: float
-) -> Outcome:
+async def _run(urls: dict[str, str], pairs: list[Pair], rate: float, seconds: float) -> Outcome:
     tally = Tally()
     started = time.monotonic()
     sockets = await _open_all(urls, tally)
@@ -274,7 +272,9 @@ def main() -> None:
         pairs = _conversations(deps, pair_count)
         users = [user for _, a, b in pairs for user in (a, b)]
         ws_url = running.endpoints["websocket"]
-        urls = {u: f"{ws_url}/?token={connections.issue_token(deps, u, TOKEN_TTL_S)}" for u in users}
+        urls = {
+            u: f"{ws_url}/?token={connections.issue_token(deps, u, TOKEN_TTL_S)}" for u in users
+        }
         stack_files = _open_files_of(running.pid)
         local = asyncio.run(_run(urls, pairs, rate, seconds))
 
@@ -287,7 +287,7 @@ def main() -> None:
     )
 
     print(f"chat: {len(users):,} sockets in {pair_count:,} two-member conversations, "
-          f"{rate:g} msg/s for {seconds:g} s ({int(rate * seconds):,} messages), one event loop")  # fmt: skip
+          f"{rate:g} msg/s for {seconds:g} s ({int(rate * seconds):,} messages)")  # fmt: skip
     print(f"open files allowed: this process {soft:,} (hard {hard:,}), stack daemon {stack_files}")
     print(f"sockets held: local {local.held:,} / {len(users):,}, raw relay {raw.held:,}")
     print(_line("local stack", local))

@@ -46,8 +46,9 @@ class ConversationStore(Protocol):
         """The ids of a user's conversations."""
         ...
 
-    def next_seq(self, conversation_id: str) -> int:
-        """Add one to the conversation's counter atomically and answer the new value."""
+    def take_seq(self, conversation_id: str) -> Conversation:
+        """Add one to the conversation's counter atomically and answer the conversation as
+        that left it: `last_seq` is the seq taken, `members` who to push the message to."""
         ...
 
     def every(self, limit: int = 1000) -> list[Conversation]:

@@ -85,7 +85,7 @@ class DynamoConversationStore:
         pages = self.client.get_paginator("query").paginate(TableName=self.members_table, **request)
         return [item for page in pages for item in page["Items"]]
 
-    def next_seq(self, conversation_id: str) -> int:
+    def take_seq(self, conversation_id: str) -> Conversation:
         try:
             updated = self.client.update_item(
                 TableName=self.table,
@@ -97,11 +97,11 @@ class DynamoConversationStore:
                     "#pk": KEYS.partition,
                 },
                 ExpressionAttributeValues={":one": {"N": "1"}},
-                ReturnValues="UPDATED_NEW",
+                ReturnValues="ALL_NEW",  # the members too: routing needs no second read
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             raise NotFound(f"no conversation {conversation_id}") from None
-        return int(updated["Attributes"][CONVERSATION.attribute("last_seq")]["N"])
+        return CONVERSATION.from_item(updated["Attributes"])
 
     def every(self, limit: int = 1000) -> list[Conversation]:
         found: list[Conversation] = []

@@ -59,7 +59,8 @@ def send(
                 "upload it first with the URL the attach action gave",
                 code="unknown_attachment",
             )
-    seq = deps.conversations.next_seq(conversation_id)
+    taken = deps.conversations.take_seq(conversation_id)
+    seq = taken.last_seq
     message = Message(
         conversation_id=conversation_id,
         seq=seq,
@@ -76,8 +77,9 @@ def send(
         return ack_frame(stored)
     frame = message_frame(stored, deps.attachments.download_url)
     unreached = fanout.to_members(
-        deps, conversation_id, frame, skip_connection=caller.connection_id
-    )
+        deps, conversation_id, frame, skip_connection=caller.connection_id,
+        members=sorted(taken.members),
+    )  # fmt: skip
     _notice_later(deps, conversation_id, [m for m in unreached if m != sender])
     return ack_frame(stored)
 

@@ -124,6 +124,33 @@ def test_connections_are_found_by_user_through_the_index(deps: ChatDeps) -> None
     assert deps.connections.get("b1") == Connection("b1", "bob", NOW, int(NOW.timestamp()) + 7200)
 
 
+def test_a_connection_seen_once_is_answered_without_a_read_until_it_is_deleted(
+    provisioned: dict[str, Any],
+) -> None:
+    dynamodb = provisioned["dynamodb"]
+    reads: list[str] = []
+    dynamodb.meta.events.register("before-call.dynamodb.GetItem", lambda **_: reads.append("x"))
+    connection = Connection("c1", "alice", NOW, int(NOW.timestamp()) + 7200)
+    DynamoConnectionStore(_name("chat_connections"), dynamodb).put(connection)  # $connect's
+    store = DynamoConnectionStore(_name("chat_connections"), dynamodb)  # $default's
+
+    first, again = store.get("c1"), store.get("c1")
+    store.delete("c1")
+
+    assert first == again == connection
+    assert len(reads) == 1
+    assert store.get("c1") is None and len(reads) == 2
+
+
+def test_taking_a_seq_answers_the_conversation_with_its_members(deps: ChatDeps) -> None:
+    room = conversations.create(deps, ["alice", "bob", "carol"], "team").conversation_id
+
+    first, second = deps.conversations.take_seq(room), deps.conversations.take_seq(room)
+
+    assert (first.last_seq, second.last_seq) == (1, 2)
+    assert second.members == frozenset({"alice", "bob", "carol"}) and second.title == "team"
+
+
 def test_members_and_conversations_of_a_user(deps: ChatDeps) -> None:
     room = conversations.create(deps, ["alice", "bob", "carol"], "team").conversation_id
     conversations.create(deps, ["dave", "erin"])
