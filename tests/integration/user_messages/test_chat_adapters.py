@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,17 +44,21 @@ def _name(logical: str) -> str:
 
 
 @pytest.fixture
-def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB's atomic writes, as the embedded stack gives them (monkeypatch restores)."""
+def serialised(provisioned: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """DynamoDB's atomic writes over the patched moto, as the embedded stack gives them (its
+    AWS process patches, then serialises); put back before the patches are undone."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    for name in runtime._WRITES:
-        monkeypatch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
-    runtime.serialise_dynamodb_writes()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in runtime._WRITES:
+            patch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
+        runtime.serialise_dynamodb_writes()
+        yield provisioned
 
 
 @pytest.fixture
-def deps(serialised: None, provisioned: dict[str, Any]) -> ChatDeps:
+def deps(serialised: dict[str, Any]) -> ChatDeps:
+    provisioned = serialised
     dynamodb = provisioned["dynamodb"]
     memory = memory_chat()
     return ChatDeps(
