@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from tctfmsg.core.errors import NotFound
 from tctfmsg.user_messages.domain.model import (
     Connection,
     Conversation,
     Message,
+    NotAMember,
     Pin,
     Receipt,
     Schedule,
@@ -73,11 +73,11 @@ class MemoryConversations:
     def of_user(self, user_id: str, limit: int = 100) -> list[str]:
         return [c.conversation_id for c in self.items.values() if user_id in c.members][:limit]
 
-    def take_seq(self, conversation_id: str) -> Conversation:
+    def take_seq(self, conversation_id: str, member: str) -> Conversation:
         with self.lock:
             found = self.items.get(conversation_id)
-            if found is None:
-                raise NotFound(f"no conversation {conversation_id}")
+            if found is None or member not in found.members:
+                raise NotAMember.of(conversation_id)
             taken = replace(found, last_seq=found.last_seq + 1)
             self.items[conversation_id] = taken
             return taken

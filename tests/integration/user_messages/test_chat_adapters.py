@@ -25,6 +25,7 @@ from tctfmsg.user_messages.adapters.messages import DynamoMessageStore
 from tctfmsg.user_messages.adapters.schedules import DynamoScheduleStore
 from tctfmsg.user_messages.domain.model import (
     Connection,
+    NotAMember,
     PushFailed,
     Receipt,
     Schedule,
@@ -150,10 +151,24 @@ def test_a_connection_seen_once_is_answered_without_a_read_until_it_is_deleted(
 def test_taking_a_seq_answers_the_conversation_with_its_members(deps: ChatDeps) -> None:
     room = conversations.create(deps, ["alice", "bob", "carol"], "team").conversation_id
 
-    first, second = deps.conversations.take_seq(room), deps.conversations.take_seq(room)
+    first, second = deps.conversations.take_seq(room, "alice"), deps.conversations.take_seq(
+        room, "carol")  # fmt: skip
 
     assert (first.last_seq, second.last_seq) == (1, 2)
     assert second.members == frozenset({"alice", "bob", "carol"}) and second.title == "team"
+
+
+def test_a_seq_is_taken_only_for_a_member_of_a_conversation_that_exists(deps: ChatDeps) -> None:
+    room = conversations.create(deps, ["alice", "bob"]).conversation_id
+
+    with pytest.raises(NotAMember):
+        deps.conversations.take_seq(room, "mallory")
+    with pytest.raises(NotAMember):
+        deps.conversations.take_seq("no-such-room", "alice")
+
+    conversation = deps.conversations.get(room)
+    assert conversation is not None and conversation.last_seq == 0
+    assert deps.conversations.get("no-such-room") is None  # the refused ADD made nothing
 
 
 def test_members_and_conversations_of_a_user(deps: ChatDeps) -> None:
