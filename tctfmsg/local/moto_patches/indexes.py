@@ -69,12 +69,25 @@ def _bumping(writer: Any) -> Any:
         try:
             return writer(self, *args, **kwargs)
         finally:  # whatever it changed, or began to: the maps built before are stale
-            for table in list(self.tables.values()):
-                state = table.__dict__.get(_state_attribute)
+            for name in _written(self, args, kwargs):
+                state = self.tables[name].__dict__.get(_state_attribute)
                 if state is not None:
                     state["version"] += 1
 
     return written
+
+
+def _written(backend: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
+    """The tables a write may have changed: the one it names, a transaction's, else all."""
+    named = kwargs.get("table_name", args[0] if args else None)
+    if isinstance(named, str) and named in backend.tables:
+        return [named]
+    items = kwargs.get("transact_items", args[0] if args else None)
+    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+        names = {op.get("TableName") for i in items for op in i.values() if isinstance(op, dict)}
+        if names <= set(backend.tables):
+            return [str(n) for n in names]
+    return list(backend.tables)
 
 
 def _holding(table: Any, attribute: str, value: Any, every: Any) -> list[Any]:
@@ -90,6 +103,7 @@ def _holding(table: Any, attribute: str, value: Any, every: Any) -> list[Any]:
             except TypeError:  # a list or map: never equal to a key value
                 continue
         built = (version, by_value)
+        state["builds"] = state.get("builds", 0) + 1
         state["maps"][attribute] = built
     try:
         return built[1].get(value, [])

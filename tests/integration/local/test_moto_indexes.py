@@ -149,3 +149,39 @@ def test_an_index_query_reads_only_the_items_of_its_key(aws: None) -> None:
         indexes._holding = real  # type: ignore[assignment]
 
     assert [i["sk"]["N"] for i in found] == ["7"] and handed == [1]
+
+
+def test_a_write_to_another_table_leaves_an_index_map_built(aws: None) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from tctfmsg.local.moto_patches import indexes
+
+    client = boto3.client("dynamodb")
+    _table(client)
+    client.create_table(
+        TableName="other",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName="conns", Item={"pk": {"S": "p"}, "sk": {"N": "1"},
+                                             "user": {"S": "u1"}})  # fmt: skip
+    by_user = {"TableName": "conns", "IndexName": GSI, "KeyConditionExpression": "#u = :u",
+               "ExpressionAttributeNames": {"#u": "user"},
+               "ExpressionAttributeValues": {":u": {"S": "u1"}}}  # fmt: skip
+
+    client.query(**by_user)
+    client.put_item(TableName="other", Item={"pk": {"S": "x"}})
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": "other",
+                                                         "Item": {"pk": {"S": "y"}}}}])  # fmt: skip
+    client.update_item(TableName="other", Key={"pk": {"S": "x"}}, UpdateExpression="SET v = :v",
+                       ExpressionAttributeValues={":v": {"S": "1"}})  # fmt: skip
+    first = client.query(**by_user)["Items"]
+    client.put_item(TableName="conns", Item={"pk": {"S": "p"}, "sk": {"N": "2"},
+                                             "user": {"S": "u1"}})  # fmt: skip
+    second = client.query(**by_user)["Items"]
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables["conns"]
+    assert len(first) == 1 and len(second) == 2
+    assert table.__dict__[indexes._state_attribute]["builds"] == 2  # once, then after its write
