@@ -46,8 +46,11 @@ class ConversationStore(Protocol):
         """The ids of a user's conversations."""
         ...
 
-    def next_seq(self, conversation_id: str) -> int:
-        """Add one to the conversation's counter atomically and answer the new value."""
+    def take_seq(self, conversation_id: str, member: str) -> Conversation:
+        """Add one to the counter of a conversation `member` is in, atomically, and answer the
+        conversation as that left it: `last_seq` is the seq taken, `members` who to push the
+        message to. NotAMember (and nothing taken) if there is no such conversation or
+        `member` is not in it."""
         ...
 
     def every(self, limit: int = 1000) -> list[Conversation]:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from tctfmsg.core.errors import NotFound
 from tctfmsg.user_messages.domain.model import (
     Connection,
     Conversation,
     Message,
+    NotAMember,
     Pin,
     Receipt,
     Schedule,
@@ -53,6 +53,7 @@ class MemoryConversations:
     def __init__(self) -> None:
         self.items: dict[str, Conversation] = {}
         self.lock = threading.Lock()
+        self.member_reads = 0
 
     def create(self, conversation: Conversation) -> None:
         self.items[conversation.conversation_id] = conversation
@@ -61,22 +62,25 @@ class MemoryConversations:
         return self.items.get(conversation_id)
 
     def members(self, conversation_id: str) -> list[str]:
+        self.member_reads += 1
         found = self.items.get(conversation_id)
         return sorted(found.members) if found else []
 
     def is_member(self, conversation_id: str, user_id: str) -> bool:
-        return user_id in self.members(conversation_id)
+        found = self.items.get(conversation_id)
+        return found is not None and user_id in found.members
 
     def of_user(self, user_id: str, limit: int = 100) -> list[str]:
         return [c.conversation_id for c in self.items.values() if user_id in c.members][:limit]
 
-    def next_seq(self, conversation_id: str) -> int:
+    def take_seq(self, conversation_id: str, member: str) -> Conversation:
         with self.lock:
             found = self.items.get(conversation_id)
-            if found is None:
-                raise NotFound(f"no conversation {conversation_id}")
-            self.items[conversation_id] = replace(found, last_seq=found.last_seq + 1)
-            return found.last_seq + 1
+            if found is None or member not in found.members:
+                raise NotAMember.of(conversation_id)
+            taken = replace(found, last_seq=found.last_seq + 1)
+            self.items[conversation_id] = taken
+            return taken
 
     def every(self, limit: int = 1000) -> list[Conversation]:
         return list(self.items.values())[:limit]

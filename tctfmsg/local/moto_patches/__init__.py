@@ -1,8 +1,10 @@
 """Look-ups in moto that cost O(queue depth) or O(table size) per request, made cheap.
 
 One module per place patched: `sqs` (approximate counts built only to be thrown away,
-docs/decisions/0002), `dynamodb` (a table query answered from its sorted partition, 0046) and
-`server` (the service lookup and DynamoDB's wire format, 0046). All of them keep what moto
+docs/decisions/0002), `dynamodb` (a table query answered from its sorted partition, 0046),
+`server` (the service lookup and DynamoDB's wire format, 0046) and `transactions` (a cancelled
+transaction undone item by item, not from copies of whole tables, 0075) and `indexes` (an index
+query handed only the items holding its hash key value, 0075). All of them keep what moto
 answers and change only how much work it does to answer it; each keeps an equivalence test in
 tests/integration/local/test_moto_patches.py.
 
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tctfmsg.core.errors import ConfigurationError
-from tctfmsg.local.moto_patches import dynamodb, server, sqs
+from tctfmsg.local.moto_patches import dynamodb, indexes, server, sqs, transactions
 from tctfmsg.local.moto_patches.registry import Patches
 
 # The release the patches were written and equivalence-tested against; pyproject.toml pins it
@@ -60,6 +62,8 @@ def apply() -> None:
         try:
             sqs.apply(_patches)
             dynamodb.apply(_patches)
+            transactions.apply(_patches)
+            indexes.apply(_patches)
             server.apply(_patches)
         except BaseException:
             _patches.undo()

@@ -1,7 +1,14 @@
-"""ConnectionStore on the chat_connections table; a user's connections through by_user."""
+"""ConnectionStore on the chat_connections table; a user's connections through by_user.
+
+A stored connection never changes (its user and expiry are set at $connect), and a frame only
+ever comes from an open one, so `get` answers a connection this process has seen from memory:
+every chat frame names its caller by connection id, and this spares that read. `delete`
+forgets it; the memory is bounded.
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from tctfmsg.core.dynamodb.keys import KeyNames
@@ -12,6 +19,7 @@ KEYS = KeyNames.of("chat_connections")
 BY_USER = KeyNames.of("chat_connections", "by_user")
 CONNECTION = ItemMapping(Connection)
 MAX_PER_USER = 100  # far above any real user's devices; a bound on one routing read
+MAX_REMEMBERED = 10_000  # connections answered from memory; the oldest is forgotten first
 
 
 class DynamoConnectionStore:
@@ -22,17 +30,36 @@ class DynamoConnectionStore:
             client = boto3.client("dynamodb")
         self.table = table
         self.client = client
+        self._seen: dict[str, Connection] = {}
+        self._lock = threading.Lock()
 
     def put(self, connection: Connection) -> None:
         self.client.put_item(TableName=self.table, Item=CONNECTION.to_item(connection))
+        self._remember(connection)
 
     def get(self, connection_id: str) -> Connection | None:
+        with self._lock:
+            seen = self._seen.get(connection_id)
+        if seen is not None:
+            return seen
         item = self.client.get_item(
             TableName=self.table, Key=KEYS.key(connection_id), ConsistentRead=True
         ).get("Item")
-        return CONNECTION.from_item(item) if item else None
+        if not item:
+            return None
+        connection = CONNECTION.from_item(item)
+        self._remember(connection)
+        return connection
+
+    def _remember(self, connection: Connection) -> None:
+        with self._lock:
+            if len(self._seen) >= MAX_REMEMBERED:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[connection.connection_id] = connection
 
     def delete(self, connection_id: str) -> None:
+        with self._lock:
+            self._seen.pop(connection_id, None)
         self.client.delete_item(TableName=self.table, Key=KEYS.key(connection_id))
 
     def of_user(self, user_id: str) -> list[Connection]:

@@ -8,8 +8,8 @@ from typing import Any
 from tctfmsg.core.dynamodb.batch import write_all
 from tctfmsg.core.dynamodb.keys import KeyNames
 from tctfmsg.core.dynamodb.mapping import ItemMapping
-from tctfmsg.core.errors import Conflict, NotFound
-from tctfmsg.user_messages.domain.model import Conversation
+from tctfmsg.core.errors import Conflict
+from tctfmsg.user_messages.domain.model import Conversation, NotAMember
 
 KEYS = KeyNames.of("chat_conversations")
 MEMBER_KEYS = KeyNames.of("chat_members")
@@ -85,23 +85,24 @@ class DynamoConversationStore:
         pages = self.client.get_paginator("query").paginate(TableName=self.members_table, **request)
         return [item for page in pages for item in page["Items"]]
 
-    def next_seq(self, conversation_id: str) -> int:
+    def take_seq(self, conversation_id: str, member: str) -> Conversation:
         try:
             updated = self.client.update_item(
                 TableName=self.table,
                 Key=KEYS.key(conversation_id),
                 UpdateExpression="ADD #seq :one",
-                ConditionExpression="attribute_exists(#pk)",
+                # false for a conversation that is not there: ADD would have made one
+                ConditionExpression="contains(#members, :member)",
                 ExpressionAttributeNames={
                     "#seq": CONVERSATION.attribute("last_seq"),
-                    "#pk": KEYS.partition,
+                    "#members": CONVERSATION.attribute("members"),
                 },
-                ExpressionAttributeValues={":one": {"N": "1"}},
-                ReturnValues="UPDATED_NEW",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":member": {"S": member}},
+                ReturnValues="ALL_NEW",  # the members too: routing needs no second read
             )
         except self.client.exceptions.ConditionalCheckFailedException:
-            raise NotFound(f"no conversation {conversation_id}") from None
-        return int(updated["Attributes"][CONVERSATION.attribute("last_seq")]["N"])
+            raise NotAMember.of(conversation_id) from None
+        return CONVERSATION.from_item(updated["Attributes"])
 
     def every(self, limit: int = 1000) -> list[Conversation]:
         found: list[Conversation] = []

@@ -43,6 +43,13 @@ class ChatRefused(InvalidInput):
 class NotAMember(ChatRefused):
     code = "not_member"
 
+    @classmethod
+    def of(cls, conversation_id: str) -> NotAMember:
+        return cls(
+            f"you are not a member of conversation {conversation_id}",
+            "only its members can send to it or read it",
+        )
+
 
 class UnknownConnection(NotFound):
     """A frame from a connection the service does not know (expired, or never connected)."""

@@ -4,7 +4,7 @@ and a connection the gateway says is gone is deleted: that one, never the sender
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tctfmsg.user_messages.domain.model import PushFailed, StaleConnection
@@ -32,12 +32,16 @@ def to_members(
     frame: Mapping[str, Any],
     *,
     skip_connection: str | None = None,
+    members: Iterable[str] | None = None,
 ) -> list[str]:
     """Push to every live connection of every member (but `skip_connection`, which gets its
-    answer directly); answer the members no connection reached."""
+    answer directly); answer the members no connection reached. `members`, when the caller
+    has just read them, spares the read."""
     now = int(deps.clock.now().timestamp())
     unreached = []
-    for member in deps.conversations.members(conversation_id):
+    if members is None:
+        members = deps.conversations.members(conversation_id)
+    for member in members:
         reached = False
         for connection in deps.connections.of_user(member):
             if connection.expires_at <= now:  # TTL deletion lags: an expired one is gone

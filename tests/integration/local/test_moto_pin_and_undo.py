@@ -23,6 +23,7 @@ PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
 def _owners() -> list[Any]:
     """Every moto class and module the patches touch, named here independently of them."""
     import moto.backends
+    import moto.dynamodb.models
     import moto.dynamodb.models.table
     import moto.dynamodb.responses
     import moto.sqs.models
@@ -31,6 +32,7 @@ def _owners() -> list[Any]:
         moto.sqs.models.Queue,
         moto.sqs.models.SQSBackend,
         moto.dynamodb.models.table.Table,
+        moto.dynamodb.models.DynamoDBBackend,
         moto.dynamodb.responses.DynamoHandler,
         moto.dynamodb.responses,
         moto.backends,
@@ -80,6 +82,7 @@ def test_unpatch_puts_back_every_original_of_moto(unpatched: None) -> None:
     moto_patches.unpatch()
 
     assert {"SQSBackend.send_message", "Table.query", "DynamoHandler.serialized"} <= patched
+    assert "DynamoDBBackend.transact_write_items" in patched
     assert "moto.dynamodb.responses.dynamo_to_dict" in patched
     assert _changed(before, _snapshot()) == set()
     assert not moto_patches.is_applied()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from tctfmsg.user_messages.adapters.messages import DynamoMessageStore
 from tctfmsg.user_messages.adapters.schedules import DynamoScheduleStore
 from tctfmsg.user_messages.domain.model import (
     Connection,
+    NotAMember,
     PushFailed,
     Receipt,
     Schedule,
@@ -43,17 +45,21 @@ def _name(logical: str) -> str:
 
 
 @pytest.fixture
-def serialised(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB's atomic writes, as the embedded stack gives them (monkeypatch restores)."""
+def serialised(provisioned: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """DynamoDB's atomic writes over the patched moto, as the embedded stack gives them (its
+    AWS process patches, then serialises); put back before the patches are undone."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    for name in runtime._WRITES:
-        monkeypatch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
-    runtime.serialise_dynamodb_writes()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in runtime._WRITES:
+            patch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
+        runtime.serialise_dynamodb_writes()
+        yield provisioned
 
 
 @pytest.fixture
-def deps(serialised: None, provisioned: dict[str, Any]) -> ChatDeps:
+def deps(serialised: dict[str, Any]) -> ChatDeps:
+    provisioned = serialised
     dynamodb = provisioned["dynamodb"]
     memory = memory_chat()
     return ChatDeps(
@@ -122,6 +128,47 @@ def test_connections_are_found_by_user_through_the_index(deps: ChatDeps) -> None
     deps.connections.delete("a1")
     assert [c.connection_id for c in deps.connections.of_user("alice")] == ["a2"]
     assert deps.connections.get("b1") == Connection("b1", "bob", NOW, int(NOW.timestamp()) + 7200)
+
+
+def test_a_connection_seen_once_is_answered_without_a_read_until_it_is_deleted(
+    provisioned: dict[str, Any],
+) -> None:
+    dynamodb = provisioned["dynamodb"]
+    reads: list[str] = []
+    dynamodb.meta.events.register("before-call.dynamodb.GetItem", lambda **_: reads.append("x"))
+    connection = Connection("c1", "alice", NOW, int(NOW.timestamp()) + 7200)
+    DynamoConnectionStore(_name("chat_connections"), dynamodb).put(connection)  # $connect's
+    store = DynamoConnectionStore(_name("chat_connections"), dynamodb)  # $default's
+
+    first, again = store.get("c1"), store.get("c1")
+    store.delete("c1")
+
+    assert first == again == connection
+    assert len(reads) == 1
+    assert store.get("c1") is None and len(reads) == 2
+
+
+def test_taking_a_seq_answers_the_conversation_with_its_members(deps: ChatDeps) -> None:
+    room = conversations.create(deps, ["alice", "bob", "carol"], "team").conversation_id
+
+    first, second = deps.conversations.take_seq(room, "alice"), deps.conversations.take_seq(
+        room, "carol")  # fmt: skip
+
+    assert (first.last_seq, second.last_seq) == (1, 2)
+    assert second.members == frozenset({"alice", "bob", "carol"}) and second.title == "team"
+
+
+def test_a_seq_is_taken_only_for_a_member_of_a_conversation_that_exists(deps: ChatDeps) -> None:
+    room = conversations.create(deps, ["alice", "bob"]).conversation_id
+
+    with pytest.raises(NotAMember):
+        deps.conversations.take_seq(room, "mallory")
+    with pytest.raises(NotAMember):
+        deps.conversations.take_seq("no-such-room", "alice")
+
+    conversation = deps.conversations.get(room)
+    assert conversation is not None and conversation.last_seq == 0
+    assert deps.conversations.get("no-such-room") is None  # the refused ADD made nothing
 
 
 def test_members_and_conversations_of_a_user(deps: ChatDeps) -> None:

@@ -3,10 +3,12 @@ resends stored once, offline members catching up in order, stale connections for
 
 from __future__ import annotations
 
+from typing import cast
+
 from tctfmsg.user_messages.services import messages
 from tctfmsg.user_messages.services.deps import ChatLimits
 from tctfmsg.user_messages.services.fields import Caller
-from tests.support.chat_memory import memory_chat
+from tests.support.chat_memory import MemoryConversations, memory_chat
 from tests.unit.user_messages.conftest import Chat
 
 
@@ -46,6 +48,20 @@ def test_members_are_found_through_the_user_index(chat: Chat) -> None:
 
     assert sorted(set(chat.live.user_lookups)) == ["alice", "bob"]
     assert chat.pushed("c1") == []
+
+
+def test_a_send_routes_by_the_members_its_seq_came_with_and_reads_them_no_more(
+    chat: Chat,
+) -> None:
+    chat.connect("alice", "a1")
+    chat.connect("bob", "b1")
+    room = chat.conversation("alice", "bob")
+    conversations = cast(MemoryConversations, chat.deps.conversations)
+
+    _send(chat, "a1", room, "hello")
+
+    assert conversations.member_reads == 0
+    assert [m["text"] for m in chat.pushed("b1", "message")] == ["hello"]
 
 
 def test_an_offline_member_gets_every_message_on_sync_in_order_with_no_gap() -> None:
