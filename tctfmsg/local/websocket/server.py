@@ -130,6 +130,7 @@ class WebSocketServer:
             "127.0.0.1",
             self.api.ws_port,
             process_request=self._upgrade,
+            process_response=self._upgraded,
             select_subprotocol=self._subprotocol,
             compression=None,  # API Gateway negotiates no extension
             ping_interval=None,  # nor pings clients: a silent peer is found by the idle timeout
@@ -215,6 +216,13 @@ class WebSocketServer:
         self.counters.add("refused")
         return _refusal(socket, 403 if status in (401, 403) else status)
 
+    def _upgraded(self, connection: ServerConnection, request: Request, response: Response) -> None:
+        """Known before the 101 leaves: a client that has its answer may be posted to (or
+        deleted) at once, as on AWS; the handler that pumps its frames starts a moment later."""
+        socket = connection
+        if response.status_code == 101 and isinstance(socket, _Socket) and socket.session:
+            self.connections.add(socket.session, socket)
+
     def _origin_allowed(self, sent: list[str]) -> bool:
         return not sent or (len(sent) == 1 and sent[0] in self.origins)
 
@@ -229,7 +237,7 @@ class WebSocketServer:
     async def _connected(self, socket: ServerConnection) -> None:
         assert isinstance(socket, _Socket) and socket.session is not None
         session = socket.session
-        self.connections.add(session, socket)
+        self.connections.add(session, socket)  # again, harmless: _upgraded added it first
         self.counters.add("connected")
         try:
             await self._pump(socket, session)
