@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import resource
-import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -35,6 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, serve
 
 from bench._stack import private_stack
+from bench._stats import percentile
 from tctfmsg.local import state
 from tctfmsg.user_messages.bootstrap import UserMessagesRoot
 from tctfmsg.user_messages.services import connections, conversations
@@ -224,14 +224,6 @@ async def _with_relay(
     async with serve(handle, "127.0.0.1", port, compression=None, ping_interval=None,
                      max_queue=None):  # fmt: skip
         return await work()
-
-
-def percentile(values: list[float], q: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def _raise_open_files() -> tuple[int, int]:

@@ -13,7 +13,6 @@ the same endpoint (goal >= 0.5). Run: .venv/bin/python bench/notify_bench.py [CO
 
 from __future__ import annotations
 
-import statistics
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._audience import write_audience
 from bench._stack import private_stack
+from bench._stats import percentile
 from tctfmsg.campaigns.domain.campaign import CampaignStatus
 from tctfmsg.campaigns.services import campaigns
 from tctfmsg.communication.bootstrap import CommunicationRoot
@@ -82,10 +82,6 @@ def latencies(running: state.StackState, asked: dict[str, float]) -> list[float]
     if missing:
         raise SystemExit(f"{len(missing)} codes never reached the SMS outbox")
     return sorted((received[to] - at) * 1000 for to, at in asked.items())
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if q < 100 else values[-1]
 
 
 def saturation(root: CommunicationRoot) -> tuple[float, float]:

@@ -63,17 +63,8 @@ def list_notifications() -> Response:
 
 @app.put("/users/<user_id>")
 def put_user(user_id: str) -> Response:
-    body = _json_body()
-    fields = {"email", "phone", "whatsapp", "push_tokens", "timezone", "locale"}
-    if not isinstance(body, dict) or set(body) - fields:
-        raise InvalidInput("a user is a JSON object", f"its fields are {', '.join(sorted(fields))}")
-    for name, value in body.items():
-        wanted = list if name == "push_tokens" else str
-        if not isinstance(value, wanted) or (
-            name == "push_tokens" and not all(isinstance(t, str) for t in value)
-        ):
-            raise InvalidInput(f"{name} must be {'a list of text' if wanted is list else 'text'}")
-    user = users.set_user(bootstrap.default().users, user_id, **body)
+    changes = users.user_changes(_json_body())
+    user = users.set_user(bootstrap.default().users, user_id, **changes)
     return _json(users.user_fields(user))
 
 
@@ -145,8 +136,7 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _record_deps() -> records.RecordDeps:
-    root = bootstrap.default()
-    return records.RecordDeps(root.notifications, root.ledger, root.queue, root.clock)
+    return bootstrap.default().record_deps
 
 
 def _direct(event: dict[str, Any]) -> dict[str, Any]:

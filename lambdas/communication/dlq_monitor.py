@@ -37,6 +37,4 @@ class DeadLetterBatch(BatchWork[tuple[str, int]]):
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    root = bootstrap.default()
-    deps = records.RecordDeps(root.notifications, root.ledger, root.queue, root.clock)
-    return BATCHES.process(event, context, DeadLetterBatch(deps))
+    return BATCHES.process(event, context, DeadLetterBatch(bootstrap.default().record_deps))

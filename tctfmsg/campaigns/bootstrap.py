@@ -23,9 +23,8 @@ from tctfmsg.campaigns.services.scheduler import FanoutConfig
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
-from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.core.lambda_invoker import LambdaInvoker
-from tctfmsg.core.resources import queue, table
+from tctfmsg.core.resources import table
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.unsubscribe import unsubscribe_url
@@ -100,10 +99,7 @@ class CampaignsRoot:
     @property
     def delivery_visibility_s(self) -> int:
         """How long a received delivery message stays hidden, and so how long a claim lasts."""
-        override = self.settings.local_visibility_timeout_s
-        if override and self.settings.target == "local":
-            return override
-        return queue("delivery").visibility_timeout_s
+        return self.settings.visibility_timeout_s("delivery")
 
     @cached_property
     def fanout_config(self) -> FanoutConfig:
@@ -135,20 +131,9 @@ class CampaignsRoot:
             self.clients.names["list_members"], self.clients.client("dynamodb")
         )
 
-    @cached_property
+    @property
     def invoker(self) -> LambdaInvoker:
-        """Starts a function: Lambda's Event invoke in AWS, the embedded runtime's copy of
-        that API locally (its address comes in through settings)."""
-        endpoint = self.settings.lambda_endpoint_url
-        if self.settings.target == "local" and not endpoint:
-            raise ConfigurationError(
-                "no local Lambda endpoint",
-                "start the embedded stack with `tctfmsg local up`, or set "
-                "TCTFMSG_LAMBDA_ENDPOINT_URL",
-            )
-        return LambdaInvoker(
-            self.clients.names, self.clients.build("lambda", endpoint_url=endpoint)
-        )
+        return self.clients.invoker
 
 
 @lru_cache(maxsize=1)

@@ -64,7 +64,9 @@ def send(
     accepted = accept(root.accept_deps, request_from(body))
     notification = accepted.notification
     if wait:
-        notification = _waited(root, notification.notification_id, timeout)
+        notification = records.wait_for_final(
+            root.record_deps, notification.notification_id, timeout
+        )
     answer = records.notification_json(notification)
     if wait:
         answer["latency_ms"] = round((time.monotonic() - started) * 1000)
@@ -187,20 +189,7 @@ def dlq_resolve(
 
 
 def _deps(ctx: typer.Context) -> records.RecordDeps:
-    root = state(ctx).communication
-    return records.RecordDeps(root.notifications, root.ledger, root.queue, root.clock)
-
-
-def _waited(root: Any, notification_id: str, timeout: float) -> Notification:
-    deps = records.RecordDeps(root.notifications, root.ledger, root.queue, root.clock)
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        found = records.show(deps, notification_id)
-        if found.status.final or time.monotonic() >= deadline:
-            return found
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.5)
+    return state(ctx).communication.record_deps
 
 
 def _print_outcome(n: Notification, latency_ms: int) -> None:

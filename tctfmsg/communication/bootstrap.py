@@ -15,11 +15,11 @@ from tctfmsg.communication.adapters.sqs import SqsNotificationQueue
 from tctfmsg.communication.adapters.users import DynamoUserStore
 from tctfmsg.communication.ports import Channel, StatusEvents
 from tctfmsg.communication.services.accept import AcceptDeps
+from tctfmsg.communication.services.records import RecordDeps
 from tctfmsg.communication.services.worker import WorkerDeps
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
-from tctfmsg.core.resources import queue
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.rendering.bootstrap import TemplateRoot
 
@@ -71,6 +71,10 @@ class CommunicationRoot:
         )
 
     @cached_property
+    def record_deps(self) -> RecordDeps:
+        return RecordDeps(self.notifications, self.ledger, self.queue, self.clock)
+
+    @cached_property
     def channels(self) -> dict[str, Channel]:
         from tctfmsg.communication.adapters.channels import build_channels
 
@@ -102,10 +106,7 @@ class CommunicationRoot:
     @property
     def visibility_s(self) -> int:
         """How long a received notification message stays hidden, and so a claim lasts."""
-        override = self.settings.local_visibility_timeout_s
-        if override and self.settings.target == "local":
-            return override
-        return queue("notification_queue").visibility_timeout_s
+        return self.settings.visibility_timeout_s("notification_queue")
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,8 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tctfmsg.core import settings as settings_module
-from tctfmsg.core.errors import StackNotRunning
+from tctfmsg.core.errors import ConfigurationError, StackNotRunning
+from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.lanes import LANES
 from tctfmsg.core.resources import ResourceNames
 from tctfmsg.core.settings import Settings
@@ -96,6 +97,19 @@ class Clients:
         client = session.client(service, endpoint_url=endpoint_url, config=config)
         client.meta.events.register("before-send", LANES.before_call)  # core/lanes.py
         return client
+
+    @cached_property
+    def invoker(self) -> LambdaInvoker:
+        """Starts a function: Lambda's Event invoke in AWS, the embedded runtime's copy of that
+        API locally (its address comes in through settings)."""
+        endpoint = self.settings.lambda_endpoint_url
+        if self.settings.target == "local" and not endpoint:
+            raise ConfigurationError(
+                "no local Lambda endpoint",
+                "start the embedded stack with `tctfmsg local up`, or set "
+                "TCTFMSG_LAMBDA_ENDPOINT_URL",
+            )
+        return LambdaInvoker(self.names, self.build("lambda", endpoint_url=endpoint))
 
     @cached_property
     def secrets(self) -> SecretsProvider:

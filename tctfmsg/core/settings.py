@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
+    def visibility_timeout_s(self, queue: str) -> int:
+        """How long a received message of a work queue stays hidden, and so how long a claim
+        taken for it lasts: the spec's, or on the embedded stack the shorter test value."""
+        if self.local_visibility_timeout_s and self.target == "local":
+            return self.local_visibility_timeout_s
+        from tctfmsg.core import resources
+
+        return resources.queue(queue).visibility_timeout_s
+
     @property
     def in_lambda(self) -> bool:
         import os

@@ -12,7 +12,6 @@ from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.errors import ConfigurationError
-from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.spec_types import physical_name
 from tctfmsg.core.specs.user_messages import ATTACHMENTS_BUCKET, MANAGEMENT_URL_OUTPUT
 from tctfmsg.user_messages.adapters.attachments import S3AttachmentStore
@@ -76,14 +75,7 @@ class UserMessagesRoot:
     def notifier(self) -> NotificationApiNotifier:
         """Unread notices go through the communication service's API (its direct invoke);
         locally through the embedded runtime's copy of Lambda's Invoke API."""
-        endpoint = self.settings.lambda_endpoint_url
-        if self.settings.target == "local" and not endpoint:
-            raise ConfigurationError(
-                "no local Lambda endpoint", "start the embedded stack with `tctfmsg local up`"
-            )
-        client = self.clients.build("lambda", endpoint_url=endpoint)
-        invoker = LambdaInvoker(self.clients.names, client)
-        return NotificationApiNotifier(invoker, self.settings.chat_inbox_url)
+        return NotificationApiNotifier(self.clients.invoker, self.settings.chat_inbox_url)
 
     @cached_property
     def attachments(self) -> S3AttachmentStore:

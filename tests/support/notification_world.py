@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from tctfmsg.communication.domain.user import User
 from tctfmsg.communication.services.accept import AcceptDeps
+from tctfmsg.communication.services.records import RecordDeps
 from tctfmsg.communication.services.worker import WorkerDeps
 from tctfmsg.rendering import FileTemplateStore, Renderer, load_registry
 from tctfmsg.rendering.registry import Registry
@@ -43,6 +44,10 @@ class Service:
     @property
     def accept_deps(self) -> AcceptDeps:
         return AcceptDeps(self.notifications, self.users, self.queue, self.registry, self.clock)
+
+    @property
+    def record_deps(self) -> RecordDeps:
+        return RecordDeps(self.notifications, self.ledger, self.queue, self.clock)
 
     @property
     def worker_deps(self) -> WorkerDeps:

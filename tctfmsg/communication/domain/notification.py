@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from tctfmsg.communication.domain.user import User
 
 
 class NotificationStatus(StrEnum):
@@ -57,6 +59,12 @@ class Recipient:
 
     email: str | None = None
     phone: str | None = None
+
+    def reaching(self, user_id: str, user: User | None) -> User:
+        """The user as a notification reaches them: the stored addresses, with these filling
+        in (a user not stored yet is reached at these alone)."""
+        base = user or User(user_id)
+        return replace(base, email=self.email or base.email, phone=self.phone or base.phone)
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in (("email", self.email), ("phone", self.phone)) if v}

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from tctfmsg.communication.domain.notification import (
     Notification,
     NotificationRequest,
     NotificationStatus,
     Recipient,
 )
-from tctfmsg.communication.domain.user import User, check_phone, check_user_id
+from tctfmsg.communication.domain.user import check_email, check_phone, check_user_id
 from tctfmsg.communication.ports import NotificationQueue, NotificationStore, UserStore
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import Conflict, InvalidInput
@@ -163,21 +161,6 @@ def checked_data(data: Any) -> dict[str, Any]:
     return dict(data)
 
 
-def recipient_user(user: User | None, request: NotificationRequest) -> User:
-    """The user as the worker reaches them: stored addresses, with the inline ones filling in
-    (a user not stored yet is reached at the inline addresses alone)."""
-    inline = request.recipient
-    if user is None:
-        return User(request.user_id, email=inline.email, phone=inline.phone)
-    return User(
-        **{
-            **user.__dict__,
-            "email": inline.email or user.email,
-            "phone": inline.phone or user.phone,
-        }
-    )
-
-
 def _check(deps: AcceptDeps, request: NotificationRequest) -> None:
     entry = deps.registry.entry(request.type)
     if entry.category != "transactional":
@@ -193,23 +176,16 @@ def _check(deps: AcceptDeps, request: NotificationRequest) -> None:
         )
     # Preferences are the worker's to apply (an opted-out notification is recorded skipped,
     # with its reason); an address the user lacks on every channel is the caller's to fix.
-    inline = recipient_user(None, request)
+    inline = request.recipient.reaching(request.user_id, None)
     if any(inline.address(c) for c in entry.channels if c != "websocket"):
         return  # the caller gave an address it can go to: no need to read the user
-    user = recipient_user(deps.users.get(request.user_id), request)
+    user = request.recipient.reaching(request.user_id, deps.users.get(request.user_id))
     if not any(user.address(channel) for channel in entry.channels):
         raise InvalidInput(
             f"user {request.user_id!r} has no address for {request.type} "
             f"(it goes by {', '.join(entry.channels)})",
             f"give them one with `tctfmsg user set {request.user_id}`, or pass --email/--phone",
         )
-
-
-def check_email(value: str) -> str:
-    try:
-        return str(validate_email(value, check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
-        raise InvalidInput(f"invalid email {value[:80]!r}: {exc}") from None
 
 
 def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:

@@ -3,6 +3,7 @@ ones the dead-letter queue gave up (stats, list, retry, resolve)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +32,21 @@ def show(deps: RecordDeps, notification_id: str) -> Notification:
             f"no notification {notification_id!r}", "see `tctfmsg notify list` for the ids"
         )
     return replace(found, attempts=tuple(deps.ledger.attempts(notification_id)))
+
+
+def wait_for_final(
+    deps: RecordDeps, notification_id: str, timeout_s: float, *, max_poll_s: float = 0.5
+) -> Notification:
+    """The notification once its status is final, or as it stands when `timeout_s` has passed.
+    Polls from 20 ms, backing off to `max_poll_s`."""
+    deadline = time.monotonic() + timeout_s
+    delay = min(0.02, max_poll_s)
+    while True:
+        found = show(deps, notification_id)
+        if found.status.final or time.monotonic() >= deadline:
+            return found
+        time.sleep(delay)
+        delay = min(delay * 1.5, max_poll_s)
 
 
 def list_notifications(

@@ -78,6 +78,23 @@ def set_user(
     return _write(store, user_id, change)
 
 
+USER_FIELDS = ("email", "phone", "whatsapp", "push_tokens", "timezone", "locale")
+
+
+def user_changes(body: Any) -> dict[str, Any]:
+    """`set_user`'s keyword arguments from an API body, its shape checked: nothing coerced,
+    nothing unknown ignored."""
+    if not isinstance(body, dict) or set(body) - set(USER_FIELDS):
+        raise InvalidInput("a user is a JSON object", f"its fields are {', '.join(USER_FIELDS)}")
+    for name, value in body.items():
+        if name == "push_tokens":
+            if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                raise InvalidInput("push_tokens must be a list of text")
+        elif not isinstance(value, str):
+            raise InvalidInput(f"{name} must be text")
+    return dict(body)
+
+
 def show_user(store: UserStore, user_id: str) -> User:
     user = store.get(check_user_id(user_id))
     if user is None:

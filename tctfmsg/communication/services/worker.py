@@ -20,7 +20,6 @@ from tctfmsg.communication.domain.notification import (
     Attempt,
     AttemptOutcome,
     Notification,
-    NotificationRequest,
     NotificationStatus,
 )
 from tctfmsg.communication.domain.routing import channel_order, quiet_until
@@ -37,7 +36,6 @@ from tctfmsg.communication.ports import (
     StatusEvents,
     UserStore,
 )
-from tctfmsg.communication.services.accept import recipient_user
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import NotFound, TctfmsgError
 from tctfmsg.rendering.registry import Registry, RegistryEntry
@@ -89,7 +87,9 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
         return Outcome.ALREADY_FINAL
     entry = deps.registry.entry(notification.type)
     now = deps.clock.now()
-    user = recipient_user(deps.users.get(notification.user_id), _request(notification))
+    user = notification.recipient.reaching(
+        notification.user_id, deps.users.get(notification.user_id)
+    )
     wait_until = quiet_until(entry, user, now)
     if wait_until is not None:
         return _defer(deps, notification, wait_until, now)
@@ -278,12 +278,3 @@ def _finish(
         except Exception:  # the status stands; the event is a courtesy to the caller
             log.exception("could not publish the status of %s", notification.notification_id)
     return Outcome(status.value)  # sent, failed or skipped
-
-
-def _request(notification: Notification) -> NotificationRequest:
-    return NotificationRequest(
-        type=notification.type,
-        user_id=notification.user_id,
-        data=notification.data,
-        recipient=notification.recipient,
-    )

@@ -118,8 +118,7 @@ def test_list_filters_by_status(cli: Cli, world: Service) -> None:
 
 def test_dlq_retry_queues_an_open_dead_letter_again(cli: Cli, world: Service) -> None:
     nid = str(_send(cli)["notification_id"])
-    deps = records.RecordDeps(world.notifications, world.ledger, world.queue, world.clock)
-    records.mark_dead(deps, nid, receives=5)
+    records.mark_dead(world.record_deps, nid, receives=5)
     stats = json.loads(cli("notify", "dlq", "stats", "--json").stdout)
 
     result = cli("notify", "dlq", "retry", nid, "--json")

@@ -39,10 +39,7 @@ def _svc(monkeypatch: pytest.MonkeyPatch) -> Service:
         users=service.users,
         accept_deps=service.accept_deps,
         worker_deps=service.worker_deps,
-        notifications=service.notifications,
-        ledger=service.ledger,
-        queue=service.queue,
-        clock=service.clock,
+        record_deps=service.record_deps,
     )
     monkeypatch.setattr(bootstrap, "default", lambda: root)
     return service
