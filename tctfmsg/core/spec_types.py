@@ -129,6 +129,10 @@ class FunctionSpec:
     api: bool = False  # fronted by a REST API whose every method needs IAM (SigV4) auth
     # API Gateway WebSocket route keys it handles ("$connect", "$default", "$disconnect")
     websocket_routes: tuple[str, ...] = ()
+    # Public HTTP API route keys it serves ("GET /unsubscribe", "POST /webhooks/resend"): no
+    # IAM auth, so the function itself verifies everything it is sent (a signed token, a
+    # provider's webhook signature). Locally served by the stack's web endpoint.
+    http_routes: tuple[str, ...] = ()
     # What the function may touch, and so all its role is granted (docs/decisions/0031).
     tables_read: tuple[str, ...] = ()
     tables_write: tuple[str, ...] = ()  # read and write
