@@ -9,10 +9,8 @@ from email.utils import getaddresses
 from typing import Any
 
 from tctfmsg.core.errors import InvalidInput, TctfmsgError
+from tctfmsg.email.headers import one_address, require_header_safe, without_bidi
 
-# C0 and C1 controls (CR and LF among them) and DEL: in a header field they end the header and
-# let what follows become a header of its own (Bcc: ...). Tab is folding whitespace, allowed.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _HEADER_NAME = re.compile(r"^[!-9;-~]{1,76}$")  # RFC 5322 field name: printable, no colon
 
 
@@ -35,30 +33,29 @@ class EmailMessage:
     template_data: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        """Safe by construction: no header field carries a control character, and the sender
-        is exactly one address, so no adapter has to check again."""
-        fields = {"to": self.to, "sender": self.sender, "subject": self.subject}
-        if self.reply_to is not None:
-            fields["reply_to"] = self.reply_to
-        fields.update({f"header {name}": value for name, value in self.headers.items()})
-        for name, value in fields.items():
-            if _CONTROL.search(value):
-                raise InvalidInput(
-                    f"the email's {name} holds a control character (CR, LF or similar)",
-                    "remove line breaks and control characters from header fields",
-                )
-        for name in self.headers:
+        """Safe by construction: no header field carries a control character, the sender is
+        exactly one address, and no bidirectional formatting survives in a subject or a name,
+        so no adapter has to check again (tctfmsg.email.headers is the one place of the rules)."""
+        for name in ("to", "sender", "subject", "reply_to"):
+            value = getattr(self, name)
+            if value is not None:
+                require_header_safe(f"email's {name.replace('_', '-')}", value)
+                object.__setattr__(self, name, without_bidi(value))
+        for name, value in self.headers.items():
             if not _HEADER_NAME.match(name):
                 raise InvalidInput(f"{name[:80]!r} is not a header name", "use letters and -")
+            require_header_safe(f"email's header {name}", value)
+        one_address("sender", self.sender)
+        if self.reply_to is not None:
+            one_address("reply-to", self.reply_to)
         # The recipient may still be one the provider refuses (that is its RecipientRejected
         # to give); it may not be two.
-        for name, value, needs_at in (("sender", self.sender, True), ("to", self.to, False)):
-            parsed = getaddresses([value])
-            if len(parsed) != 1 or not parsed[0][1] or (needs_at and "@" not in parsed[0][1]):
-                raise InvalidInput(
-                    f"the email's {name} must be exactly one address, not {value[:120]!r}",
-                    "give one address, optionally as 'Name <address>'",
-                )
+        parsed = getaddresses([self.to])
+        if len(parsed) != 1 or not parsed[0][1]:
+            raise InvalidInput(
+                f"the email's to must be exactly one address, not {self.to[:120]!r}",
+                "give one address, optionally as 'Name <address>'",
+            )
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr
 from enum import StrEnum
 
 from tctfmsg.campaigns.domain.subscriber import Subscriber
 from tctfmsg.core.errors import Conflict, InvalidInput
+from tctfmsg.email.headers import one_address, require_header_safe
 
 
 class CampaignStatus(StrEnum):
@@ -138,6 +139,8 @@ def new_campaign(
     for label, value in (("name", name), ("template", template), ("list", audience.list_name)):
         if not value.strip():
             raise InvalidInput(f"a campaign needs a {label}", f"pass --{label}")
+        require_header_safe(f"campaign {label}", value)
+    require_header_safe("campaign subject", subject)
     if not subject.strip():
         raise InvalidInput("a campaign needs a subject", "pass --subject")
     return Campaign(
@@ -157,8 +160,8 @@ _SIMPLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 
 def normalise_sender(raw: str) -> str:
     """An address, optionally with a display name: `News <news@example.com>`."""
-    display, address = parseaddr(raw)
-    local, at, domain = (address or raw).strip().rpartition("@")
+    display, address = one_address("sender", raw.strip())
+    local, at, domain = address.rpartition("@")
     # Our own sending domains may be special-use ones (the embedded stack's .local), which
     # the recipient validator rightly refuses: a sender only has to be well formed.
     if not (local and at and "." in domain and _SIMPLE_ADDRESS.fullmatch(f"{local}@{domain}")):

@@ -37,6 +37,7 @@ from tctfmsg.campaigns.services.batch_view import SENDS, BatchView
 from tctfmsg.campaigns.services.campaign_progress import Tally
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import InvalidInput, NotFound, TctfmsgError
+from tctfmsg.email.headers import header_text
 from tctfmsg.email.message import (
     AllProvidersUnavailable,
     EmailMessage,
@@ -246,7 +247,7 @@ def compose(
     return EmailMessage(
         to=subscriber.email,
         sender=campaign.sender,
-        subject=campaign.subject or content.subject,
+        subject=campaign.subject or header_text(content.subject),  # rendered from user data
         html=content.html,
         text=content.text,
         headers={

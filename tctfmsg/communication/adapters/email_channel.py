@@ -9,6 +9,7 @@ from tctfmsg.communication.ports import (
     Outgoing,
     RecipientUnreachable,
 )
+from tctfmsg.email.headers import header_text
 from tctfmsg.email.message import AllProvidersUnavailable, EmailMessage, RecipientRejected
 from tctfmsg.email.ports import EmailSender
 
@@ -24,7 +25,7 @@ class EmailChannel:
         email = EmailMessage(
             to=message.to,
             sender=self.from_address,
-            subject=message.subject,
+            subject=header_text(message.subject),  # rendered from the user's data
             html=message.html or "",
             text=message.text,
             tags={"notification_id": message.notification_id, "type": message.type},

@@ -108,7 +108,7 @@ def test_schedule_with_a_bad_time_is_400(world: World, body, message: str) -> No
         ),
         (
             {"name": "n", "subject": "s", "template": "t", "list": "news", "sender": "nobody"},
-            "invalid sender 'nobody'",
+            "invalid sender 'nobody': not exactly one address (it does not parse as one)",
         ),
     ],
     ids=["missing-field", "unknown-field", "wrong-type", "blank-name", "bad-sender"],

@@ -59,3 +59,33 @@ def test_a_header_name_with_a_colon_or_space_is_refused() -> None:
 def test_the_recipient_must_be_one_address() -> None:
     with pytest.raises(InvalidInput, match="exactly one address"):
         _message(to="ada@example.com, bob@example.com")
+
+
+@pytest.mark.parametrize(
+    ("sender", "why"),
+    [
+        ("Evil <a@example.com> <b@example.com>", "does not parse as one"),
+        ("team: a@example.com, b@example.com;", "it is a group"),
+        ("a@example.com, b@example.com", "it holds 2"),
+    ],
+)
+def test_a_sender_that_is_not_one_address_is_refused_saying_why(sender: str, why: str) -> None:
+    with pytest.raises(InvalidInput, match=why):
+        _message(sender=sender)
+
+
+def test_the_refusal_names_the_control_character_and_where_it_stands() -> None:
+    with pytest.raises(InvalidInput, match=r"CR at position 2"):
+        _message(subject="Hi\r\nBcc: x@evil.example")
+
+
+def test_bidirectional_overrides_are_dropped_from_the_subject_and_the_names() -> None:
+    message = _message(
+        subject="Invoice \u202efdp.exe\u2069",
+        sender="Ne\u202ews <news@example.com>",
+        reply_to="Help\u2066 <help@example.com>",
+    )
+
+    assert message.subject == "Invoice fdp.exe"
+    assert message.sender == "News <news@example.com>"
+    assert message.reply_to == "Help <help@example.com>"
