@@ -28,7 +28,12 @@ class SubscriberStore(Protocol):
     def save_many(
         self, subscribers: Sequence[Subscriber], memberships: Sequence[tuple[str, str]]
     ) -> None:
-        """Write subscribers and (list, email_key) memberships; retries until all are stored."""
+        """Write subscribers and (list, email_key) memberships; retries until all are stored.
+        Unavailable when the store cannot be reached: what was written stays written."""
+        ...
+
+    def unstorable_reason(self, subscriber: Subscriber) -> str | None:
+        """Why this subscriber cannot be stored (too large for one item), or None."""
         ...
 
     def set_status(self, key: str, status: SubscriberStatus, at: datetime) -> Subscriber: ...

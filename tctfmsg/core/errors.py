@@ -36,3 +36,8 @@ class StackNotRunning(ConfigurationError):
 
 class Throttled(TctfmsgError):
     """A downstream service asked us to slow down; retrying later is safe."""
+
+
+class Unavailable(TctfmsgError):
+    """A downstream service could not be reached or failed part-way; what was written stays
+    written, and repeating the operation is safe where its writes are idempotent."""

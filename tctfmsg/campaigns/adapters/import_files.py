@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord, require_email_column
+from tctfmsg.campaigns.domain.subscriber_rows import (
+    FORMULA_STARTS,
+    SourceRecord,
+    loads_strict,
+    require_email_column,
+)
 from tctfmsg.core.errors import InvalidInput
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -72,7 +76,15 @@ class ImportFile:
         reader = csv.reader(handle)
         header = next(reader)  # read and checked when the file was opened
         end_of_previous = reader.line_num
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a field over the csv module's limit, say: that row only
+                line, end_of_previous = end_of_previous + 1, reader.line_num
+                yield SourceRecord(line, None, [], f"row cannot be read as CSV: {exc}")
+                continue
             line, end_of_previous = end_of_previous + 1, reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
@@ -90,15 +102,19 @@ class ImportFile:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
+            raw = text.rstrip("\r\n")
             try:
-                value = json.loads(text)
+                value = loads_strict(text)
+            except InvalidInput as exc:
+                yield SourceRecord(number, None, raw, f"line is not valid JSON: {exc.message}")
+                continue
             except ValueError:
-                yield SourceRecord(number, None, text.rstrip("\r\n"), "line is not valid JSON")
+                yield SourceRecord(number, None, raw, "line is not valid JSON")
                 continue
             if not isinstance(value, dict):
-                yield SourceRecord(number, None, text.rstrip("\r\n"), "line is not a JSON object")
+                yield SourceRecord(number, None, raw, "line is not a JSON object")
                 continue
-            yield SourceRecord(number, value, text.rstrip("\r\n"))
+            yield SourceRecord(number, value, raw)
 
     def _looks_like_jsonl(self) -> bool:
         with self._open(errors="replace") as handle:
@@ -106,6 +122,12 @@ class ImportFile:
                 if text.strip():
                     return text.lstrip().startswith("{")
         return False
+
+
+def neutralised(cell: str) -> str:
+    """The cell as a spreadsheet shows it and never runs it: a leading quote before a formula
+    start (the import takes it off again when it reads a reject file)."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 class RejectFile:
@@ -123,8 +145,10 @@ class RejectFile:
             self._handle = self.path.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._handle)
             columns = ["record"] if self.source.is_jsonl else self.source.header
-            self._writer.writerow([*columns, "reject_line", "reject_reason"])
-        self._writer.writerow([*self._cells(record), record.line, reason])
+            header = [*columns, "reject_line", "reject_reason"]
+            self._writer.writerow([neutralised(cell) for cell in header])
+        cells = [*self._cells(record), str(record.line), reason]
+        self._writer.writerow([neutralised(cell) for cell in cells])
         self.count += 1
 
     def _cells(self, record: SourceRecord) -> list[str]:

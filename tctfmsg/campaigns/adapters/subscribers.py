@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.campaigns.ports import SubscriberPage
 from tctfmsg.core.dynamodb import batch, codec
 from tctfmsg.core.dynamodb.keys import KeyNames
 from tctfmsg.core.dynamodb.mapping import ItemMapping
-from tctfmsg.core.errors import NotFound
+from tctfmsg.core.dynamodb.size import ITEM_LIMIT, item_size
+from tctfmsg.core.errors import NotFound, Unavailable
 
 KEYS = KeyNames.of("subscribers")  # the case-folded address
 MEMBERS = KeyNames.of("list_members")  # list, then address
@@ -37,7 +40,10 @@ class DynamoSubscriberStore:
         return SUBSCRIBER.from_item(item) if item else None
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Subscriber]:
-        items = batch.get_all(self.client, self.table, [KEYS.key(k) for k in keys])
+        try:
+            items = batch.get_all(self.client, self.table, [KEYS.key(k) for k in keys])
+        except (BotoCoreError, ClientError) as exc:
+            raise Unavailable(f"reading subscribers failed: {_cause(exc)}") from exc
         return {s.key: s for s in map(SUBSCRIBER.from_item, items)}
 
     def save_many(
@@ -50,7 +56,22 @@ class DynamoSubscriberStore:
             (self.members_table, {"PutRequest": {"Item": MEMBERS.key(lst, key)}})
             for lst, key in memberships
         ]
-        batch.write_all(self.client, requests)
+        try:
+            batch.write_all(self.client, requests)
+        except (BotoCoreError, ClientError) as exc:
+            raise Unavailable(f"writing subscribers failed: {_cause(exc)}") from exc
+
+    def unstorable_reason(self, subscriber: Subscriber) -> str | None:
+        try:
+            size = item_size(SUBSCRIBER.to_item(subscriber))
+        except TypeError as exc:
+            return str(exc)
+        if size > ITEM_LIMIT:
+            return (
+                f"too large to store: {size:,} bytes, over DynamoDB's {ITEM_LIMIT:,}-byte "
+                "item limit"
+            )
+        return None
 
     def set_status(self, key: str, status: SubscriberStatus, at: datetime) -> Subscriber:
         try:
@@ -134,6 +155,13 @@ class DynamoSubscriberStore:
         ]
         last = response.get("LastEvaluatedKey")
         return matching, last and last[MEMBERS.sorted_by]["S"]
+
+
+def _cause(exc: BotoCoreError | ClientError) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', '')}"[:300]
+    return type(exc).__name__
 
 
 def _status_filter(status: SubscriberStatus) -> dict[str, Any]:

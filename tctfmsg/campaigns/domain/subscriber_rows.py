@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ STATUS_ALIASES = {
 }
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 32  # DynamoDB's limit on nested attributes
+# A spreadsheet runs a cell starting with one of these (OWASP, CSV injection); reject files
+# put a quote before them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,9 @@ def require_email_column(columns: Sequence[str], source: str) -> None:
 
 def subscriber_from_record(record: Mapping[str, Any], lists: frozenset[str]) -> Subscriber:
     """Raises InvalidInput with the reason the record cannot be imported."""
+    require_storable(record)
+    if any(_key(column) in REJECT_COLUMNS for column in record):
+        record = {column: _unquoted(value) for column, value in record.items()}
     email = ""
     first = last = name = ""
     status = SubscriberStatus.SUBSCRIBED
@@ -110,6 +119,60 @@ def subscriber_from_record(record: Mapping[str, Any], lists: frozenset[str]) -> 
     )
 
 
+def require_storable(record: Mapping[str, Any]) -> None:
+    """InvalidInput naming the column, for a value no store should keep: a NUL byte, a lone
+    surrogate (not text: it cannot be encoded), NaN or infinity, or nesting past MAX_DEPTH."""
+    pending: list[tuple[str, Any, int]] = [(str(k), v, 1) for k, v in record.items()]
+    while pending:
+        column, value, depth = pending.pop()
+        where = f"column {column[:60]!r}"
+        for text in (column, value) if isinstance(value, str) else (column,):
+            if "\x00" in text:
+                raise InvalidInput(f"{where} holds a NUL byte")
+            if _SURROGATE.search(text):
+                raise InvalidInput(f"{where} holds a lone surrogate, which is not text")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInput(f"{where} holds {value}, which is not a number that can be stored")
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise InvalidInput(f"{where} is nested deeper than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            pending += [(f"{column}.{k}", v, depth + 1) for k, v in items]
+
+
+class NotJsonNumber(ValueError):
+    pass
+
+
+def loads_strict(text: str) -> Any:
+    """json.loads that refuses NaN, Infinity and numbers too large for a float, and fails with
+    InvalidInput, never RecursionError, on text nested too deep for Python to read."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except NotJsonNumber as exc:
+        raise InvalidInput(str(exc)) from None
+    except RecursionError:
+        raise InvalidInput("it is nested too deep to read") from None
+
+
+def _no_constant(name: str) -> float:
+    raise NotJsonNumber(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotJsonNumber(f"{text[:40]} is too large for a number")
+    return value
+
+
+def _unquoted(value: Any) -> Any:
+    """A reject file's cell as it was before the import neutralised it for spreadsheets."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
 def attribute_name(column: str) -> str:
     """'MEMBER_RATING' → 'member_rating', 'Phone Number' → 'phone_number': usable in templates."""
     return _NOT_WORD.sub("_", column.strip().lower()).strip("_") or "column"
@@ -123,11 +186,14 @@ def _attributes(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     try:
-        parsed = json.loads(value)
+        parsed = loads_strict(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"attributes is not valid JSON: {exc.message}") from None
     except (TypeError, ValueError):
         raise InvalidInput(f"attributes is not valid JSON: {str(value)[:60]!r}") from None
     if not isinstance(parsed, dict):
         raise InvalidInput("attributes must be a JSON object")
+    require_storable({"attributes": parsed})
     return parsed
 
 

@@ -19,7 +19,7 @@ from tctfmsg.campaigns.domain.subscriber import Subscriber
 from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord, subscriber_from_record
 from tctfmsg.campaigns.ports import SubscriberStore
 from tctfmsg.core.clock import Clock
-from tctfmsg.core.errors import InvalidInput
+from tctfmsg.core.errors import InvalidInput, Unavailable
 
 CHUNK = 100
 
@@ -50,6 +50,7 @@ class ImportReport:
     rejected: int = 0
     reject_file: str | None = None
     rejections: list[Rejection] = field(default_factory=list)
+    uncertain: int = 0  # subscribers of writes that failed part-way: some may be stored
 
     @property
     def accounted(self) -> int:
@@ -63,12 +64,33 @@ class ImportReport:
         )
 
 
+class ImportInterrupted(Unavailable):
+    """The store failed part-way. The report counts what was written; re-running the same
+    import is safe: every write is a put of the merged subscriber, so rows written already
+    come out unchanged."""
+
+    def __init__(self, report: ImportReport, cause: Unavailable, merging: int = 0) -> None:
+        written = report.imported + report.updated
+        late = f"; merging {merging} late duplicate(s) did not finish" if merging else ""
+        super().__init__(
+            f"the import stopped part-way: {cause.message}. Written: {written} subscriber(s) "
+            f"({report.imported} new, {report.updated} updated) of {report.read} row(s) read, "
+            f"{report.rejected} rejected{late}; {report.uncertain} more were being written "
+            "when it failed and may or may not be stored; no row after those was written",
+            "once the store is back, run the same import again: it is safe to repeat",
+        )
+        self.report = report
+        self.cause = cause
+
+
 @dataclass
 class _Outcome:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)
+    failure: Unavailable | None = None  # the store failed: nothing above is confirmed
+    uncertain: int = 0  # subscribers whose write failed part-way
 
 
 Progress = Callable[[int], None]
@@ -99,6 +121,10 @@ def import_subscribers(
 
     def collect(future: Future[_Outcome]) -> None:
         outcome = future.result()
+        if outcome.failure is not None:  # nothing of it is counted as written
+            failures.append(outcome.failure)
+            report.uncertain += outcome.uncertain
+            return
         report.imported += outcome.imported
         report.updated += outcome.updated
         report.unchanged += outcome.unchanged
@@ -107,8 +133,11 @@ def import_subscribers(
         if progress:
             progress(report.accounted)
 
+    failures: list[Unavailable] = []
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-        for subscriber in _valid(records, options.lists, rejects, report):
+        for subscriber in _valid(records, options.lists, rejects, report, store):
+            if failures:
+                break
             key = subscriber.key
             if key in chunk:
                 report.duplicates += 1
@@ -124,11 +153,16 @@ def import_subscribers(
                 chunk = {}
                 while len(in_flight) > 2 * options.workers:
                     collect(in_flight.popleft())
-        if chunk:
+        if chunk and not failures:
             in_flight.append(pool.submit(_apply, chunk, store, clock, options))
         while in_flight:
             collect(in_flight.popleft())
-    _merge_late(late, skipped, store, clock, options)
+    if failures:
+        raise ImportInterrupted(report, failures[0])
+    try:
+        _merge_late(late, skipped, store, clock, options)
+    except Unavailable as exc:
+        raise ImportInterrupted(report, exc, merging=len(late)) from exc
     if progress:
         progress(report.accounted)
     return report
@@ -139,13 +173,18 @@ def _valid(
     lists: frozenset[str],
     rejects: RejectSink,
     report: ImportReport,
+    store: SubscriberStore,
 ) -> Iterator[Subscriber]:
     for record in records:
         report.read += 1
         try:
             if record.fields is None:
                 raise InvalidInput(record.error or "record could not be read")
-            yield subscriber_from_record(record.fields, lists)
+            subscriber = subscriber_from_record(record.fields, lists)
+            unstorable = store.unstorable_reason(subscriber)
+            if unstorable:
+                raise InvalidInput(unstorable)
+            yield subscriber
         except InvalidInput as exc:
             report.rejected += 1
             report.rejections.append(Rejection(record.line, exc.message))
@@ -156,7 +195,10 @@ def _apply(
     candidates: dict[str, Subscriber], store: SubscriberStore, clock: Clock, options: ImportOptions
 ) -> _Outcome:
     outcome = _Outcome()
-    existing = store.get_many(list(candidates))
+    try:
+        existing = store.get_many(list(candidates))
+    except Unavailable as exc:
+        return _Outcome(failure=exc)
     now = clock.now()
     to_save: list[Subscriber] = []
     memberships: list[tuple[str, str]] = []
@@ -177,7 +219,10 @@ def _apply(
             to_save.append(replace(merged, updated_at=now))
             memberships += [(lst, key) for lst in sorted(merged.lists - current.lists)]
     if to_save and not options.dry_run:
-        store.save_many(to_save, memberships)
+        try:
+            store.save_many(to_save, memberships)
+        except Unavailable as exc:
+            return _Outcome(failure=exc, uncertain=len(to_save))
     return outcome
 
 

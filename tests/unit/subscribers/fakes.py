@@ -29,6 +29,7 @@ class FakeSubscriberStore:
         self.items: dict[str, Subscriber] = {s.key: s for s in existing}
         self.memberships: set[tuple[str, str]] = {(lst, s.key) for s in existing for lst in s.lists}
         self.writes = 0
+        self.item_limit = 1_000_000  # a name longer than this is "too large to store"
         self.pages_read: list[tuple[str | None, int, str | None, SubscriberStatus | None]] = []
 
     def get(self, key: str) -> Subscriber | None:
@@ -44,6 +45,10 @@ class FakeSubscriberStore:
             self.items[s.key] = s
             self.writes += 1
         self.memberships.update(memberships)
+
+    def unstorable_reason(self, subscriber: Subscriber) -> str | None:
+        too_large = len(subscriber.name) > self.item_limit
+        return f"too large to store: over {self.item_limit} characters" if too_large else None
 
     def set_status(self, key: str, status: SubscriberStatus, at: datetime) -> Subscriber:
         if key not in self.items:
