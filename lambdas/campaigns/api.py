@@ -33,6 +33,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from lambdas._api_requests import BodyTooLarge, body_text, malformed_event, refusal
 from lambdas.campaigns._common import logger, metrics
 from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.domain.campaign import CampaignStatus
@@ -47,6 +48,7 @@ app = APIGatewayRestResolver(debug=False)
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: tuple[tuple[type[TctfmsgError], HTTPStatus], ...] = (
+    (BodyTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidInput, HTTPStatus.BAD_REQUEST),
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),  # IllegalTransition and lost races are Conflicts
@@ -67,19 +69,25 @@ IDEMPOTENCY = IdempotencyConfig(
 
 
 # ---- request bodies ------------------------------------------------------------------------
+# Strict: "yes" is not a boolean, "5" is not a number. Every text and list has a limit, so a
+# 6 MB subject is a 400 naming the field, not a 500 from the store (decision 0081).
+MAX_BODY = 64 * 1024
+NAME, TEXT, ADDRESS, IDS = 200, 998, 320, 1000  # 998: RFC 5322's longest header line
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, populate_by_name=True, strict=True
+    )
 
 
 class CreateCampaign(_Body):
-    name: str
-    subject: str
-    template: str
-    list_name: str = Field(alias="list")
-    filter: dict[str, str] = Field(default_factory=dict)
-    sender: str | None = None  # default: the stage's TCTFMSG_SENDER
+    name: str = Field(max_length=NAME)
+    subject: str = Field(max_length=TEXT)
+    template: str = Field(max_length=NAME)
+    list_name: str = Field(alias="list", max_length=NAME)
+    filter: dict[str, str] = Field(default_factory=dict, max_length=50)
+    sender: str | None = Field(None, max_length=ADDRESS)  # default: the stage's TCTFMSG_SENDER
 
 
 class ScheduleCampaign(_Body):
@@ -87,9 +95,9 @@ class ScheduleCampaign(_Body):
 
 
 class RetryFailed(_Body):
-    ids: list[str] = Field(default_factory=list)
-    campaign_id: str | None = None
-    reason: str | None = None
+    ids: list[str] = Field(default_factory=list, max_length=IDS)
+    campaign_id: str | None = Field(None, max_length=NAME)
+    reason: str | None = Field(None, max_length=NAME)
     all: bool = False
 
     @model_validator(mode="after")
@@ -101,7 +109,7 @@ class RetryFailed(_Body):
 
 
 class ResolveFailed(_Body):
-    ids: list[str] = Field(min_length=1)
+    ids: list[str] = Field(min_length=1, max_length=IDS)
 
 
 # ---- campaigns -----------------------------------------------------------------------------
@@ -286,7 +294,7 @@ _Choice = TypeVar("_Choice", bound=StrEnum)
 def _body(model: type[_Model]) -> _Model:
     """The request body as `model`; InvalidInput naming the first field that is wrong."""
     try:
-        return model.model_validate_json(app.current_event.decoded_body or "{}")
+        return model.model_validate_json(body_text(app.current_event.raw_event, MAX_BODY) or "{}")
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         if first["type"] == "json_invalid":
@@ -347,5 +355,8 @@ def _json(
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    malformed = malformed_event(event)
+    if malformed:  # not from API Gateway: the resolver would raise on it
+        return refusal(malformed)
     IDEMPOTENCY.register_lambda_context(context)  # a key in progress is freed at the timeout
     return app.resolve(event, context)

@@ -23,6 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas._api_requests import BodyTooLarge, body_text, malformed_event, refusal
 from lambdas.communication._common import logger, metrics
 from tctfmsg.communication import bootstrap
 from tctfmsg.communication.services import records, users
@@ -32,6 +33,7 @@ from tctfmsg.core.errors import Conflict, InvalidInput, NotFound, TctfmsgError, 
 app = APIGatewayRestResolver(debug=False)  # never tracebacks in answers
 
 STATUS: tuple[tuple[type[TctfmsgError], HTTPStatus], ...] = (
+    (BodyTooLarge, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidInput, HTTPStatus.BAD_REQUEST),
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),
@@ -122,13 +124,15 @@ def _unexpected(error: Exception) -> Response:
 
 
 def _json_body() -> Any:
-    raw = app.current_event.decoded_body or ""
-    if len(raw) > MAX_BODY:
-        raise InvalidInput(f"the request body is over {MAX_BODY // 1024} KB")
+    raw = body_text(app.current_event.raw_event, MAX_BODY)
     try:
-        return json.loads(raw or "null")
-    except ValueError:
+        return json.loads(raw or "null", parse_constant=_not_a_number)
+    except (ValueError, RecursionError):
         raise InvalidInput("the request body is not valid JSON") from None
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -154,5 +158,6 @@ def _direct(event: dict[str, Any]) -> dict[str, Any]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if isinstance(event, dict) and ("httpMethod" in event or "requestContext" in event):
-        return app.resolve(event, context)
+        malformed = malformed_event(event)  # the resolver would raise on it
+        return refusal(malformed) if malformed else app.resolve(event, context)
     return _direct(event)

@@ -86,7 +86,7 @@ def test_post_with_a_repeated_key_answers_200_with_the_same_id(svc: Service) -> 
             '{"type": "password_reset", "user_id": "u-ada", "data": {"reset_url": 5.5e400}}',
             "finite",
         ),
-        ("x" * (70 * 1024), "over 64 KB"),
+        ("x" * (70 * 1024), "over the 65,536-byte limit"),
         ('{"type": "nosuch", "user_id": "u-ada"}', "no notification type"),
     ],
 )
