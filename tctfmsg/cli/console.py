@@ -97,5 +97,10 @@ def _print_line(label: tuple[str, str], message: str, hint: str | None) -> None:
 
 
 def _one_line(value: object, limit: int) -> str:
-    text = "".join(c if c.isprintable() else " " for c in str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut before cleaning, so a value of a million characters costs what `limit` costs; the
+    cut says how long the value was."""
+    text = str(value)
+    cut = len(text) > limit
+    shown = text[: limit - 1] if cut else text
+    clean = "".join(c if c.isprintable() else " " for c in shown)
+    return f"{clean}…({len(text):,} chars)" if cut else clean

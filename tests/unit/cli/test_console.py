@@ -46,7 +46,7 @@ def test_an_error_is_one_bounded_line_whatever_the_message_holds(monkeypatch):
     (line,) = err.getvalue().splitlines()
     assert line.startswith("error: bad value  [31m[red]xxx")
     assert "\x1b" not in line  # no escape sequence reaches the terminal
-    assert line.endswith("x… — fix [it]")
+    assert line.endswith("x…(2,020 chars) — fix [it]")
     assert len(line) < 1300
 
 
@@ -57,7 +57,7 @@ def test_literal_is_read_by_rich_as_the_text_it_was():
 
 
 def test_literal_cuts_a_runaway_value_short():
-    assert literal("a" * 500, limit=10) == "aaaaaaaaa…"
+    assert literal("a" * 500, limit=10) == "aaaaaaaaa…(500 chars)"
 
 
 def _command_paths(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
