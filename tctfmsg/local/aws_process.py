@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tctfmsg.local import durable, moto_patches, snapshot
 from tctfmsg.local.journal import Journal
+from tctfmsg.local.origin_guard import OriginGuard
 
 log = logging.getLogger("tctfmsg.local.aws")
 READY_LINE = "AWS endpoint ready"
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot", type=Path, required=True)
     parser.add_argument("--journal", type=Path, help="Journal directory; none: no journal.")
     parser.add_argument("--snapshot-every", type=int, default=SNAPSHOT_EVERY)
+    parser.add_argument("--allow-origin", action="append", default=[], help="The stack's pages.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s aws: %(message)s")
     # One access-log line per request costs moto ~10% of its time, and the daemon relaying it.
@@ -64,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.journal is not None:
         app.journal = Journal(args.journal, last_seq)
+    guarded = OriginGuard(app, frozenset(args.allow_origin))  # no browser page, decision 0082
     server = make_server(
-        "127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler
+        "127.0.0.1", args.port, guarded, threaded=True, request_handler=MotoRequestHandler
     )
     threading.Thread(target=server.serve_forever, name="aws-endpoint", daemon=True).start()
     print(READY_LINE, flush=True)

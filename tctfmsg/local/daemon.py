@@ -139,6 +139,8 @@ class AwsProcess:
                 "--snapshot",
                 str(context.home / state.SNAPSHOT_FILE),
                 *(journal if settings.load().local_durable else []),
+                "--allow-origin",  # the chat page, which may upload attachments
+                f"http://127.0.0.1:{context.port('websocket_management')}",
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

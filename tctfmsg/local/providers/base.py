@@ -127,7 +127,9 @@ class ProviderEndpoint:
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
-        if request.path.startswith(CONTROL):
+        if request.headers.get("Origin") is not None:  # a browser page: never (decision 0082)
+            response = json_response({"error": "browser origins are refused"}, 403)
+        elif request.path.startswith(CONTROL):
             response = self._control(request)
         else:
             response = self._faulty(request)
