@@ -156,6 +156,9 @@ class DurableEndpoint:
         if self.journal is None:
             return self.app(environ, start_response)
         body = _read_body(environ)
+        environ["CONTENT_LENGTH"] = str(len(body))  # read whole: as recorded, as replayed
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ.pop("wsgi.input_terminated", None)
         if not changes_state(environ, body):
             answer = _call(self.app, environ, body)
             self.journal.wait_durable(self.journal.last_seq)
@@ -240,8 +243,11 @@ def _read_body(environ: dict[str, Any]) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
-    return bytes(body)
+    if length > 0:
+        return bytes(environ["wsgi.input"].read(length))
+    if environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream for us
+        return bytes(environ["wsgi.input"].read())
+    return b""
 
 
 def _call(app: WSGIApp, environ: dict[str, Any], body: bytes) -> _Answer:

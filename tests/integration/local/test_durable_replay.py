@@ -202,3 +202,23 @@ def test_an_empty_receive_is_not_journaled_and_a_long_poll_still_waits_for_a_mes
     sender.join(timeout=5)
 
     assert [m["Body"] for m in got] == ["late"]
+
+
+def test_an_s3_upload_and_a_secret_come_back_after_a_crash(endpoint: Endpoint) -> None:
+    s3, secrets = endpoint.client("s3"), endpoint.client("secretsmanager")
+    s3.create_bucket(Bucket="attachments")
+    s3.put_object(Bucket="attachments", Key="a/b.txt", Body=b"x" * 70_000)
+    version = secrets.create_secret(Name="keys", SecretString="s3cret")["VersionId"]
+
+    endpoint.crash()
+    _replayed(endpoint.directory)
+    again = _serve(endpoint.directory, endpoint.app.journal.last_seq if endpoint.app.journal else 0)
+    try:
+        body = again.client("s3").get_object(Bucket="attachments", Key="a/b.txt")["Body"].read()
+        secret = again.client("secretsmanager").get_secret_value(SecretId="keys")
+    finally:
+        again.server.shutdown()
+        again.server.server_close()
+
+    assert body == b"x" * 70_000
+    assert (secret["SecretString"], secret["VersionId"]) == ("s3cret", version)
