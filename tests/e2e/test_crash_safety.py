@@ -23,7 +23,9 @@ def _json(stack: Stack, *args: str) -> Any:
     return json.loads(stack.cli(*args, "--json", check=True).stdout)
 
 
-def _wait(what: str, check: Any, timeout_s: float = 120.0) -> Any:
+def _wait(what: str, check: Any, timeout_s: float = 240.0) -> Any:
+    # generous: a killed runtime's claims settle only after their visibility timeouts, on a
+    # machine other tests share
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = check()
