@@ -75,10 +75,18 @@ def retry(
     campaign_id: CampaignOption = None,
     reason: ReasonOption = None,
     everything: Annotated[bool, typer.Option("--all", help="Every open one.")] = False,
+    include_uncertain: Annotated[
+        bool,
+        typer.Option(
+            "--include-uncertain",
+            help="Also interrupted ones, which may have been sent: check the provider first.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Queue failed messages again: each delivery goes back to pending and is sent once."""
-    selection = dlq.Selection(tuple(ids or ()), campaign_id, reason, everything)
+    """Queue failed messages again: each delivery goes back to pending and is sent once.
+    Interrupted deliveries (may have been sent) are left out unless --include-uncertain."""
+    selection = dlq.Selection(tuple(ids or ()), campaign_id, reason, everything, include_uncertain)
     report = dlq.retry(state(ctx).campaigns.dlq_deps, selection)
     if as_json:
         print_json(asdict(report))
@@ -87,6 +95,11 @@ def retry(
         f"retried {len(report.retried)}; already final {len(report.already_final)}; "
         f"not retryable {len(report.not_retryable)}"
     )
+    if report.left_uncertain:
+        console.print(
+            f"left out {len(report.left_uncertain)} interrupted (may have been sent): check the "
+            "provider's logs or outbox, then `--include-uncertain` or `dlq resolve`"
+        )
 
 
 @app.command()

@@ -31,6 +31,12 @@ def up(
     """Start the embedded stack in the background and wait until it is healthy."""
     settings = state(ctx).settings
     result = stack.up(settings.local_dir, port or settings.local_port, reset=reset)
+    if result.repaired:
+        console.print(
+            f"[green]repaired[/] {literal(', '.join(result.repaired))}: it was dead and is "
+            f"running again at {result.state.endpoint} (pid {result.state.pid}), with its state"
+        )
+        return
     if result.already_running:
         console.print(
             f"already running at {result.state.endpoint} (pid {result.state.pid}): "
@@ -69,7 +75,7 @@ def status(
         raise StackNotRunning(
             "the embedded stack is not running", "start it with `tctfmsg local up`"
         )
-    report = stack_status.collect(running, state(ctx).clients)
+    report = stack_status.collect(running, state(ctx).clients, settings.local_dir)
     if as_json:
         print_json(report)
         return
@@ -82,6 +88,12 @@ def _print(report: dict[str, Any]) -> None:
     for name, url in report["endpoints"].items():
         endpoints.add_row(literal(name), literal(url))
     console.print(endpoints)
+    if report["components"]:
+        health = Table("component", "state", "restarts", title="Components", title_justify="left")
+        for name, h in report["components"].items():
+            alive = "[green]alive[/]" if h["alive"] else "[red]dead[/]"
+            health.add_row(literal(name), alive, str(h["restarts"]))
+        console.print(health)
     resources = Table("kind", "name", "contents", title="Resources", title_justify="left")
     for row in report["tables"]:
         resources.add_row("table", row["name"], f"{row['items']} items")

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Embedded stack only: the local fan-out waits while the delivery queue is this deep,
     # because moto's SQS slows down with every queued message (0: never wait).
     local_fanout_max_depth: int = Field(default=200, ge=0)
+    # Embedded stack only: journal every acknowledged write (decision 0082); off only to
+    # measure what it costs (bench/durability_bench.py).
+    local_durable: bool = True
 
     @property
     def local_dir(self) -> Path:

@@ -45,6 +45,9 @@ class StackContext:
 
 
 class Component(Protocol):
+    """A component may also answer `alive() -> bool`: the daemon's supervisor then restarts
+    it (stop, then start with the same context) when it answers False (decision 0082)."""
+
     name: str
 
     def start(self, context: StackContext) -> dict[str, str]: ...

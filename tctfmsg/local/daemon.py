@@ -2,7 +2,8 @@
 provisions it from the spec, and runs the components (functions, provider endpoints).
 
 Started in the background by `tctfmsg local up`; stopped by SIGTERM from `tctfmsg local down`,
-on which it stops its components and snapshots its state.
+on which it stops its components and snapshots its state. While it runs, its supervisor restarts
+any component that dies, the AWS process included (decision 0082).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 from tctfmsg.local import components, state
 from tctfmsg.local.aws_process import READY_LINE
 from tctfmsg.local.components import Component, StackContext
+from tctfmsg.local.supervisor import CHECK_EVERY_S, Supervisor
 
 log = logging.getLogger("tctfmsg.local")
 SNAPSHOT_TIMEOUT_S = 300
@@ -46,10 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("start-up failed")
         print(f"FATAL: {exc}", flush=True)
         return 1
+    supervisor = supervise(context, aws, running)
     # Wake up regularly: the kernel may hand SIGTERM to any thread, and Python runs the handler
     # only when the main thread executes bytecode, never while it sleeps in a bare wait().
-    while not stop.wait(0.5):
-        pass
+    while not stop.wait(CHECK_EVERY_S):
+        supervisor.check()
     shutdown(context, aws, running)
     return 0
 
@@ -83,6 +87,25 @@ def start(context: StackContext) -> tuple[AwsProcess, list[Component]]:
     return aws, running
 
 
+def supervise(context: StackContext, aws: AwsProcess, running: list[Component]) -> Supervisor:
+    supervisor = Supervisor(context.home)
+    supervisor.watch("aws", aws.alive, lambda: aws.respawn(context), lambda: aws.process.pid)
+    for component in running:
+        alive = getattr(component, "alive", None)
+        if alive is not None:
+            supervisor.watch(component.name, alive, partial(_restart, component, context))
+    supervisor.write()
+    return supervisor
+
+
+def _restart(component: Component, context: StackContext) -> None:
+    try:
+        component.stop()  # whatever of it still runs, and its ports
+    except Exception:
+        log.exception("component %s did not stop cleanly", component.name)
+    component.start(context)
+
+
 def shutdown(context: StackContext, aws: AwsProcess, running: list[Component]) -> None:
     log.info("stopping")
     for component in reversed(running):
@@ -103,6 +126,9 @@ class AwsProcess:
 
     @classmethod
     def spawn(cls, context: StackContext) -> AwsProcess:
+        from tctfmsg.core import settings
+
+        journal = ["--journal", str(context.home / state.JOURNAL_DIR)]
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -112,6 +138,9 @@ class AwsProcess:
                 str(context.base_port),
                 "--snapshot",
                 str(context.home / state.SNAPSHOT_FILE),
+                *(journal if settings.load().local_durable else []),
+                "--allow-origin",  # the chat page, which may upload attachments
+                f"http://127.0.0.1:{context.port('websocket_management')}",
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -130,6 +159,14 @@ class AwsProcess:
                 break
         process.wait()
         raise RuntimeError(reason or _fatal_reason(process))
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def respawn(self, context: StackContext) -> None:
+        """A new AWS process in place of a dead one, with the state it acknowledged."""
+        self.process.wait()
+        self.process = AwsProcess.spawn(context).process
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -99,12 +99,12 @@ class FunctionRuntime:
         self.region = "us-east-1"
         self.stage = "local"
 
-    # ---- lifecycle ---------------------------------------------------------------------
-
     def start(self, context: StackContext) -> dict[str, str]:
         from tctfmsg.core import settings
 
         self.stage = context.stage
+        self.stopping, self._threads = threading.Event(), []  # fresh: the supervisor restarts
+        self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="invoke")
         url = f"http://127.0.0.1:{context.port('lambda')}"
         current = settings.load()
         self.region = current.region
@@ -136,12 +136,13 @@ class FunctionRuntime:
             self._server.server_close()
         log.info("function runtime stopped")
 
+    def alive(self) -> bool:
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
-
-    # ---- invocation --------------------------------------------------------------------
 
     def spec(self, name: str) -> FunctionSpec | None:
         name = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name

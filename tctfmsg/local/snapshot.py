@@ -1,9 +1,12 @@
-"""Persistence for the embedded stack. moto keeps state in memory only, so the daemon pickles
-its service backends on shutdown and loads them on the next start (docs/decisions/0001)."""
+"""Persistence for the embedded stack. moto keeps state in memory only, so the AWS process
+pickles its service backends on shutdown and loads them on the next start (docs/decisions/0001);
+between snapshots its journal keeps every acknowledged write, and a snapshot records the last
+journal record it contains (docs/decisions/0082)."""
 
 from __future__ import annotations
 
 import copyreg
+import os
 import pickle
 import threading
 from pathlib import Path
@@ -22,7 +25,8 @@ SERVICES = (
     "apigateway",
     "cloudformation",
 )
-FORMAT = 1
+FORMAT = 2  # 2: the journal sequence number it contains
+READABLE_FORMATS = (1, 2)
 
 
 def _register_lock_reducers() -> None:
@@ -31,33 +35,56 @@ def _register_lock_reducers() -> None:
     copyreg.pickle(type(threading.Lock()), lambda _: (threading.Lock, ()))
 
 
-def save(path: Path) -> int:
+def capture(journal_seq: int = 0) -> bytes:
+    """The backends as bytes; the caller keeps writes out while this runs."""
     from moto.backends import get_backend
 
     _register_lock_reducers()
-    state: dict[str, Any] = {"format": FORMAT, "backends": {}}
+    state: dict[str, Any] = {"format": FORMAT, "journal_seq": journal_seq, "backends": {}}
     for service in SERVICES:
         backend = get_backend(service)  # type: ignore[call-overload]
         if len(backend):
             state["backends"][service] = dict(backend)
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def write(path: Path, data: bytes) -> int:
+    """Atomically and durably: a power cut leaves the old snapshot or the new one."""
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as handle:
-        pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)
-    return path.stat().st_size
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return len(data)
 
 
-def restore(path: Path) -> list[str]:
-    """Load a snapshot into the running moto backends; returns the services restored."""
+def save(path: Path, journal_seq: int = 0) -> int:
+    return write(path, capture(journal_seq))
+
+
+def load(path: Path) -> tuple[list[str], int]:
+    """Loads a snapshot into the running moto backends: the services restored and the last
+    journal record it contains."""
     from moto.backends import get_backend
 
     _register_lock_reducers()
     with path.open("rb") as handle:
         state = pickle.load(handle)
-    if state.get("format") != FORMAT:
+    if state.get("format") not in READABLE_FORMATS:
         raise ValueError(f"snapshot format {state.get('format')} is not {FORMAT}")
     for service, accounts in state["backends"].items():
         backend = get_backend(service)
         backend.clear()
         backend.update(accounts)
-    return sorted(state["backends"])
+    return sorted(state["backends"]), int(state.get("journal_seq", 0))
+
+
+def restore(path: Path) -> list[str]:
+    """Load a snapshot into the running moto backends; returns the services restored."""
+    return load(path)[0]

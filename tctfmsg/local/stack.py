@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tctfmsg.core.errors import Conflict, TctfmsgError
-from tctfmsg.local import components, state
+from tctfmsg.local import components, state, supervisor
 from tctfmsg.local.state import StackState
 
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 120.0
+ORPHAN_EXIT_S = 60.0  # an AWS process whose daemon died saves its snapshot, then its port
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,17 @@ class UpResult:
     state: StackState
     already_running: bool
     restored: bool
+    repaired: tuple[str, ...] = ()  # components that were dead when `up` was asked
 
 
 def up(directory: Path, port: int, stage: str = "local", reset: bool = False) -> UpResult:
     running = state.running(directory)
     if running:
-        return UpResult(running, already_running=True, restored=False)
-    state.clear(directory)  # a stale file from a stack that died
+        repaired = _repaired(directory, running)
+        return UpResult(running, already_running=True, restored=False, repaired=repaired)
+    if state.read(directory) is not None:  # a stack that died: its AWS process may be saving
+        state.clear(directory)
+        _wait_ports_free(port, ORPHAN_EXIT_S)
     busy = [f"{name} ({p})" for name, p in components.ports(port).items() if not _port_free(p)]
     if busy:
         raise Conflict(
@@ -43,7 +48,12 @@ def up(directory: Path, port: int, stage: str = "local", reset: bool = False) ->
     if reset and snapshot.exists():
         # keep one copy of what --reset discarded, so a slip of the finger is recoverable
         shutil.move(snapshot, snapshot.with_suffix(".discarded"))
-    restored = snapshot.exists()
+    journal = directory / state.JOURNAL_DIR
+    if reset and journal.exists():
+        aside = directory / f"{state.JOURNAL_DIR}.discarded"
+        shutil.rmtree(aside, ignore_errors=True)
+        shutil.move(journal, aside)
+    restored = snapshot.exists() or journal.exists()
     log = directory / state.LOG_FILE
     with log.open("a") as handle:
         process = subprocess.Popen(
@@ -82,6 +92,27 @@ def down(directory: Path) -> StackState | None:
         f"the embedded stack (pid {running.pid}) did not stop within {STOP_TIMEOUT_S:.0f}s",
         f"see {directory / state.LOG_FILE}",
     )
+
+
+def _repaired(directory: Path, running: StackState) -> tuple[str, ...]:
+    """Waits while the daemon's supervisor restarts what is dead; returns what was."""
+    dead = supervisor.dead(directory, running.pid)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while supervisor.dead(directory, running.pid):
+        if time.monotonic() > deadline or not state.is_daemon(running.pid):
+            raise TctfmsgError(
+                f"the embedded stack could not restart {', '.join(dead)}",
+                f"see {directory / state.LOG_FILE}; `tctfmsg local down` then `up` restarts all",
+            )
+        time.sleep(0.1)
+    return tuple(dead)
+
+
+def _wait_ports_free(port: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    ports = components.ports(port).values()
+    while time.monotonic() < deadline and not all(_port_free(p) for p in ports):
+        time.sleep(0.1)
 
 
 def _wait_ready(directory: Path, process: subprocess.Popen[bytes], log: Path) -> StackState:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 STATE_FILE = "stack.json"
 SNAPSHOT_FILE = "snapshot.pickle"
+JOURNAL_DIR = "journal"  # every acknowledged write since the snapshot (decision 0082)
 LOG_FILE = "stack.log"
 DAEMON_MODULE = "tctfmsg.local.daemon"
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tctfmsg.core import resources
 from tctfmsg.core.clients import Clients
+from tctfmsg.local import supervisor
 from tctfmsg.local.state import StackState
 from tctfmsg.local.websocket import control as websocket_control
 
 
-def collect(running: StackState, runtime: Clients) -> dict[str, Any]:
+def collect(running: StackState, runtime: Clients, home: Path | None = None) -> dict[str, Any]:
     dynamodb, sqs = runtime.client("dynamodb"), runtime.client("sqs")
     names = runtime.names
     tables = []
@@ -35,6 +37,8 @@ def collect(running: StackState, runtime: Clients) -> dict[str, Any]:
         "pid": running.pid,
         "started_at": running.started_at,
         "endpoints": running.endpoints,
+        # alive or dead, with restarts, as the daemon's supervisor last saw them (0082)
+        "components": supervisor.read(home, running.pid) if home is not None else {},
         "tables": tables,
         "queues": queues,
         "secrets": [{"name": names[s.logical]} for s in resources.SECRETS],

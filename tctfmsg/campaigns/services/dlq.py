@@ -84,6 +84,7 @@ class Selection:
     campaign_id: str | None = None
     reason: str | None = None
     everything: bool = False
+    include_uncertain: bool = False  # interrupted deliveries may have been sent already
 
     def validate(self) -> None:
         chosen = sum([bool(self.ids), bool(self.campaign_id or self.reason), self.everything])
@@ -99,11 +100,18 @@ class RetryReport:
     retried: list[str] = field(default_factory=list)
     already_final: list[str] = field(default_factory=list)
     not_retryable: list[str] = field(default_factory=list)  # cancelled campaign, malformed
+    left_uncertain: list[str] = field(default_factory=list)  # interrupted: may have been sent
 
 
 def retry(deps: DlqDeps, selection: Selection) -> RetryReport:
+    """Re-enqueues the selection. An interrupted delivery stopped after its claim, so the
+    provider may have sent it: it is left out unless the operator asked for it, having checked
+    the provider's logs (docs/runbooks/dead-letters.md)."""
     report = RetryReport()
     for failed in _select(deps, selection):
+        if failed.reason == Reason.INTERRUPTED and not selection.include_uncertain:
+            report.left_uncertain.append(failed.failure_id)
+            continue
         outcome = _retry_one(deps, failed)
         getattr(report, outcome).append(failed.failure_id)
     return report

@@ -1,15 +1,21 @@
 """What every local provider endpoint shares: its outbox, its fault switch, the control API
-(`/_local/outbox`, `/_local/fault`) and a threaded WSGI server on 127.0.0.1."""
+(`/_local/outbox`, `/_local/fault`) and a threaded WSGI server on 127.0.0.1.
+
+On the embedded stack the outbox is kept with the rest of the state: every record is appended
+to a file in the state directory and fsynced before the provider answers, so what a provider
+acknowledged survives a crash of the stack (docs/decisions/0082)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any, Literal
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -43,13 +49,35 @@ class Outbox:
     provider: str
     messages: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=OUTBOX_LIMIT))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    path: Path | None = None  # None: in memory only (tests of one endpoint)
+
+    def __post_init__(self) -> None:
+        if self.path is not None and self.path.exists():
+            with self.path.open("rb") as handle:
+                for line in handle:
+                    try:
+                        self.messages.append(json.loads(line))
+                    except ValueError:
+                        break  # a line torn by a crash: it was never acknowledged
 
     def record(self, **message: Any) -> dict[str, Any]:
         now = time.time()
         entry = {"provider": self.provider, "received_at": now, **message}
         with self.lock:
+            if self.path is not None:
+                self._append(json.dumps(entry).encode() + b"\n")
             self.messages.append(entry)
         return entry
+
+    def _append(self, line: bytes) -> None:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -59,6 +87,8 @@ class Outbox:
         with self.lock:
             count = len(self.messages)
             self.messages.clear()
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
             return count
 
 
@@ -75,7 +105,9 @@ class ProviderEndpoint:
 
     # ---- serving -----------------------------------------------------------------------------
 
-    def start(self, port: int) -> str:
+    def start(self, port: int, state_dir: Path | None = None) -> str:
+        if state_dir is not None:  # records kept on disk, and those of earlier runs loaded
+            self.outbox = Outbox(self.name, path=state_dir / "outbox" / f"{self.name}.jsonl")
         self._server = make_server(
             "127.0.0.1", port, self, threaded=True, request_handler=_QuietHandler
         )
@@ -90,9 +122,14 @@ class ProviderEndpoint:
             self._server.shutdown()
             self._server.server_close()
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def __call__(self, environ: Any, start_response: Any) -> Any:
         request = Request(environ)
-        if request.path.startswith(CONTROL):
+        if request.headers.get("Origin") is not None:  # a browser page: never (decision 0082)
+            response = json_response({"error": "browser origins are refused"}, 403)
+        elif request.path.startswith(CONTROL):
             response = self._control(request)
         else:
             response = self._faulty(request)

@@ -37,7 +37,7 @@ class EmailProvidersComponent:
             "resend": ResendEndpoint(keys["resend"]),
             "sendgrid": SendGridEndpoint(keys["sendgrid"]),
         }
-        urls = {name: e.start(context.port(name)) for name, e in self.endpoints.items()}
+        urls = {n: e.start(context.port(n), context.home) for n, e in self.endpoints.items()}
         _prepare(context)
         log.info("email providers at %s", urls)
         return urls
@@ -45,6 +45,9 @@ class EmailProvidersComponent:
     def stop(self) -> None:
         for endpoint in self.endpoints.values():
             endpoint.stop()
+
+    def alive(self) -> bool:
+        return all(endpoint.alive() for endpoint in self.endpoints.values())
 
 
 def _prepare(context: StackContext) -> None:

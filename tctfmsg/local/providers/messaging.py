@@ -29,10 +29,13 @@ class MessagingProvidersComponent:
             "whatsapp": WhatsAppEndpoint(keys["whatsapp_token"], keys["whatsapp_phone_number_id"]),
             "push": FcmEndpoint(keys["fcm_token"], keys["fcm_project"]),
         }
-        urls = {name: e.start(context.port(name)) for name, e in self.endpoints.items()}
+        urls = {n: e.start(context.port(n), context.home) for n, e in self.endpoints.items()}
         log.info("messaging providers at %s", urls)
         return urls
 
     def stop(self) -> None:
         for endpoint in self.endpoints.values():
             endpoint.stop()
+
+    def alive(self) -> bool:
+        return all(endpoint.alive() for endpoint in self.endpoints.values())

@@ -77,6 +77,9 @@ class WebSocketGatewayComponent:
         if self.management is not None:
             self.management.stop()
 
+    def alive(self) -> bool:
+        return self.server is not None and self.server.alive()
+
     def stats(self) -> dict[str, Any]:
         if self.server is None:
             return {}

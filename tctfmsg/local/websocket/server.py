@@ -104,6 +104,9 @@ class WebSocketServer:
         if self._failure is not None:
             raise self._failure
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         """Close every connection with 1001 (each gets its `$disconnect`), then stop serving."""
         loop, stopping = self._loop, self._stopping

@@ -89,7 +89,12 @@ def test_retry_queues_each_selected_delivery_once_more(world: World, selection) 
     answer = world.call("api_dlq_retry", body=body)
 
     assert answer.status == 200
-    assert answer.body == {"retried": [failed.failure_id], "already_final": [], "not_retryable": []}
+    assert answer.body == {
+        "retried": [failed.failure_id],
+        "already_final": [],
+        "not_retryable": [],
+        "left_uncertain": [],
+    }
     assert [m.email_key for m in world.queue.messages] == ["a@example.com"]
     delivery = world.ledger.get(CAMPAIGN_ID, "a@example.com")
     assert delivery is not None and delivery.status is DeliveryStatus.PENDING

@@ -145,6 +145,7 @@ def test_retry_all_reports_each_outcome_in_json(cli: Cli, world: CampaignWorld) 
         "retried": [retried],
         "already_final": [final],
         "not_retryable": [refused],
+        "left_uncertain": [],
     }
     assert [m.email_key for m in world.queue.messages] == ["a@example.com"]
 
@@ -162,6 +163,7 @@ def test_retry_by_campaign_and_reason_takes_only_those(cli: Cli, world: Campaign
         "retried": [wanted],
         "already_final": [],
         "not_retryable": [],
+        "left_uncertain": [],
     }
     for untouched in (other_reason, other_campaign):
         assert world.failures.items[untouched].state is FailureState.OPEN
@@ -180,6 +182,40 @@ def test_retry_needs_exactly_one_way_of_choosing(
 
     assert "say which failed messages" in error_line(result)
     assert world.queue.messages == []
+
+
+def test_retry_leaves_interrupted_deliveries_out_and_says_how_many(
+    cli: Cli, world: CampaignWorld
+) -> None:
+    campaign_id = _sending(world, failed=2)
+    dead = world.dead(campaign_id, "a@example.com")
+    uncertain = world.dead(campaign_id, "b@example.com", Reason.INTERRUPTED)
+
+    result = cli("dlq", "retry", "--all")
+
+    assert result.exit_code == 0, result.output
+    assert "retried 1;" in result.stdout
+    assert "left out 1 interrupted (may have been sent)" in result.stdout
+    assert "--include-uncertain" in result.stdout
+    assert [m.email_key for m in world.queue.messages] == ["a@example.com"]
+    assert world.failures.items[uncertain].state is FailureState.OPEN
+    assert world.ledger.items[(campaign_id, "b@example.com")].status is DeliveryStatus.FAILED
+    assert world.failures.items[dead].state is FailureState.RETRIED
+
+
+def test_retry_with_include_uncertain_requeues_interrupted_ones_too(
+    cli: Cli, world: CampaignWorld
+) -> None:
+    campaign_id = _sending(world, failed=1)
+    uncertain = world.dead(campaign_id, "b@example.com", Reason.INTERRUPTED)
+
+    result = cli("dlq", "retry", uncertain, "--include-uncertain", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["retried"] == [uncertain]
+    assert json.loads(result.stdout)["left_uncertain"] == []
+    assert [m.email_key for m in world.queue.messages] == ["b@example.com"]
+    assert world.ledger.items[(campaign_id, "b@example.com")].status is DeliveryStatus.PENDING
 
 
 def test_retry_of_an_unknown_id_is_one_line(cli: Cli, world: CampaignWorld) -> None:

@@ -4,11 +4,14 @@ the local providers' control API are all stand-ins, so no process starts and no 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
 from tctfmsg.core.errors import Conflict
 from tctfmsg.local import state as stack_state
+from tctfmsg.local import supervisor
 from tctfmsg.local.stack import UpResult
 from tests.support.cli_roots import error_line
 from tests.support.local_fakes import (
@@ -130,7 +133,9 @@ def test_status_json_reports_every_resource_of_the_spec(
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert set(report) == {"pid", "started_at", "endpoints", "tables", "queues", "secrets"}
+    assert set(report) == {
+        "pid", "started_at", "endpoints", "components", "tables", "queues", "secrets",
+    }  # fmt: skip
     assert (report["pid"], report["started_at"]) == (4242, RUNNING.started_at)
     assert report["endpoints"] == RUNNING.endpoints
     assert [t["name"] for t in report["tables"]] == [clients.physical(t) for t in SPEC_TABLES]
@@ -161,6 +166,54 @@ def test_status_table_shows_endpoints_and_resources(
     delivery = next(line for line in out.splitlines() if "tctfmsg-local-delivery " in line)
     assert "queue" in delivery and "7 visible, 2 in flight" in delivery
     assert "tctfmsg/local/signing_keys" in out
+
+
+def _health(directory: Path, components: dict[str, dict[str, object]]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / supervisor.HEALTH_FILE).write_text(
+        json.dumps({"pid": RUNNING.pid, "components": components})
+    )
+
+
+def test_status_shows_each_component_alive_or_dead_with_its_restarts(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack_running_in(monkeypatch, cli.settings.local_dir)
+    cli.clients = FakeAwsClients()
+    _health(
+        cli.settings.local_dir,
+        {
+            "aws": {"alive": True, "restarts": 2, "pid": os.getpid()},
+            "functions": {"alive": False, "restarts": 0, "pid": None},
+        },
+    )
+
+    human = cli("local", "status")
+    as_json = cli("local", "status", "--json")
+
+    assert human.exit_code == 0, human.output
+    aws = [line for line in human.stdout.splitlines() if "│ aws " in line][-1]  # not endpoints
+    functions = next(line for line in human.stdout.splitlines() if "│ functions " in line)
+    assert "alive" in aws and "2" in aws
+    assert "dead" in functions and "0" in functions
+    components = json.loads(as_json.stdout)["components"]
+    assert {n: (c["alive"], c["restarts"]) for n, c in components.items()} == {
+        "aws": (True, 2),
+        "functions": (False, 0),
+    }
+
+
+def test_up_over_a_dead_component_says_what_it_repaired(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = UpResult(RUNNING, already_running=True, restored=False, repaired=("aws",))
+    RecordingStack(answer).install(monkeypatch)
+
+    result = cli("local", "up")
+
+    assert result.exit_code == 0, result.output
+    assert "repaired aws" in result.stdout
+    assert "already running" not in result.stdout
 
 
 # the commands that need a running stack, when none runs
