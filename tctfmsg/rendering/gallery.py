@@ -10,14 +10,14 @@ import os
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tctfmsg.core.errors import InvalidInput, TctfmsgError
 from tctfmsg.rendering import engine
 from tctfmsg.rendering.checks import load_registry
-from tctfmsg.rendering.gallery_index import index_html
+from tctfmsg.rendering.gallery_index import Card, index_html
 from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import RenderedEmail, Renderer
 from tctfmsg.rendering.service import TemplateDeps
@@ -63,26 +63,6 @@ def variants(registry: Registry, files: FileTemplateStore, locale: str | None) -
 class Variant:
     template: str
     locale: str
-
-
-@dataclass
-class Card:
-    """One template in one locale, as the index shows it."""
-
-    template: str
-    locale: str
-    category: str
-    channels: tuple[str, ...]
-    subject: str = ""
-    preheader: str = ""
-    sms: str | None = None  # the SMS part, for a template without email
-    error: str | None = None  # why it could not be rendered
-    shots: dict[int, str] = field(default_factory=dict)  # width → PNG file name, in the folder
-    shot_errors: dict[int, str] = field(default_factory=dict)  # width → why it has no PNG
-
-    @property
-    def failures(self) -> int:
-        return (1 if self.error else 0) + len(self.shot_errors)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,9 @@ value escaped, every picture a relative link into the same folder."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-if TYPE_CHECKING:
-    from tctfmsg.rendering.gallery import Card
 
 _STYLE = """
 body{margin:0;padding:24px;font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;
@@ -27,6 +24,26 @@ figure img{display:block;border:1px solid #d5dae3}
 .error{color:#a4161a;font-weight:600;white-space:pre-wrap}
 pre{white-space:pre-wrap;background:#f5f6f8;padding:8px;border-radius:4px}
 """
+
+
+@dataclass
+class Card:
+    """One template in one locale, as the index shows it."""
+
+    template: str
+    locale: str
+    category: str
+    channels: tuple[str, ...]
+    subject: str = ""
+    preheader: str = ""
+    sms: str | None = None  # the SMS part, for a template without email
+    error: str | None = None  # why it could not be rendered
+    shots: dict[int, str] = field(default_factory=dict)  # width → PNG file name, in the folder
+    shot_errors: dict[int, str] = field(default_factory=dict)  # width → why it has no PNG
+
+    @property
+    def failures(self) -> int:
+        return (1 if self.error else 0) + len(self.shot_errors)
 
 
 def index_html(cards: Sequence[Card], widths: Sequence[int]) -> str:
