@@ -100,7 +100,7 @@ def render_gallery(
     renderer = Renderer(
         files, registry, files.design(), {**deps.constants, "asset_base_url": assets}
     )
-    out.mkdir(parents=True, exist_ok=True)
+    _writable(out)
     cards, pages = [], []
     for variant in chosen:
         card, html = _card(renderer, files, variant)
@@ -109,8 +109,18 @@ def render_gallery(
             pages += [(card, html, width) for width in WIDTHS]
     _shoot(deps, out, pages, progress, workers)
     index = out / INDEX
-    index.write_text(index_html(cards, WIDTHS))
+    index.write_text(index_html(cards, WIDTHS), encoding="utf-8")
     return Gallery(index, cards)
+
+
+def _writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write the gallery to {str(out)[:200]}: {exc.strerror}",
+            "pass --out with a folder you can write to",
+        ) from None
 
 
 def _card(

@@ -52,3 +52,15 @@ def test_an_unknown_locale_is_one_line(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "no template is written in locale 'xx'" in result.stderr
+
+
+def test_an_out_that_is_a_file_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    cli.templates = Templates()
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+
+    result = cli("template", "gallery", "--out", str(taken))
+
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "cannot write the gallery to" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
