@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -88,6 +88,7 @@ class CreateCampaign(_Body):
     list_name: str = Field(alias="list", max_length=NAME)
     filter: dict[str, str] = Field(default_factory=dict, max_length=50)
     sender: str | None = Field(None, max_length=ADDRESS)  # default: the stage's TCTFMSG_SENDER
+    render: Literal["runtime", "hosted"] = "runtime"
 
 
 class ScheduleCampaign(_Body):
@@ -132,6 +133,7 @@ def _create(body: CreateCampaign) -> dict[str, Any]:
         list_name=body.list_name,
         filter=body.filter,
         sender=body.sender or runtime.settings.sender,
+        render=body.render,
     )
     metrics.add_metric(name="CampaignsCreated", unit=MetricUnit.Count, value=1)
     return campaign_json(campaign)

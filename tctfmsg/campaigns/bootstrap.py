@@ -94,6 +94,7 @@ class CampaignsRoot:
             clock=deps.clock,
             unsubscribe_link=link,
             claim_for=timedelta(seconds=self.delivery_visibility_s),
+            hosted=templates.hosted_names,
         )
 
     @property

@@ -244,3 +244,9 @@ class CampaignRenderer(Protocol):
     def render(self, template: str, data: Mapping[str, Any]) -> RenderedContent:
         """Raises InvalidInput (missing variables) or NotFound (unknown template)."""
         ...
+
+
+class HostedTemplateNames(Protocol):
+    def name_for(self, template: str) -> str | None:
+        """The provider-hosted copy of the version the renderer uses now; None: not hostable."""
+        ...

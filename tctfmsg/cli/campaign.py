@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, parse_filter
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, RenderMode, parse_filter
 from tctfmsg.campaigns.services import campaigns
 from tctfmsg.campaigns.services.views import campaign_json
 from tctfmsg.cli.console import console, literal, print_json
@@ -37,6 +37,10 @@ def create(
     sender: Annotated[
         str | None, typer.Option("--from", help="Sender address; default TCTFMSG_SENDER.")
     ] = None,
+    render: Annotated[
+        RenderMode,
+        typer.Option(help="runtime: rendered here; hosted: SES renders its hosted template."),
+    ] = RenderMode.RUNTIME,
     as_json: JsonOption = False,
 ) -> None:
     """Create a campaign as a DRAFT."""
@@ -49,6 +53,7 @@ def create(
         list_name=list_name,
         filter=parse_filter(filters or []),
         sender=sender or runtime.settings.sender,
+        render=render,
     )
     _show(campaign, as_json, f"created {campaign.campaign_id} (draft)")
 

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from tctfmsg.cli.console import console, err_console, literal, print_json
 from tctfmsg.cli.context import state
+from tctfmsg.rendering import gallery as gallery_service
 from tctfmsg.rendering import service
 from tctfmsg.rendering.service import Part
 
@@ -133,3 +135,51 @@ def push(
         what = f"v{pushed.version}" if pushed.changed else f"unchanged, still v{pushed.version}"
         hosted = f"; SES template {pushed.ses_template} {pushed.ses}" if pushed.ses else ""
         console.print(f"[green]pushed[/] {literal(pushed.name)}: config table {what}{hosted}")
+
+
+@app.command()
+def gallery(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder for the PNGs and index.html.")] = Path(
+        "gallery"
+    ),
+    locale: Annotated[
+        str | None,
+        typer.Option(help="Only this locale, or `all`; default: each template's default."),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open index.html in your browser.")
+    ] = False,
+) -> None:
+    """Render every template at 700 and 375 px in headless Chromium, in parallel, and write
+    an index.html showing them side by side with subject, preheader, category and channels."""
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("rendering", total=None)
+        shown = gallery_service.render_gallery(
+            state(ctx).templates.template_deps,
+            out,
+            locale,
+            progress=lambda done, total, _: bar.update(task, completed=done, total=total),
+        )
+    for card in shown.cards:
+        if card.error:
+            err_console.print(f"[red]✗[/] {literal(card.template)}: {literal(card.error)}")
+        for width, why in sorted(card.shot_errors.items()):
+            err_console.print(f"[red]✗[/] {literal(card.template)} {width}px: {literal(why)}")
+    mark = "[green]✓[/]" if not shown.failures else "[red]✗[/]"
+    console.print(
+        f"{mark} {len(shown.cards)} template(s), {shown.pictures} screenshot(s), "
+        f"{shown.failures} failure(s): {literal(str(shown.index))}"
+    )
+    if open_browser:
+        webbrowser.open(shown.index.resolve().as_uri())
+    if shown.failures:
+        raise typer.Exit(1)

@@ -13,10 +13,12 @@ from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
 from tctfmsg.rendering.adapters.ses import SesHostedTemplates
 from tctfmsg.rendering.checks import load_registry
+from tctfmsg.rendering.hosted import HostedNames, constants_for, hosted_campaign_templates
 from tctfmsg.rendering.layered import LayeredTemplateStore
 from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import Renderer
 from tctfmsg.rendering.service import TemplateDeps
+from tctfmsg.rendering.ses import SesTemplate
 from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
 
 
@@ -65,14 +67,23 @@ class TemplateRoot:
         return Renderer(self.store, self.registry, self.files.design(), self.constants)
 
     @cached_property
+    def hosted_names(self) -> HostedNames:
+        """Which SES template a hosted-render campaign names (docs/decisions/0080)."""
+        return HostedNames(self.renderer, self.settings.stage)
+
+    def hosted_campaign_templates(self) -> list[SesTemplate]:
+        """What the embedded stack publishes to SES, as the CDK stack deploys it."""
+        return hosted_campaign_templates(
+            self.files, self.registry, self.constants, self.settings.stage
+        )
+
+    @cached_property
     def constants(self) -> dict[str, str]:
         """Overrides of the registry's globals: the asset base URL, from settings, or the
         shipped assets themselves on the embedded stack."""
-        if self.settings.asset_base_url:
-            return {"asset_base_url": self.settings.asset_base_url.rstrip("/")}
-        if self.settings.target == "local":
+        if self.settings.target == "local" and not self.settings.asset_base_url:
             return {"asset_base_url": self.files.design().assets_dir.resolve().as_uri()}
-        return {}
+        return constants_for(self.settings.asset_base_url)
 
     @cached_property
     def unsubscribe_base_url(self) -> str:

@@ -60,7 +60,7 @@ def _describe(
         latest = versions.latest(name) if versions is not None else None
         if latest is not None:
             stored.append(f"config table {latest.version}")
-        if hosted is not None and ses.ses_template_name(deps.stage, name) in hosted:
+        if hosted is not None and any(ses.is_ses_name_of(h, deps.stage, name) for h in hosted):
             stored.append("ses")
         rows.append(
             {

@@ -14,6 +14,8 @@ are the same, for Handlebars an empty string is a truthy section.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -99,12 +101,30 @@ class SesTemplate:
     text: str
 
 
-def ses_template_name(stage: str, template: str) -> str:
-    return f"tctfmsg-{stage}-{template}"
+def ses_template_name(stage: str, template: str, digest: str) -> str:
+    """Per stage and content: a changed template is a new SES template, so a sender that
+    renders version N locally always names the SES copy of version N (docs/decisions/0080)."""
+    return f"tctfmsg-{stage}-{template}-{digest}"
+
+
+def is_ses_name_of(name: str, stage: str, template: str) -> bool:
+    prefix = f"tctfmsg-{stage}-{template}-"
+    return name.startswith(prefix) and bool(_DIGEST.fullmatch(name.removeprefix(prefix)))
+
+
+_DIGEST = re.compile(r"[0-9a-f]{10}")
+
+
+def _digest(subject: str, html: str, text: str) -> str:
+    parts = json.dumps([subject, html, text], ensure_ascii=False).encode()
+    return hashlib.sha256(parts).hexdigest()[:10]
 
 
 def to_ses(compiled: CompiledTemplate, stage: str) -> SesTemplate:
-    """The flattened template SES will host; refuses one Handlebars would render differently."""
+    """The flattened template SES will host; refuses one Handlebars would render differently.
+
+    A campaign's subject line is the campaign's own, sent as the `subject` variable (as the
+    consumer does for runtime rendering); the template's subject stays its fallback."""
     problems = handlebars_problems(compiled.trees, compiled.entry)
     if problems:
         raise NotHostable(
@@ -114,12 +134,13 @@ def to_ses(compiled: CompiledTemplate, stage: str) -> SesTemplate:
         )
     trees = compiled.trees
     # subject and text are not HTML: our renderer does not escape them, so neither may SES
-    return SesTemplate(
-        name=ses_template_name(stage, compiled.source.name),
-        subject=engine.to_mustache(trees.subject, raw_variables=True).strip(),
-        html=engine.to_mustache(trees.html),
-        text=engine.to_mustache(trees.text, raw_variables=True),
-    )
+    subject = engine.to_mustache(trees.subject, raw_variables=True).strip()
+    if compiled.entry.category == "campaign":
+        subject = f"{{{{^subject}}}}{subject}{{{{/subject}}}}{{{{{{subject}}}}}}"
+    html = engine.to_mustache(trees.html)
+    text = engine.to_mustache(trees.text, raw_variables=True)
+    name = ses_template_name(stage, compiled.source.name, _digest(subject, html, text))
+    return SesTemplate(name=name, subject=subject, html=html, text=text)
 
 
 def ses_template_data(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -75,6 +75,10 @@ def _beyond_the_spec(template: Template, spec: resources.FunctionSpec) -> set[st
     if spec.logical in _CHAT_PRESIGNERS:
         name = resources.physical_name(STAGE, chat_spec.ATTACHMENTS_BUCKET)
         beyond.add(logical_id(template, "AWS::S3::Bucket", "BucketName", name))
+    if spec.logical == "campaign_consumer":  # the SES-hosted campaign templates (0080)
+        ses = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:template/"
+        hosted = template.find_resources("AWS::SES::Template").values()
+        beyond |= {ses + t["Properties"]["Template"]["TemplateName"] for t in hosted}
     return beyond
 
 

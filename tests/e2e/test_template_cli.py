@@ -1,6 +1,7 @@
 """The template commands, as an operator runs them, against a running embedded stack."""
 
 import json
+import re
 import struct
 
 import boto3
@@ -74,8 +75,10 @@ def test_push_versions_in_the_config_table_and_hosts_in_ses(fresh_stack):
     assert "newsletter: config table v1" in first
     again = fresh_stack.cli("template", "push", "newsletter", "--ses", check=True).stdout
     assert "unchanged, still v1" in again
-    assert "SES template tctfmsg-local-newsletter created" in again
-    hosted = ses_client(fresh_stack).get_template(TemplateName="tctfmsg-local-newsletter")
+    # `local up` hosted it already, under the same stage-and-content name (decision 0080)
+    found = re.search(r"SES template (tctfmsg-local-newsletter-[0-9a-f]{10}) updated", again)
+    assert found, again
+    hosted = ses_client(fresh_stack).get_template(TemplateName=found.group(1))
     assert "{{unsubscribe_url}}" in hosted["Template"]["HtmlPart"]
     assert "{{>" not in hosted["Template"]["HtmlPart"]
     stored = listing(fresh_stack)["newsletter"]["stored"]

@@ -28,6 +28,11 @@ class CampaignStatus(StrEnum):
         return self not in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
 
 
+class RenderMode(StrEnum):
+    RUNTIME = "runtime"  # the consumer renders every email
+    HOSTED = "hosted"  # SES renders its hosted copy; failover sends the same, rendered here
+
+
 _S = CampaignStatus
 TRANSITIONS: dict[CampaignStatus, tuple[CampaignStatus, ...]] = {
     _S.DRAFT: (_S.SCHEDULED, _S.CANCELLED),
@@ -112,6 +117,7 @@ class Campaign:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
+    render: RenderMode = RenderMode.RUNTIME
 
     def can_become(self, wanted: CampaignStatus) -> bool:
         return wanted in TRANSITIONS[self.status]
@@ -135,6 +141,7 @@ def new_campaign(
     sender: str,
     now: datetime,
     campaign_id: str | None = None,
+    render: str = RenderMode.RUNTIME,
 ) -> Campaign:
     for label, value in (("name", name), ("template", template), ("list", audience.list_name)):
         if not value.strip():
@@ -143,6 +150,9 @@ def new_campaign(
     require_header_safe("campaign subject", subject)
     if not subject.strip():
         raise InvalidInput("a campaign needs a subject", "pass --subject")
+    if not isinstance(render, str) or render not in set(RenderMode):
+        shown = render[:40] if isinstance(render, str) else type(render).__name__
+        raise InvalidInput(f"invalid render {shown!r}", "pass --render runtime or hosted")
     return Campaign(
         campaign_id=campaign_id or new_id(),
         name=name.strip(),
@@ -152,6 +162,7 @@ def new_campaign(
         sender=normalise_sender(sender),
         created_at=now,
         updated_at=now,
+        render=RenderMode(render),
     )
 
 

@@ -61,6 +61,7 @@ def create(
     list_name: str,
     filter: dict[str, str] | None = None,
     sender: str,
+    render: str = "runtime",
 ) -> Campaign:
     campaign = new_campaign(
         name=name,
@@ -69,6 +70,7 @@ def create(
         audience=Audience(list_name.strip(), filter or {}),
         sender=sender,
         now=deps.clock.now(),
+        render=render,
     )
     deps.campaigns.create(campaign)
     return campaign

@@ -15,7 +15,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, RenderMode
 from tctfmsg.campaigns.domain.delivery import (
     Delivery,
     DeliveryRequest,
@@ -30,6 +30,7 @@ from tctfmsg.campaigns.ports import (
     CampaignStore,
     DeliveryLedger,
     FailedMessageStore,
+    HostedTemplateNames,
     SubscriberStore,
 )
 from tctfmsg.campaigns.services import campaign_progress
@@ -46,6 +47,7 @@ from tctfmsg.email.message import (
     SendWithdrawn,
 )
 from tctfmsg.email.ports import EmailSender
+from tctfmsg.rendering.ses import ses_template_data
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class ConsumerDeps:
     clock: Clock
     unsubscribe_link: UnsubscribeLink
     claim_for: timedelta = timedelta(seconds=180)  # the delivery queue's visibility timeout
+    hosted: HostedTemplateNames | None = None  # for `render hosted` campaigns
 
     @property
     def books(self) -> campaign_progress.Books:
@@ -115,7 +118,9 @@ def deliver(
         end = (DeliveryStatus.SKIPPED, subscriber.status.value, None)
     else:
         try:
-            message = compose(deps.renderer, deps.unsubscribe_link, campaign, subscriber)
+            message = compose(
+                deps.renderer, deps.unsubscribe_link, campaign, subscriber, deps.hosted
+            )
         except (InvalidInput, NotFound) as exc:
             end = (DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
     if end is not None:  # settled without a send: claim it now, so only one consumer does
@@ -231,9 +236,12 @@ def compose(
     unsubscribe_link: UnsubscribeLink,
     campaign: Campaign,
     subscriber: Subscriber,
+    hosted: HostedTemplateNames | None = None,
 ) -> EmailMessage:
     """The campaign's email for one subscriber: their data, a signed unsubscribe link, and
-    the same idempotency key for every attempt."""
+    the same idempotency key for every attempt. A `hosted` campaign's email also names the
+    SES copy of the template and carries the recipient's data for it: SES renders that one,
+    and a failover provider sends the html and text rendered here from the same version."""
     link = unsubscribe_link(campaign.campaign_id, subscriber.email)
     data: dict[str, Any] = {
         **dict(subscriber.attributes),
@@ -244,6 +252,11 @@ def compose(
         "subject": campaign.subject,
     }
     content = renderer.render(campaign.template, data)
+    ses_template = None
+    if campaign.render is RenderMode.HOSTED and hosted is not None:
+        ses_template = hosted.name_for(campaign.template)
+        if ses_template is None:
+            log.warning("template %s cannot be hosted in SES: rendered here", campaign.template)
     return EmailMessage(
         to=subscriber.email,
         sender=campaign.sender,
@@ -256,6 +269,8 @@ def compose(
         },
         tags={"campaign_id": campaign.campaign_id, "type": "campaign"},
         idempotency_key=idempotency_key(campaign.campaign_id, subscriber.key),
+        ses_template=ses_template,
+        template_data=ses_template_data(data) if ses_template else {},
     )
 
 

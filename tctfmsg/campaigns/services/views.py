@@ -16,6 +16,7 @@ def campaign_json(c: Campaign) -> dict[str, Any]:
         "name": c.name,
         "subject": c.subject,
         "template": c.template,
+        "render": c.render.value,
         "list": c.audience.list_name,
         "filter": dict(c.audience.filter),
         "sender": c.sender,

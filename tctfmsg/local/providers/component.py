@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
 from tctfmsg.core import resources
 from tctfmsg.email.message import DEFAULT_CONFIG
@@ -13,6 +14,9 @@ from tctfmsg.local.providers.base import ProviderEndpoint
 from tctfmsg.local.providers.resend import ResendEndpoint
 from tctfmsg.local.providers.sendgrid import SendGridEndpoint
 from tctfmsg.local.providers.ses import SesProxy
+
+if TYPE_CHECKING:
+    from tctfmsg.core.clients import Clients
 
 log = logging.getLogger("tctfmsg.local.providers")
 
@@ -60,3 +64,16 @@ def _prepare(context: StackContext) -> None:
     store = DynamoProviderConfigStore(runtime.names["config"], runtime.client("dynamodb"))
     seeded = store.seed(LOCAL_CONFIG)
     log.info("verified SES identities %s; seeded provider config %s", verified, seeded)
+    _host_campaign_templates(runtime)
+
+
+def _host_campaign_templates(runtime: Clients) -> None:
+    """As the campaigns stack deploys them: every Handlebars-safe campaign template in SES,
+    so a `--render hosted` campaign's SES sends find theirs (docs/decisions/0080)."""
+    from tctfmsg.rendering.bootstrap import TemplateRoot
+
+    templates = TemplateRoot(runtime)
+    hosted = templates.hosted_campaign_templates()
+    for template in hosted:
+        templates.hosted.publish(template)
+    log.info("SES-hosted campaign templates %s", [t.name for t in hosted])

@@ -85,6 +85,9 @@ class ResendEndpoint(ProviderEndpoint):
                 subject=body["subject"],
                 tags={t["name"]: t["value"] for t in body.get("tags") or []},
                 idempotency_key=idempotency_key,
+                # what was sent, without keeping every body: a test compares it with its own
+                html_sha256=_sha256(body.get("html")),
+                text_sha256=_sha256(body.get("text")),
             )
         return json_response({"id": message_id})
 
@@ -129,3 +132,7 @@ def _check(body: dict[str, Any]) -> Response | None:
 
 def _error(status: int, name: str, message: str, headers: dict[str, str] | None = None) -> Response:
     return json_response({"statusCode": status, "name": name, "message": message}, status, headers)
+
+
+def _sha256(part: object) -> str | None:
+    return hashlib.sha256(part.encode()).hexdigest() if isinstance(part, str) else None

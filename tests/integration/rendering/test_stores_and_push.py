@@ -81,11 +81,11 @@ def test_push_uploads_once_and_creates_then_updates_the_ses_template(config, hos
     [again] = service.push(deps(files, config, hosted), "newsletter", to_ses=True)
     assert (first.version, first.changed, first.ses) == (1, True, "created")
     assert (again.version, again.changed, again.ses) == (1, False, "updated")
-    assert first.ses_template == "tctfmsg-test-newsletter"
-    template = hosted.client.get_template(TemplateName="tctfmsg-test-newsletter")["Template"]
+    assert first.ses_template and first.ses_template.startswith("tctfmsg-test-newsletter-")
+    template = hosted.client.get_template(TemplateName=first.ses_template)["Template"]
     assert "{{unsubscribe_url}}" in template["HtmlPart"] and "{{>" not in template["HtmlPart"]
-    assert template["SubjectPart"].startswith("What's new at tctfmsg")
-    assert hosted.names() == {"tctfmsg-test-newsletter"}
+    assert template["SubjectPart"].startswith("{{^subject}}What's new at tctfmsg")
+    assert hosted.names() == {first.ses_template}
 
 
 def test_push_refuses_a_template_outside_the_handlebars_subset(config, hosted, scratch_store):

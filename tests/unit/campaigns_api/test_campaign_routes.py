@@ -38,6 +38,20 @@ def test_create_without_a_sender_uses_the_stage_sender(world: World) -> None:
     assert answer.body["sender"] == DEFAULT_SENDER
 
 
+def test_create_takes_render_hosted_and_refuses_any_other_value(world: World) -> None:
+    body = {"name": "n", "subject": "s", "template": "newsletter", "list": "news"}
+
+    hosted = world.call("api_create_campaign", body=body | {"render": "hosted"})
+    refused = [
+        world.call("api_create_campaign", body=body | {"render": value})
+        for value in ("HOSTED", "ses", 1, True, None)
+    ]
+
+    assert hosted.status == 201 and hosted.body["render"] == "hosted"
+    assert [a.status for a in refused] == [400] * 5
+    assert len(world.store.items) == 1
+
+
 def test_list_returns_the_campaigns_of_the_status_asked_for(world: World) -> None:
     world.campaign(CampaignStatus.DRAFT, "c-draft")
     world.campaign(CampaignStatus.SENDING, "c-sending")

@@ -91,7 +91,10 @@ def test_a_create_that_fails_leaves_the_key_free_for_the_corrected_request(
 def test_a_key_still_in_progress_is_a_conflict_that_says_to_retry(world: World) -> None:
     store = world.idempotency
     store.configure(api.IDEMPOTENCY, f"{api.__name__}._create_recorded")
-    request = {"key": KEY["Idempotency-Key"], "campaign": BODY | {"filter": {}, "sender": None}}
+    request = {
+        "key": KEY["Idempotency-Key"],
+        "campaign": BODY | {"filter": {}, "sender": None, "render": "runtime"},
+    }
     store.save_inprogress(request, remaining_time_in_millis=60_000)  # another instance, mid-way
 
     answer = world.call("api_create_campaign", body=BODY, headers=KEY)

@@ -18,8 +18,8 @@ from tests.support.email_memory import FakeEmailRoot, RecordingSender
 from tests.unit.cli.conftest import Cli
 
 CAMPAIGN_KEYS = {
-    "campaign_id", "name", "subject", "template", "list", "filter", "sender", "status",
-    "send_at", "fanout_done", "counters", "created_at", "updated_at", "completed_at",
+    "campaign_id", "name", "subject", "template", "render", "list", "filter", "sender",
+    "status", "send_at", "fanout_done", "counters", "created_at", "updated_at", "completed_at",
 }  # fmt: skip
 
 
@@ -72,6 +72,21 @@ def test_create_json_is_the_campaign_and_honours_from(cli: Cli, world: CampaignW
     assert data["counters"] == {
         "targeted": 0, "queued": 0, "sent": 0, "failed": 0, "skipped": 0, "cancelled": 0,
     }  # fmt: skip
+
+
+def test_create_render_hosted_is_stored_and_runtime_is_the_default(
+    cli: Cli, world: CampaignWorld
+) -> None:
+    base = ["campaign", "create", "--name", "N", "--template", "newsletter", "--subject", "S"]
+
+    hosted = cli(*base, "--list", "news", "--render", "hosted", "--json")
+    default = cli(*base, "--list", "news", "--json")
+    wrong = cli(*base, "--list", "news", "--render", "ses")
+
+    assert _json(hosted.stdout)["render"] == "hosted"
+    assert _json(default.stdout)["render"] == "runtime"
+    assert sorted(c.render.value for c in world.store.items.values()) == ["hosted", "runtime"]
+    assert wrong.exit_code == 2 and "Traceback" not in wrong.output
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ Handlebars implementation (pybars3) rendering the flattened campaign templates."
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 
 import pybars
@@ -79,10 +80,25 @@ def test_section_fields_and_inverted_fallbacks_are_in_the_subset(renderer):
 
 def test_flattened_template_has_no_partials_and_raw_text_parts(renderer):
     hosted = ses.to_ses(renderer.compiled("newsletter"), "prod")
-    assert hosted.name == "tctfmsg-prod-newsletter"
+    assert re.fullmatch(r"tctfmsg-prod-newsletter-[0-9a-f]{10}", hosted.name)
     assert "{{>" not in hosted.html and "{{unsubscribe_url}}" in hosted.html
     assert "{{{unsubscribe_url}}}" in hosted.text
-    assert "tctfmsg" in hosted.subject and "{{" not in hosted.subject
+    # the campaign's own subject, else the template's (brand name inlined)
+    assert hosted.subject == (
+        "{{^subject}}What's new at tctfmsg: faster campaigns, provider failover & better "
+        "subject lines{{/subject}}{{{subject}}}"
+    )
+
+
+def test_a_changed_template_is_a_new_ses_template_and_an_unchanged_one_keeps_its_name(
+    renderer,
+):
+    before = ses.to_ses(renderer.compiled("newsletter"), "prod")
+    assert ses.to_ses(renderer.compiled("newsletter"), "prod").name == before.name
+    edited = _compiled(renderer, "<p>Issue 2</p>")
+    assert ses.to_ses(edited, "prod").name != before.name
+    assert ses.is_ses_name_of(before.name, "prod", "newsletter")
+    assert not ses.is_ses_name_of(before.name, "prod", "news")
 
 
 def test_template_data_drops_empty_values():
