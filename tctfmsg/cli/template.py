@@ -65,10 +65,17 @@ def preview(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the HTML in your browser.")
     ] = False,
+    locale: Annotated[
+        str | None,
+        typer.Option(help="Language variant, e.g. de or pt-BR (falls back pt-BR → pt → en)."),
+    ] = None,
 ) -> None:
     """Render a template with its sample data (or --data) to see exactly what would be sent."""
     part = Part.SMS if sms else Part.TEXT if text else Part.HTML
-    shown = service.preview(state(ctx).templates.template_deps, name, data, part, png, width)
+    deps = state(ctx).templates.template_deps
+    shown = service.preview(deps, name, data, part, png, width, locale)
+    if locale is not None and shown.locale != locale:
+        err_console.print(f"[dim]locale:[/] {literal(shown.locale)} (nearest to {literal(locale)})")
     if shown.subject is not None:
         err_console.print(f"[bold]subject:[/] {literal(shown.subject)}")
     _emit(shown.body, out)
