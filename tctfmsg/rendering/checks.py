@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.rendering import engine
+from tctfmsg.rendering.formats import CURRENCY_VARIABLE
 from tctfmsg.rendering.registry import (
     REGISTRY_FILE,
     Registry,
@@ -95,6 +96,8 @@ def variable_problems(entry: RegistryEntry, trees: Trees, where: str) -> list[st
                 f"template {entry.template!r} uses {{{{{name}}}}} in its {part} part, "
                 f"which {where} does not declare"
             )
+    if "currency" in entry.formats.values():
+        used.add(CURRENCY_VARIABLE)  # read by the formatter, not the template
     for name in entry.required:
         if name not in used:
             problems.append(

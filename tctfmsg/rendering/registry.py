@@ -172,7 +172,7 @@ def _names(value: object) -> list[str]:
 def with_subjects(registry: Registry, store: FileTemplateStore) -> Registry:
     """The registry with each entry's subject line read from its template."""
     entries = {
-        type_: replace(entry, subject=store.get(entry.template).subject)
+        type_: replace(entry, subject=store.get(entry.template).default_subject)
         for type_, entry in registry.entries.items()
     }
     return Registry(entries, registry.globals, registry.path)

@@ -73,7 +73,8 @@ def _describe(
                 "required": list(entry.required),
                 "optional": list(entry.optional),
                 "security_critical": entry.security_critical,
-                "subject": files.get(name).subject if files.exists(name) else "",
+                "subject": files.get(name).default_subject if files.exists(name) else "",
+                "locales": list(files.get(name).locales) if files.exists(name) else [],
                 "stored": stored,
             }
         )

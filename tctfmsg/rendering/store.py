@@ -5,6 +5,7 @@ versions (rendering/adapters/config_store.py) are layered over them (rendering/l
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 STRINGS_FILE = "strings.toml"  # message catalogs: one [locale] table of key = "Mustache text"
 MAX_STRING = 2000
 Catalogs = dict[str, dict[str, str]]  # locale → key → text
+CATALOG_TAG = re.compile(r"\{\{>\s*t\.([A-Za-z0-9_]+)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ class TemplateSource:
     @property
     def has_email(self) -> bool:
         return bool(self.html)
+
+    @property
+    def default_subject(self) -> str:
+        """The subject line in the default locale, its words in place of `{{> t.<key>}}`."""
+        words = self.strings.get(DEFAULT_LOCALE, {})
+        return CATALOG_TAG.sub(lambda m: words.get(m.group(1), m.group(0)), self.subject)
 
     @property
     def locales(self) -> tuple[str, ...]:
