@@ -17,7 +17,8 @@ from tctfmsg.rendering.language import DEFAULT_LOCALE
 from tctfmsg.rendering.ports import HostedTemplates, Screenshotter, TemplateVersions
 from tctfmsg.rendering.registry import REGISTRY_FILE, Registry, parse_registry
 from tctfmsg.rendering.renderer import Renderer, compile_template
-from tctfmsg.rendering.store import FileTemplateStore, TemplateSource
+from tctfmsg.rendering.store import STRINGS_FILE, FileTemplateStore, TemplateSource
+from tctfmsg.rendering.variants import catalog_problems
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ def validate(deps: TemplateDeps, name: str | None = None) -> Validation:
     registry, problems = parse_registry(files.root / REGISTRY_FILE)
     results: dict[str, list[str]] = {REGISTRY_FILE: problems}
     names = [template_name(registry, name)] if name else registry.templates()
+    if name is None:
+        results[REGISTRY_FILE] += catalog_problems(files.design().strings, STRINGS_FILE)
     for problem in registry_problems(registry, files):
         if name is None or f"'{names[0]}'" in problem:
             results[REGISTRY_FILE].append(problem)
