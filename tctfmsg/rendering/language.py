@@ -14,7 +14,7 @@ from tctfmsg.core.errors import InvalidInput
 DEFAULT_LOCALE = "en"  # every template has it: the catalog other locales are checked against
 # A BCP 47 language tag as far as messages need one: language, then optional script or region
 # (en, pt-BR, zh-Hant, es-419); case and `_` are forgiven, length is not.
-TAG = re.compile(r"^[A-Za-z]{2,3}([-_]([A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))?$")
+TAG = re.compile(r"[A-Za-z]{2,3}([-_]([A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}))?")
 MAX_TAG = 11
 
 Direction = Literal["ltr", "rtl"]
@@ -22,7 +22,7 @@ Direction = Literal["ltr", "rtl"]
 
 def canonical(tag: str) -> str:
     """`pt_br`, `PT-BR` → `pt-BR`: language lower-case, region upper, script title-case."""
-    if not isinstance(tag, str) or len(tag) > MAX_TAG or not TAG.match(tag):
+    if not isinstance(tag, str) or len(tag) > MAX_TAG or not TAG.fullmatch(tag):
         shown = tag[:MAX_TAG] if isinstance(tag, str) else type(tag).__name__
         raise InvalidInput(
             f"invalid locale {shown!r}", "use a language tag such as en, es, de or pt-BR"

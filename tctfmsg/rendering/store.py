@@ -159,7 +159,10 @@ def parse_catalogs(raw: object, where: str) -> Catalogs:
         raise InvalidInput(f"{where}: catalogs must be a table of locales")
     catalogs: Catalogs = {}
     for tag, table in raw.items():
-        locale = canonical(tag)
+        try:
+            locale = canonical(tag)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {exc.message}", exc.hint) from None
         if locale != tag:
             raise InvalidInput(f"{where}: write locale {tag!r} as {locale!r}")
         if not isinstance(table, dict) or not all(

@@ -63,9 +63,11 @@ def test_preview_writes_html_text_and_png(stack, tmp_path):
     assert html.startswith("<!DOCTYPE html>") and "Hi Ada," in html
     assert struct.unpack(">I", png.read_bytes()[16:20])[0] == 700
     text = stack.cli("template", "preview", "mfa_code", "--text", check=True).stdout
-    assert "Your sign-in code is: 482913" in text
+    assert "finish signing in:\n\n482913" in text
     sms = stack.cli("template", "preview", "mfa_code", "--sms", check=True).stdout
     assert sms.strip().startswith("tctfmsg: your sign-in code is 482913")
+    german = stack.cli("template", "preview", "mfa_code", "--sms", "--locale", "de", check=True)
+    assert german.stdout.strip().startswith("tctfmsg: Ihr Anmeldecode lautet 482913")
 
 
 def test_push_versions_in_the_config_table_and_hosts_in_ses(fresh_stack):

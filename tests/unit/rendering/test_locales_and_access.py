@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tctfmsg.core.errors import InvalidInput
 from tctfmsg.rendering import FileTemplateStore, Renderer, load_registry, locales
@@ -53,7 +55,7 @@ def test_the_locale_falls_back_from_region_to_language_to_the_default() -> None:
     assert canonical("zh_hant") == "zh-Hant"
 
 
-@pytest.mark.parametrize("hostile", ["", "x", "en-", "english", "de;rm -rf", "a" * 40, 7])
+@pytest.mark.parametrize("hostile", ["", "x", "en-", "en\n", "english", "de;rm -rf", "a" * 40, 7])
 def test_a_malformed_locale_is_one_clear_error(hostile: object) -> None:
     with pytest.raises(InvalidInput, match="invalid locale"):
         resolve(("en",), hostile)  # type: ignore[arg-type]
@@ -198,3 +200,34 @@ def test_a_locale_that_drops_a_required_variable_is_reported(scratch: Path) -> N
     )
 
     assert "team_invitation [de] differs from [en] in using inviter_name" in problems, problems
+
+
+@given(
+    available=st.lists(st.sampled_from(["de", "es", "fr", "pt", "pt-BR", "ar", "zh-Hant"])),
+    requested=st.from_regex(r"\A[a-zA-Z]{2,3}([-_]([a-zA-Z]{2}|[0-9]{3}|[a-zA-Z]{4}))?\Z"),
+)
+def test_any_well_formed_locale_resolves_to_one_the_template_has(
+    available: list[str], requested: str
+) -> None:
+    offered = ("en", *dict.fromkeys(available))
+
+    chosen = resolve(offered, requested)
+
+    assert chosen in offered
+    if canonical(requested) in offered:
+        assert chosen == canonical(requested)
+
+
+def test_a_catalog_with_a_bad_locale_or_no_default_is_refused_naming_the_file(
+    scratch: Path,
+) -> None:
+    strings = scratch / "messages" / "verify_email" / "strings.toml"
+    original = strings.read_text()
+
+    strings.write_text(original.replace("[pt-BR]", '["pt BR"]'))
+    with pytest.raises(InvalidInput, match=r"verify_email/strings.toml: invalid locale 'pt BR'"):
+        FileTemplateStore(scratch).get("verify_email")
+
+    strings.write_text(original.replace("[en]", "[en-GB]"))
+    with pytest.raises(InvalidInput, match=r"no \[en\] table"):
+        FileTemplateStore(scratch).get("verify_email")
