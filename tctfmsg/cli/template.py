@@ -22,13 +22,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """List templates: category, channels, required variables and where each is stored."""
+    """List templates: category, channels, locales, required variables and where each is
+    stored."""
     listing = service.list_templates(state(ctx).templates.template_deps)
     rows = listing.rows
     if as_json:
         print_json(rows)
         return
-    table = Table("template", "category", "channels", "required", "stored")
+    table = Table("template", "category", "channels", "locales", "required", "stored")
     for row in rows:
         channels = ", ".join(
             f"[bold]{literal(c)}[/]" if c == row["default_channel"] else literal(c)
@@ -38,7 +39,10 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
             " [red](security)[/]" if row["security_critical"] else ""
         )
         required, stored = ", ".join(row["required"]), ", ".join(row["stored"])
-        table.add_row(literal(row["name"]), category, channels, literal(required), literal(stored))
+        locales = literal(" ".join(row["locales"]))
+        table.add_row(
+            literal(row["name"]), category, channels, locales, literal(required), literal(stored)
+        )
     console.print(table)
     if listing.unchecked:
         err_console.print(f"[dim]{literal(listing.unchecked)}[/]")

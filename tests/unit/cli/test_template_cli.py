@@ -95,6 +95,7 @@ def test_list_prints_a_table_of_the_templates(cli: Cli, templates: Templates) ->
     assert "template" in result.stdout and "stored" in result.stdout
     assert "password_reset" in result.stdout and "reset_url" in result.stdout
     assert "(security)" in result.stdout
+    assert "en ar de es fr pt-BR" in result.stdout  # password_reset's locales, default first
     assert result.stderr == ""
 
 
