@@ -231,3 +231,16 @@ def test_a_catalog_with_a_bad_locale_or_no_default_is_refused_naming_the_file(
     strings.write_text(original.replace("[en]", "[en-GB]"))
     with pytest.raises(InvalidInput, match=r"no \[en\] table"):
         FileTemplateStore(scratch).get("verify_email")
+
+
+def test_every_variant_has_a_dark_mode_and_keeps_the_outlook_button(
+    renderer: Renderer, files: FileTemplateStore
+) -> None:
+    for name in SHIPPED:
+        source = files.get(name)
+        for locale in source.locales:
+            html = renderer.render(name, source.sample, locale).html
+            assert "@media (prefers-color-scheme: dark)" in html, (name, locale)
+            assert '<meta name="color-scheme" content="light dark">' in html, (name, locale)
+            if "button_url" in source.slots:
+                assert "<v:roundrect" in html and 'class="button-link"' in html, (name, locale)
