@@ -24,13 +24,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """List templates: category, channels, required variables and where each is stored."""
+    """List templates: category, channels, locales, required variables and where each is
+    stored."""
     listing = service.list_templates(state(ctx).templates.template_deps)
     rows = listing.rows
     if as_json:
         print_json(rows)
         return
-    table = Table("template", "category", "channels", "required", "stored")
+    table = Table("template", "category", "channels", "locales", "required", "stored")
     for row in rows:
         channels = ", ".join(
             f"[bold]{literal(c)}[/]" if c == row["default_channel"] else literal(c)
@@ -40,7 +41,10 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
             " [red](security)[/]" if row["security_critical"] else ""
         )
         required, stored = ", ".join(row["required"]), ", ".join(row["stored"])
-        table.add_row(literal(row["name"]), category, channels, literal(required), literal(stored))
+        locales = literal(" ".join(row["locales"]))
+        table.add_row(
+            literal(row["name"]), category, channels, locales, literal(required), literal(stored)
+        )
     console.print(table)
     if listing.unchecked:
         err_console.print(f"[dim]{literal(listing.unchecked)}[/]")
@@ -67,10 +71,17 @@ def preview(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the HTML in your browser.")
     ] = False,
+    locale: Annotated[
+        str | None,
+        typer.Option(help="Language variant, e.g. de or pt-BR (falls back pt-BR → pt → en)."),
+    ] = None,
 ) -> None:
     """Render a template with its sample data (or --data) to see exactly what would be sent."""
     part = Part.SMS if sms else Part.TEXT if text else Part.HTML
-    shown = service.preview(state(ctx).templates.template_deps, name, data, part, png, width)
+    deps = state(ctx).templates.template_deps
+    shown = service.preview(deps, name, data, part, png, width, locale)
+    if locale is not None and shown.locale != locale:
+        err_console.print(f"[dim]locale:[/] {literal(shown.locale)} (nearest to {literal(locale)})")
     if shown.subject is not None:
         err_console.print(f"[bold]subject:[/] {literal(shown.subject)}")
     _emit(shown.body, out)

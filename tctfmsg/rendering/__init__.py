@@ -5,7 +5,7 @@ from tctfmsg.rendering.checks import load_registry
 from tctfmsg.rendering.layered import LayeredTemplateStore
 from tctfmsg.rendering.registry import Registry, RegistryEntry, RegistryError
 from tctfmsg.rendering.renderer import MissingVariables, RenderedEmail, Renderer
-from tctfmsg.rendering.store import FileTemplateStore, TemplateSource, TemplateStore
+from tctfmsg.rendering.store import FileTemplateStore, TemplateSource, TemplateStore, locales
 from tctfmsg.rendering.unsubscribe import sign_unsubscribe, unsubscribe_url, verify_unsubscribe
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "TemplateSource",
     "TemplateStore",
     "load_registry",
+    "locales",
     "sign_unsubscribe",
     "unsubscribe_url",
     "verify_unsubscribe",

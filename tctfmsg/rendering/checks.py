@@ -8,7 +8,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from tctfmsg.core.errors import TctfmsgError
-from tctfmsg.rendering import engine
+from tctfmsg.rendering import engine, formats
+from tctfmsg.rendering.accessibility import accessibility_problems
+from tctfmsg.rendering.formats import CURRENCY_VARIABLE
+from tctfmsg.rendering.language import DEFAULT_LOCALE
 from tctfmsg.rendering.registry import (
     REGISTRY_FILE,
     Registry,
@@ -24,7 +27,8 @@ from tctfmsg.rendering.renderer import (
     compile_template,
     missing_variables,
 )
-from tctfmsg.rendering.store import FileTemplateStore, TemplateSource
+from tctfmsg.rendering.store import DesignSystem, FileTemplateStore, TemplateSource
+from tctfmsg.rendering.variants import catalog_problems, locale_problems
 
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail cuts the HTML after this and shows "[Message clipped]"
 SMS_SEGMENT_CHARS = 160
@@ -95,6 +99,8 @@ def variable_problems(entry: RegistryEntry, trees: Trees, where: str) -> list[st
                 f"template {entry.template!r} uses {{{{{name}}}}} in its {part} part, "
                 f"which {where} does not declare"
             )
+    if "currency" in entry.formats.values():
+        used.add(CURRENCY_VARIABLE)  # read by the formatter, not the template
     for name in entry.required:
         if name not in used:
             problems.append(
@@ -129,47 +135,81 @@ def validate_template(
     store: FileTemplateStore,
     constants: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """One line per problem with the template; empty when it is fit to send."""
-    from tctfmsg.rendering.ses import handlebars_problems
-
+    """One line per problem with the template, in every locale it has; empty when it is fit to
+    send. A locale's problems are named `name [locale]`."""
     entry = registry.for_template(name)
     where = f"{registry.path.name} [types.{entry.type}]"
     try:
         source = store.get(name)
-        compiled = compile_template(
-            source, entry, store.design(), {**registry.globals, **(constants or {})}
-        )
+        design = store.design()
     except TctfmsgError as exc:
         return [f"{name}: {exc}"]
+    problems = channel_problems(entry, source, where)
+    problems += locale_problems(entry, source.locales, f"{name}")
+    problems += catalog_problems(source.strings, f"{name} strings.toml")
+    merged = {**registry.globals, **(constants or {})}
+    baseline: set[str] | None = None
+    for locale in source.locales:
+        found, used = _variant_problems(name, entry, source, design, merged, locale, where)
+        problems += [p for p in found if p not in problems]
+        required = used & set(entry.required)
+        if baseline is None:
+            baseline = required
+        elif required != baseline:
+            lost = ", ".join(sorted(baseline ^ required))
+            problems.append(f"{name} [{locale}] differs from [{DEFAULT_LOCALE}] in using {lost}")
+    return problems
+
+
+def _variant_problems(
+    name: str,
+    entry: RegistryEntry,
+    source: TemplateSource,
+    design: DesignSystem,
+    constants: Mapping[str, str],
+    locale: str,
+    where: str,
+) -> tuple[list[str], set[str]]:
+    from tctfmsg.rendering.ses import handlebars_problems
+
+    label = name if locale == DEFAULT_LOCALE else f"{name} [{locale}]"
+    try:
+        compiled = compile_template(source, entry, design, constants, locale)
+    except TctfmsgError as exc:
+        return [f"{label}: {exc}"], set()
     problems = variable_problems(entry, compiled.trees, where)
-    problems += channel_problems(entry, source, where)
+    used = {n for _, nodes in _parts(compiled.trees) for n in engine.usage(nodes).names()}
     missing = missing_variables(entry, source.sample)
     if missing:
         problems.append(f"{name}: {MissingVariables(name, missing).message} of sample.json")
-        return problems
-    scopes = [source.sample]
+        return problems, used
+    try:
+        scopes = [formats.apply(entry.formats, source.sample, locale)]
+    except TctfmsgError as exc:
+        return [*problems, f"{name}: sample.json: {exc.message}"], used
     if source.html:
         html = compiled.html(scopes)
-        problems += [f"{name}: html part {p}" for p in html_problems(html)]
+        problems += [f"{label}: html part {p}" for p in html_problems(html)]
+        problems += [f"{label}: {p}" for p in accessibility_problems(html)]
         size = len(html.encode())
         if size > GMAIL_CLIP_BYTES:
             problems.append(
-                f"{name}: html renders to {size / 1024:.0f} KB, over Gmail's 102 KB clipping limit"
+                f"{label}: html renders to {size / 1024:.0f} KB, over Gmail's 102 KB clipping limit"
             )
         if not compiled.subject(scopes).strip():
-            problems.append(f"{name}: the subject renders empty with sample.json")
+            problems.append(f"{label}: the subject renders empty with sample.json")
     if compiled.sms is not None:
         sms = compiled.sms(scopes).strip()
         if len(sms) > SMS_SEGMENT_CHARS:
             problems.append(
-                f"{name}: sms renders to {len(sms)} characters, over one "
+                f"{label}: sms renders to {len(sms)} characters, over one "
                 f"{SMS_SEGMENT_CHARS}-character segment"
             )
     if entry.category == "campaign":
         problems += [
-            f"{name}: not hostable in SES: {p}" for p in handlebars_problems(compiled.trees, entry)
+            f"{label}: not hostable in SES: {p}" for p in handlebars_problems(compiled.trees, entry)
         ]
-    return problems
+    return problems, used
 
 
 class _Balance(HTMLParser):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -41,6 +41,8 @@ class RegistryEntry:
     # The channels a notification may go on to, in this order, when the one tried first fails
     # for good or is down; empty: it is never rerouted (an MFA code goes only where it was meant).
     fallback: tuple[str, ...] = ()
+    # variables formatted for the recipient's locale before rendering: name → kind (formats.py)
+    formats: dict[str, str] = field(default_factory=dict)
 
     @property
     def variables(self) -> frozenset[str]:
@@ -110,6 +112,8 @@ def parse_registry(path: Path) -> tuple[Registry, list[str]]:
             problems.append(f"{where}: default_channel {default!r} is not in channels")
         fallback, fallback_problems = _fallback(spec.get("fallback", []), channels)
         problems += [f"{where}: {problem}" for problem in fallback_problems]
+        formats, format_problems = _formats(spec.get("formats", {}), spec)
+        problems += [f"{where}: {problem}" for problem in format_problems]
         entries[type_] = RegistryEntry(
             type=type_,
             template=template,
@@ -120,6 +124,7 @@ def parse_registry(path: Path) -> tuple[Registry, list[str]]:
             optional=tuple(spec.get("optional", ())),
             security_critical=bool(spec.get("security_critical", False)),
             fallback=fallback,
+            formats=formats,
         )
         if category == "campaign" and "unsubscribe_url" not in spec.get("required", ()):
             problems.append(f"{where}: a campaign template must require unsubscribe_url")
@@ -141,10 +146,33 @@ def _fallback(raw: object, channels: tuple[str, ...]) -> tuple[tuple[str, ...], 
     return tuple(raw), problems
 
 
+def _formats(raw: object, spec: dict[str, object]) -> tuple[dict[str, str], list[str]]:
+    from tctfmsg.rendering.formats import CURRENCY_VARIABLE, KINDS
+
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        return {}, ["formats must be a table of variable = kind"]
+    declared = {*_names(spec.get("required")), *_names(spec.get("optional"))}
+    problems = [
+        f"formats: {name!r} is not a declared variable" for name in raw if name not in declared
+    ]
+    problems += [
+        f"formats: {name} = {kind!r}; kinds are {', '.join(KINDS)}"
+        for name, kind in raw.items()
+        if kind not in KINDS
+    ]
+    if "currency" in raw.values() and CURRENCY_VARIABLE not in declared:
+        problems.append(f"formats: a currency amount needs the variable {CURRENCY_VARIABLE!r}")
+    return dict(raw), problems
+
+
+def _names(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def with_subjects(registry: Registry, store: FileTemplateStore) -> Registry:
     """The registry with each entry's subject line read from its template."""
     entries = {
-        type_: replace(entry, subject=store.get(entry.template).subject)
+        type_: replace(entry, subject=store.get(entry.template).default_subject)
         for type_, entry in registry.entries.items()
     }
     return Registry(entries, registry.globals, registry.path)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tctfmsg.core.errors import InvalidInput, NotFound
-from tctfmsg.rendering import engine
-from tctfmsg.rendering.engine import Node
+from tctfmsg.rendering import engine, formats, language
+from tctfmsg.rendering.engine import Node, Token
 from tctfmsg.rendering.registry import Registry, RegistryEntry
 from tctfmsg.rendering.store import DesignSystem, TemplateSource, TemplateStore
 
@@ -57,6 +57,7 @@ class CompiledTemplate:
     html: Callable[[list[Any]], str]
     text: Callable[[list[Any]], str]
     sms: Callable[[list[Any]], str] | None
+    locale: str = language.DEFAULT_LOCALE  # the variant compiled, after the fallback chain
 
 
 def compile_template(
@@ -64,9 +65,13 @@ def compile_template(
     entry: RegistryEntry,
     design: DesignSystem,
     constants: Mapping[str, str],
+    locale: str | None = None,
 ) -> CompiledTemplate:
-    trees = build_trees(source, entry, design, constants)
+    """The template in `locale`, or the nearest it has (`pt-BR` → `pt` → its default)."""
+    resolved = language.resolve(source.locales, locale)
+    trees = build_trees(source, entry, design, constants, resolved)
     return CompiledTemplate(
+        locale=resolved,
         source=source,
         entry=entry,
         trees=trees,
@@ -82,8 +87,10 @@ def build_trees(
     entry: RegistryEntry,
     design: DesignSystem,
     constants: Mapping[str, str],
+    locale: str | None = None,
 ) -> Trees:
     name = source.name
+    resolved = language.resolve(source.locales, locale)
     partials = {k: engine.tokens_of(v, f"partial {k!r}") for k, v in design.partials.items()}
     clash = set(SLOTS) & set(partials)
     if clash:
@@ -102,11 +109,15 @@ def build_trees(
         if target in partials:
             partials[alias] = partials[target]
 
+    plain = {**partials, **catalog_partials(source, design, resolved, name)}
+    escaped = {**partials, **catalog_partials(source, design, resolved, name, escape=True)}
+
     def tree(text: str, part: str, layout: str | None, escape: bool) -> list[Node]:
         body = engine.tokens_of(text, f"{name} {part} part")
+        bound = escaped if escape else plain
         if layout is None:
-            return engine.build_tree(body, partials, f"{name} {part} part", constants, escape)
-        scoped = {**partials, "content": body}
+            return engine.build_tree(body, bound, f"{name} {part} part", constants, escape)
+        scoped = {**bound, "content": body}
         tokens = engine.tokens_of(layout, f"{part} layout")
         return engine.build_tree(tokens, scoped, f"{name} {part} part", constants, escape)
 
@@ -116,6 +127,34 @@ def build_trees(
         text=tree(source.text, "text", design.layout_text, escape=False) if source.html else [],
         sms=tree(source.sms, "sms", None, escape=False) if source.sms is not None else None,
     )
+
+
+def catalog_partials(
+    source: TemplateSource,
+    design: DesignSystem,
+    locale: str,
+    name: str,
+    escape: bool = False,
+) -> dict[str, list[Token]]:
+    """The locale's words as partials `t.<key>` (the template's over the layout's), and `lang`,
+    `dir`, `start`, `end` for the layout's attributes and the side text starts on. Catalog text
+    is plain text: in the HTML part its literals are escaped like a variable's value."""
+    shared = design.strings.get(locale) or design.strings.get(language.DEFAULT_LOCALE, {})
+    words = {**shared, **source.strings.get(locale, {})}
+    rtl = language.direction(locale) == "rtl"
+    layout = {
+        "lang": locale,
+        "dir": "rtl" if rtl else "ltr",
+        "start": "right" if rtl else "left",
+        "end": "left" if rtl else "right",
+    }
+    bound: dict[str, list[Token]] = {k: [("literal", v)] for k, v in layout.items()}
+    for key, text in words.items():
+        tokens = engine.tokens_of(text, f"{name} string {key!r} [{locale}]")
+        if escape:
+            tokens = [(k, engine.escape_html(v) if k == "literal" else v) for k, v in tokens]
+        bound[f"t.{key}"] = tokens
+    return bound
 
 
 def missing_variables(entry: RegistryEntry, data: Mapping[str, Any]) -> list[str]:
@@ -142,43 +181,59 @@ class Renderer:
         self.registry = registry
         self.design = design
         self.constants = {**registry.globals, **(constants or {})}
-        self._compiled: dict[tuple[str, str], CompiledTemplate] = {}
+        self._compiled: dict[tuple[str, str, str], CompiledTemplate] = {}
         self._lock = threading.Lock()
 
-    def compiled(self, template: str) -> CompiledTemplate:
+    def locales(self, template: str) -> tuple[str, ...]:
+        """The locales the template has, its default first."""
+        return self.store.get(template).locales
+
+    def compiled(self, template: str, locale: str | None = None) -> CompiledTemplate:
         entry = self.registry.for_template(template)
         source = self.store.get(template)
-        key = (template, source.version)
+        resolved = language.resolve(source.locales, locale)
+        key = (template, source.version, resolved)
         found = self._compiled.get(key)
         if found is None:
-            found = compile_template(source, entry, self.design, self.constants)
+            found = compile_template(source, entry, self.design, self.constants, resolved)
             with self._lock:
                 self._compiled[key] = found
         return found
 
-    def check(self, template: str, data: Mapping[str, Any]) -> CompiledTemplate:
-        compiled = self.compiled(template)
+    def check(
+        self, template: str, data: Mapping[str, Any], locale: str | None = None
+    ) -> CompiledTemplate:
+        """The compiled variant, once the data has every required variable and every formatted
+        one has the shape its format needs."""
+        return self._prepared(template, data, locale)[0]
+
+    def _prepared(
+        self, template: str, data: Mapping[str, Any], locale: str | None
+    ) -> tuple[CompiledTemplate, list[Any]]:
+        compiled = self.compiled(template, locale)
         missing = missing_variables(compiled.entry, data)
         if missing:
             raise MissingVariables(template, missing)
-        return compiled
+        return compiled, [formats.apply(compiled.entry.formats, data, compiled.locale)]
 
-    def render(self, template: str, data: Mapping[str, Any]) -> RenderedEmail:
-        compiled = self.check(template, data)
+    def render(
+        self, template: str, data: Mapping[str, Any], locale: str | None = None
+    ) -> RenderedEmail:
+        """The email in `locale` (fallback `pt-BR` → `pt` → the template's default)."""
+        compiled, scopes = self._prepared(template, data, locale)
         if not compiled.source.has_email:
             raise NotFound(f"template {template!r} has no email part", "it renders as SMS only")
-        scopes = [data]
         return RenderedEmail(
             subject=compiled.subject(scopes).strip(),
             html=compiled.html(scopes),
             text=compiled.text(scopes),
         )
 
-    def render_sms(self, template: str, data: Mapping[str, Any]) -> str:
-        compiled = self.check(template, data)
+    def render_sms(self, template: str, data: Mapping[str, Any], locale: str | None = None) -> str:
+        compiled, scopes = self._prepared(template, data, locale)
         if compiled.sms is None:
             raise NotFound(
                 f"template {template!r} has no SMS part",
                 f"add templates/messages/{template}/sms.mustache",
             )
-        return compiled.sms([data]).strip()
+        return compiled.sms(scopes).strip()

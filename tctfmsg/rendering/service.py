@@ -13,10 +13,12 @@ from typing import Any
 from tctfmsg.core.errors import InvalidInput, StackNotRunning
 from tctfmsg.rendering import ses
 from tctfmsg.rendering.checks import load_registry, registry_problems, validate_template
+from tctfmsg.rendering.language import DEFAULT_LOCALE
 from tctfmsg.rendering.ports import HostedTemplates, Screenshotter, TemplateVersions
 from tctfmsg.rendering.registry import REGISTRY_FILE, Registry, parse_registry
 from tctfmsg.rendering.renderer import Renderer, compile_template
-from tctfmsg.rendering.store import FileTemplateStore, TemplateSource
+from tctfmsg.rendering.store import STRINGS_FILE, FileTemplateStore, TemplateSource
+from tctfmsg.rendering.variants import catalog_problems
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def _describe(
                 "required": list(entry.required),
                 "optional": list(entry.optional),
                 "security_critical": entry.security_critical,
-                "subject": files.get(name).subject if files.exists(name) else "",
+                "subject": files.get(name).default_subject if files.exists(name) else "",
+                "locales": list(files.get(name).locales) if files.exists(name) else [],
                 "stored": stored,
             }
         )
@@ -93,6 +96,7 @@ class Preview:
     subject: str | None = None  # an email's; None for SMS
     html: str | None = None  # an email's HTML, whichever part was asked for
     png_height: int | None = None  # when a screenshot was written
+    locale: str = DEFAULT_LOCALE  # the variant rendered, after the fallback chain
 
 
 def preview(
@@ -102,21 +106,25 @@ def preview(
     part: Part = Part.HTML,
     png: Path | None = None,
     width: int = 700,
+    locale: str | None = None,
 ) -> Preview:
     """Renders a template (or a notification type's) from its files, with its sample data or
-    the JSON object in `data`, with the shipped images, so it looks right offline."""
+    the JSON object in `data`, with the shipped images, so it looks right offline; in `locale`,
+    or the nearest variant it has (`pt-BR` → `pt` → its default)."""
     files = deps.files
     registry = load_registry(files.root)
     template = template_name(registry, name)
     values = load_data(data, files.get(template).sample)
     assets = files.design().assets_dir.resolve().as_uri()
     renderer = Renderer(files, registry, files.design(), {"asset_base_url": assets})
+    variant = renderer.compiled(template, locale).locale
     if part is Part.SMS:
-        return Preview(template, part, renderer.render_sms(template, values) + "\n")
-    email = renderer.render(template, values)
+        sms = renderer.render_sms(template, values, variant)
+        return Preview(template, part, sms + "\n", locale=variant)
+    email = renderer.render(template, values, variant)
     body = email.text if part is Part.TEXT else email.html
     height = deps.screenshots.screenshot(email.html, png, width) if png else None
-    return Preview(template, part, body, email.subject, email.html, height)
+    return Preview(template, part, body, email.subject, email.html, height, variant)
 
 
 def template_name(registry: Registry, name: str) -> str:
@@ -164,6 +172,8 @@ def validate(deps: TemplateDeps, name: str | None = None) -> Validation:
     registry, problems = parse_registry(files.root / REGISTRY_FILE)
     results: dict[str, list[str]] = {REGISTRY_FILE: problems}
     names = [template_name(registry, name)] if name else registry.templates()
+    if name is None:
+        results[REGISTRY_FILE] += catalog_problems(files.design().strings, STRINGS_FILE)
     for problem in registry_problems(registry, files):
         if name is None or f"'{names[0]}'" in problem:
             results[REGISTRY_FILE].append(problem)
@@ -223,5 +233,5 @@ def _upload(deps: TemplateDeps, source: TemplateSource, hosted: ses.SesTemplate 
 
 
 def _same(a: TemplateSource, b: TemplateSource) -> bool:
-    keep = ("subject", "html", "text", "sms", "slots", "sample")
+    keep = ("subject", "html", "text", "sms", "slots", "sample", "strings")
     return all(getattr(a, k) == getattr(b, k) for k in keep)

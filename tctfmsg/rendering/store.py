@@ -5,15 +5,21 @@ versions (rendering/adapters/config_store.py) are layered over them (rendering/l
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from tctfmsg.core.errors import InvalidInput, NotFound
+from tctfmsg.rendering.language import DEFAULT_LOCALE, canonical, ordered
 
 PARTS = ("subject", "html", "text", "sms")
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+STRINGS_FILE = "strings.toml"  # message catalogs: one [locale] table of key = "Mustache text"
+MAX_STRING = 2000
+Catalogs = dict[str, dict[str, str]]  # locale → key → text
+CATALOG_TAG = re.compile(r"\{\{>\s*t\.([A-Za-z0-9_]+)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,25 @@ class TemplateSource:
     sms: str | None = None
     slots: dict[str, str] = field(default_factory=dict)
     sample: dict[str, Any] = field(default_factory=dict)
+    # the template's message catalogs, bound as partials `t.<key>`; none: one language only
+    strings: Catalogs = field(default_factory=dict)
     version: str = "files"  # "files", or "v<n>" for a config-table version
     origin: str = "files"
 
     @property
     def has_email(self) -> bool:
         return bool(self.html)
+
+    @property
+    def default_subject(self) -> str:
+        """The subject line in the default locale, its words in place of `{{> t.<key>}}`."""
+        words = self.strings.get(DEFAULT_LOCALE, {})
+        return CATALOG_TAG.sub(lambda m: words.get(m.group(1), m.group(0)), self.subject)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """The locales it can be rendered in, the default first."""
+        return ordered(list(self.strings)) if self.strings else (DEFAULT_LOCALE,)
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class DesignSystem:
     layout_text: str
     partials: dict[str, str]
     assets_dir: Path
+    strings: Catalogs = field(default_factory=dict)  # the layout's own words, per locale
 
 
 class TemplateStore(Protocol):
@@ -99,6 +119,7 @@ class FileTemplateStore:
             sms=parts["sms"].strip() if parts["sms"] else None,
             slots={k: str(v) for k, v in slots.items()},
             sample=sample,
+            strings=read_catalogs(folder / STRINGS_FILE),
         )
 
     def design(self) -> DesignSystem:
@@ -112,7 +133,48 @@ class FileTemplateStore:
             layout_text=(layout / "text.mustache").read_text(),
             partials=partials,
             assets_dir=self.root / "assets",
+            strings=read_catalogs(self.root / STRINGS_FILE),
         )
+
+
+def locales(name: str, store: TemplateStore | None = None) -> tuple[str, ...]:
+    """The locales template `name` can be rendered in, its default first; a template without a
+    catalog (strings.toml) has its default only. Reads the shipped files unless given a store."""
+    return (store or FileTemplateStore()).get(name).locales
+
+
+def read_catalogs(path: Path) -> Catalogs:
+    """strings.toml: a table per locale tag, each key a Mustache snippet of plain text."""
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid TOML: {exc}") from None
+    return parse_catalogs(raw, str(path))
+
+
+def parse_catalogs(raw: object, where: str) -> Catalogs:
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{where}: catalogs must be a table of locales")
+    catalogs: Catalogs = {}
+    for tag, table in raw.items():
+        try:
+            locale = canonical(tag)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {exc.message}", exc.hint) from None
+        if locale != tag:
+            raise InvalidInput(f"{where}: write locale {tag!r} as {locale!r}")
+        if not isinstance(table, dict) or not all(
+            isinstance(v, str) and len(v) <= MAX_STRING for v in table.values()
+        ):
+            raise InvalidInput(
+                f"{where} [{tag}]: every entry must be text of at most {MAX_STRING} characters"
+            )
+        catalogs[locale] = dict(table)
+    if catalogs and DEFAULT_LOCALE not in catalogs:
+        raise InvalidInput(f"{where}: no [{DEFAULT_LOCALE}] table, which every locale follows")
+    return catalogs
 
 
 def _read_text(path: Path) -> str | None:

@@ -6,6 +6,10 @@ import struct
 
 import boto3
 
+from tctfmsg.rendering.store import FileTemplateStore
+
+SHIPPED = len(FileTemplateStore().names())  # every template folder
+
 
 def ses_client(stack):
     return boto3.client(
@@ -25,7 +29,7 @@ def listing(stack) -> dict:
 def test_every_shipped_template_validates(stack):
     result = stack.cli("template", "validate")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "11 template(s) checked, 0 problem(s)" in result.stdout
+    assert f"{SHIPPED} template(s) checked, 0 problem(s)" in result.stdout
 
 
 def test_list_shows_category_channels_required_and_storage(stack):
@@ -64,9 +68,11 @@ def test_preview_writes_html_text_and_png(stack, tmp_path):
     assert html.startswith("<!DOCTYPE html>") and "Hi Ada," in html
     assert struct.unpack(">I", png.read_bytes()[16:20])[0] == 700
     text = stack.cli("template", "preview", "mfa_code", "--text", check=True).stdout
-    assert "Your sign-in code is: 482913" in text
+    assert "finish signing in:\n\n482913" in text
     sms = stack.cli("template", "preview", "mfa_code", "--sms", check=True).stdout
     assert sms.strip().startswith("tctfmsg: your sign-in code is 482913")
+    german = stack.cli("template", "preview", "mfa_code", "--sms", "--locale", "de", check=True)
+    assert german.stdout.strip().startswith("tctfmsg: Ihr Anmeldecode lautet 482913")
 
 
 def test_push_versions_in_the_config_table_and_hosts_in_ses(fresh_stack):
@@ -87,6 +93,6 @@ def test_push_versions_in_the_config_table_and_hosts_in_ses(fresh_stack):
 
 def test_push_all_uploads_every_template(stack):
     result = stack.cli("template", "push", check=True)
-    assert result.stdout.count("pushed") == 11
+    assert result.stdout.count("pushed") == SHIPPED
     rows = listing(stack)
     assert all(any(s.startswith("config table v") for s in r["stored"]) for r in rows.values())

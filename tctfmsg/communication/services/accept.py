@@ -26,6 +26,8 @@ from tctfmsg.communication.domain.user import check_email, check_phone, check_us
 from tctfmsg.communication.ports import NotificationQueue, NotificationStore, UserStore
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import Conflict, InvalidInput
+from tctfmsg.rendering import formats
+from tctfmsg.rendering.language import DEFAULT_LOCALE
 from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import missing_variables
 
@@ -174,6 +176,7 @@ def _check(deps: AcceptDeps, request: NotificationRequest) -> None:
             f"{request.type} needs {', '.join(missing)} in data",
             f'give them with --data, e.g. \'{{"{missing[0]}": "..."}}\'',
         )
+    formats.apply(entry.formats, request.data, DEFAULT_LOCALE)  # a malformed date or amount
     # Preferences are the worker's to apply (an opted-out notification is recorded skipped,
     # with its reason); an address the user lacks on every channel is the caller's to fix.
     inline = request.recipient.reaching(request.user_id, None)

@@ -45,9 +45,11 @@ MAX_DELAY_S = 900  # SQS's longest message delay: a longer wait is several hops
 
 
 class Rendering(Protocol):
-    def render(self, template: str, data: Mapping[str, Any]) -> Any: ...
+    def render(self, template: str, data: Mapping[str, Any], locale: str | None = None) -> Any: ...
 
-    def render_sms(self, template: str, data: Mapping[str, Any]) -> str: ...
+    def render_sms(
+        self, template: str, data: Mapping[str, Any], locale: str | None = None
+    ) -> str: ...
 
 
 class RetryLater(TctfmsgError):
@@ -194,10 +196,10 @@ def _send(
     data = notification.data
     subject, html, text = "", None, ""
     if channel == "email":
-        email = deps.renderer.render(entry.template, data)
+        email = deps.renderer.render(entry.template, data, user.locale)
         subject, html, text = email.subject, email.html, email.text
     else:
-        text = _short_text(deps, entry, channel, data)
+        text = _short_text(deps, entry, channel, data, user.locale)
         subject = deps.registry.globals.get("brand_name", "")
     message = Outgoing(
         notification_id=notification.notification_id,
@@ -216,15 +218,19 @@ def _send(
 
 
 def _short_text(
-    deps: WorkerDeps, entry: RegistryEntry, channel: str, data: Mapping[str, Any]
+    deps: WorkerDeps,
+    entry: RegistryEntry,
+    channel: str,
+    data: Mapping[str, Any],
+    locale: str | None,
 ) -> str:
     """The template's SMS part; a push or in-app note without one shows the email's subject."""
     try:
-        return deps.renderer.render_sms(entry.template, data)
+        return deps.renderer.render_sms(entry.template, data, locale)
     except NotFound:
         if channel not in ("push", "websocket"):
             raise
-        return str(deps.renderer.render(entry.template, data).subject)
+        return str(deps.renderer.render(entry.template, data, locale).subject)
 
 
 def _push(

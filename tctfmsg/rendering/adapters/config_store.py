@@ -8,7 +8,7 @@ from typing import Any
 
 from tctfmsg.core.dynamodb.keys import KeyNames
 from tctfmsg.core.errors import Conflict, NotFound
-from tctfmsg.rendering.store import TemplateSource
+from tctfmsg.rendering.store import TemplateSource, parse_catalogs
 
 KEYS = KeyNames.of("config")  # shared with provider settings: a prefix tells them apart
 
@@ -68,6 +68,7 @@ class DynamoTemplateVersions:
                 "text": {"S": source.text},
                 "slots": {"S": json.dumps(source.slots)},
                 "sample": {"S": json.dumps(source.sample)},
+                "strings": {"S": json.dumps(source.strings, ensure_ascii=False)},
                 "created_at": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
             }
             if source.sms is not None:
@@ -101,6 +102,7 @@ def _source(item: dict[str, Any]) -> TemplateSource:
         sms=text("sms") if "sms" in item else None,
         slots=json.loads(text("slots") or "{}"),
         sample=json.loads(text("sample") or "{}"),
+        strings=parse_catalogs(json.loads(text("strings") or "{}"), "config table strings"),
         version=f"v{int(item['version']['N'])}",
         origin="config table",
     )

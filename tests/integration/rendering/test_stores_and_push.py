@@ -150,3 +150,13 @@ def test_push_refuses_a_template_that_does_not_validate(config, tmp_path):
     with pytest.raises(InvalidInput, match=r"not pushed: verify_email: .*verify_url"):
         service.push(deps(files, config), "verify_email")
     assert config.latest("verify_email") is None
+
+
+def test_a_pushed_version_keeps_every_locale_of_its_catalog(config):
+    source = FileTemplateStore().get("password_reset")
+
+    config.put(source)
+
+    stored = config.get("password_reset")
+    assert stored.locales == source.locales and "ar" in stored.locales
+    assert stored.strings == source.strings  # Arabic and accents survive the round trip

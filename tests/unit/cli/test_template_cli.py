@@ -24,6 +24,8 @@ from tests.unit.rendering.fakes import (
     template_deps,
 )
 
+SHIPPED = len(FileTemplateStore().names())  # every template folder
+
 
 class Templates:
     """A TemplateRoot as far as the template commands use one."""
@@ -67,10 +69,11 @@ def test_list_json_shows_each_template_and_where_it_is_stored(
 
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.stdout)}
-    assert len(rows) == 11
+    assert len(rows) == SHIPPED
     assert rows["newsletter"]["stored"] == ["files", "config table v1", "ses"]
     assert rows["mfa_code"]["channels"] == ["sms", "email"]
     assert rows["mfa_code"]["security_critical"] is True
+    assert rows["mfa_code"]["locales"] == ["en", "ar", "de", "es", "fr", "pt-BR"]
     assert set(rows["welcome"]) == {
         "name",
         "types",
@@ -81,6 +84,7 @@ def test_list_json_shows_each_template_and_where_it_is_stored(
         "optional",
         "security_critical",
         "subject",
+        "locales",
         "stored",
     }
 
@@ -92,6 +96,7 @@ def test_list_prints_a_table_of_the_templates(cli: Cli, templates: Templates) ->
     assert "template" in result.stdout and "stored" in result.stdout
     assert "password_reset" in result.stdout and "reset_url" in result.stdout
     assert "(security)" in result.stdout
+    assert "en ar de es fr pt-BR" in result.stdout  # password_reset's locales, default first
     assert result.stderr == ""
 
 
@@ -122,7 +127,7 @@ def test_preview_text_and_sms_print_those_parts(cli: Cli, templates: Templates) 
     sms = cli("template", "preview", "mfa_code", "--sms")
 
     assert text.exit_code == 0 and sms.exit_code == 0, text.output + sms.output
-    assert "Your sign-in code is: 482913" in text.stdout and "<html" not in text.stdout
+    assert "finish signing in:\n\n482913" in text.stdout and "<html" not in text.stdout
     assert sms.stdout.startswith("tctfmsg: your sign-in code is 482913")
     assert sms.stderr == ""  # an SMS has no subject
 
@@ -157,7 +162,7 @@ def test_preview_passes_its_options_to_the_service(
     result = cli("template", "preview", "mfa_code", "--text", "--data", str(data), "--width", "375")
 
     assert result.exit_code == 0, result.output
-    assert calls == [(templates.template_deps, "mfa_code", data, Part.TEXT, None, 375)]
+    assert calls == [(templates.template_deps, "mfa_code", data, Part.TEXT, None, 375, None)]
     assert result.stdout == "the text\n"
 
 
@@ -211,7 +216,7 @@ def test_validate_reports_every_shipped_template_fit(cli: Cli, templates: Templa
     result = cli("template", "validate")
 
     assert result.exit_code == 0, result.output
-    assert "11 template(s) checked, 0 problem(s)" in result.stdout
+    assert f"{SHIPPED} template(s) checked, 0 problem(s)" in result.stdout
 
 
 def test_validate_json_has_the_counts_and_the_problems_by_template(
@@ -238,7 +243,7 @@ def test_validate_lists_each_problem_and_exits_1(cli: Cli, scratch: Path) -> Non
     assert result.exit_code == 1
     problems = [line for line in result.stdout.splitlines() if line.startswith("✗ verify_email:")]
     assert len(problems) == 1 and "verify_url" in problems[0]
-    assert "11 template(s) checked, 1 problem(s)" in result.stdout
+    assert f"{SHIPPED} template(s) checked, 1 problem(s)" in result.stdout
 
 
 # push
@@ -270,8 +275,8 @@ def test_push_without_a_name_pushes_every_template(cli: Cli, templates: Template
     result = cli("template", "push")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("pushed ") == 11
-    assert len(templates.versions.names()) == 11
+    assert result.stdout.count("pushed ") == SHIPPED
+    assert len(templates.versions.names()) == SHIPPED
     assert templates.hosted.names() == set()
 
 

@@ -191,3 +191,19 @@ def _signin() -> dict[str, object]:
         "signed_in_at": "09:00",
         "secure_url": "https://app.example/secure",
     }
+
+
+def test_the_email_goes_out_in_the_users_language_and_falls_back_for_one_it_lacks(
+    service: Service,
+) -> None:
+    service.users.put(replace(service.users.items["u-ada"], locale="de"))
+    german = _accepted(service, "account_locked", LOCKED)
+    assert deliver(service.worker_deps, german, "t1") == Outcome.SENT
+
+    service.users.put(replace(service.users.items["u-ada"], locale="ja"))
+    fallback = _accepted(service, "account_locked", {**LOCKED, "attempts": 9})
+    assert deliver(service.worker_deps, fallback, "t2") == Outcome.SENT
+
+    first, second = service.channels["email"].sent
+    assert first.subject == "Ihr tctfmsg-Konto ist gesperrt" and 'lang="de"' in (first.html or "")
+    assert second.subject == "Your tctfmsg account is locked"

@@ -76,12 +76,22 @@ def test_constants_are_inlined_and_escaped():
 
 
 def test_every_shipped_template_renders_as_chevron_does(files, renderer):
-    # Same template strings through plain chevron: identical but for the escaped '.
-    for name in renderer.registry.templates():
-        compiled = renderer.compiled(name)
+    # Same template strings through plain chevron, in every locale: identical but for the
+    # escaped '.
+    for name, locale in [(n, lo) for n in renderer.registry.templates() for lo in _locales(n)]:
+        compiled = renderer.compiled(name, locale)
         source = files.get(name)
         data = {**source.sample, **renderer.constants}
         partials = dict(files.design().partials)
+        words = {**files.design().strings[locale], **source.strings.get(locale, {})}
+        partials.update({f"t.{key}": text for key, text in words.items()})
+        rtl = locale == "ar"
+        partials.update(
+            lang=locale,
+            dir="rtl" if rtl else "ltr",
+            start="right" if rtl else "left",
+            end="left" if rtl else "right",
+        )
         partials.update({slot: source.slots.get(slot, "") for slot in _slots()})
         partials["subject"] = source.subject
         note = f"footer_note_{compiled.entry.category}"
@@ -89,8 +99,14 @@ def test_every_shipped_template_renders_as_chevron_does(files, renderer):
         partials["content"] = source.html
         expected = chevron.render(files.design().layout_html, data, partials_dict=partials)
         ours = compiled.html([source.sample])
-        assert html.unescape(ours) == html.unescape(expected), name
-        assert ours.replace("&#x27;", "'") == expected, name
+        assert html.unescape(ours) == html.unescape(expected), (name, locale)
+        assert ours.replace("&#x27;", "'") == expected, (name, locale)
+
+
+def _locales(name: str) -> tuple[str, ...]:
+    from tctfmsg.rendering import locales
+
+    return locales(name)
 
 
 def _slots():

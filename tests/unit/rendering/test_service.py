@@ -21,6 +21,8 @@ from tests.unit.rendering.fakes import (
     template_deps,
 )
 
+SHIPPED = len(FileTemplateStore().names())  # every template folder
+
 
 def test_list_shows_where_each_template_is_stored(files: FileTemplateStore) -> None:
     versions, hosted = MemoryVersions(), MemoryHosted()
@@ -42,7 +44,7 @@ def test_list_without_the_stack_shows_the_files_and_says_what_was_not_checked(
 ) -> None:
     listing = service.list_templates(template_deps(files, VersionsDown(), HostedDown()))
 
-    assert len(listing.rows) == 11
+    assert len(listing.rows) == SHIPPED
     assert all(row["stored"] == ["files"] for row in listing.rows)
     assert listing.unchecked is not None and "not running" in listing.unchecked
 
@@ -61,7 +63,7 @@ def test_preview_renders_the_html_with_the_sample_and_the_shipped_images(
 def test_preview_of_a_notification_type_renders_its_template(files: FileTemplateStore) -> None:
     shown = service.preview(template_deps(files), "mfa_code", part=Part.TEXT)
 
-    assert "Your sign-in code is: 482913" in shown.body
+    assert "finish signing in:\n\n482913" in shown.body
     assert shown.html is not None and shown.html.startswith("<!DOCTYPE html>")
 
 
@@ -121,7 +123,7 @@ def test_validate_counts_the_templates_checked_and_their_problems(
 ) -> None:
     validation = service.validate(template_deps(files))
 
-    assert (validation.checked, validation.problems) == (11, 0)
+    assert (validation.checked, validation.problems) == (SHIPPED, 0)
     assert service.validate(template_deps(files), "mfa_code").checked == 1
 
 
@@ -156,7 +158,7 @@ def test_push_of_every_template_uploads_each(files: FileTemplateStore) -> None:
 
     pushed = service.push(template_deps(files, versions))
 
-    assert [p.name for p in pushed] == versions.names() and len(pushed) == 11
+    assert [p.name for p in pushed] == versions.names() and len(pushed) == SHIPPED
 
 
 def test_a_broken_template_stops_the_whole_push_before_anything_is_uploaded(
