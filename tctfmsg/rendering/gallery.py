@@ -19,9 +19,9 @@ from tctfmsg.rendering import engine
 from tctfmsg.rendering.checks import load_registry
 from tctfmsg.rendering.gallery_index import Card, index_html
 from tctfmsg.rendering.registry import Registry
-from tctfmsg.rendering.renderer import RenderedEmail, Renderer
+from tctfmsg.rendering.renderer import RenderedEmail, Renderer, catalog_partials
 from tctfmsg.rendering.service import TemplateDeps
-from tctfmsg.rendering.store import FileTemplateStore
+from tctfmsg.rendering.store import FileTemplateStore, TemplateSource
 
 DEFAULT_LOCALE = "en"
 ALL_LOCALES = "all"
@@ -33,9 +33,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, what was just finish
 
 
 def template_locales(files: FileTemplateStore, template: str) -> tuple[str, ...]:
-    """The locales a template is written in, the default first. The one seam for locale
-    variants: until templates have them, every template has the default locale alone."""
-    return (DEFAULT_LOCALE,)
+    """The locales a template is written in, the default first."""
+    return files.get(template).locales
 
 
 def variants(registry: Registry, files: FileTemplateStore, locale: str | None) -> list[Variant]:
@@ -135,7 +134,7 @@ def _card(
             return card, None
         email = _render(renderer, variant, source.sample)
         card.subject = email.subject
-        card.preheader = _preheader(renderer, source.slots.get("preheader", ""), source.sample)
+        card.preheader = _preheader(renderer, source, variant.locale, source.sample)
     except TctfmsgError as exc:
         card.error = str(exc)
         return card, None
@@ -143,17 +142,20 @@ def _card(
 
 
 def _render(renderer: Renderer, variant: Variant, data: dict[str, Any]) -> RenderedEmail:
-    # The locale seam: rendering takes the variant's locale once templates have them.
-    return renderer.render(variant.template, data)
+    return renderer.render(variant.template, data, locale=variant.locale)
 
 
 def _render_sms(renderer: Renderer, variant: Variant, data: dict[str, Any]) -> str:
-    return renderer.render_sms(variant.template, data)
+    return renderer.render_sms(variant.template, data, locale=variant.locale)
 
 
-def _preheader(renderer: Renderer, slot: str, data: dict[str, Any]) -> str:
-    tokens = engine.tokens_of(slot, "preheader slot")
-    nodes = engine.build_tree(tokens, {}, "preheader slot", renderer.constants, False)
+def _preheader(
+    renderer: Renderer, source: TemplateSource, locale: str, data: dict[str, Any]
+) -> str:
+    """The preheader slot in the variant's words (its catalog strings are partials)."""
+    tokens = engine.tokens_of(source.slots.get("preheader", ""), "preheader slot")
+    words = catalog_partials(source, renderer.design, locale, source.name)
+    nodes = engine.build_tree(tokens, words, "preheader slot", renderer.constants, False)
     return " ".join(engine.compile_nodes(nodes)([data]).split())
 
 

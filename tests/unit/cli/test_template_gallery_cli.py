@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tctfmsg.core.errors import TctfmsgError
+from tctfmsg.rendering.store import FileTemplateStore
 from tests.unit.cli.conftest import Cli
 from tests.unit.cli.test_template_cli import Templates
 from tests.unit.rendering.fakes import FakeScreenshots
@@ -28,7 +29,8 @@ def test_gallery_writes_the_index_and_opens_it_when_asked(
     result = cli("template", "gallery", "--out", str(tmp_path / "g"), "--open")
 
     assert result.exit_code == 0, result.output
-    assert "11 template(s), 22 screenshot(s), 0 failure(s)" in result.stdout
+    n = len(FileTemplateStore().names())
+    assert f"{n} template(s), {2 * n} screenshot(s), 0 failure(s)" in result.stdout
     assert opened == [(tmp_path / "g" / "index.html").resolve().as_uri()]
 
 
@@ -39,7 +41,7 @@ def test_failed_renders_are_listed_and_the_exit_code_says_so(cli: Cli, tmp_path:
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output + result.stderr
-    assert "22 failure(s)" in result.stdout
+    assert f"{2 * len(FileTemplateStore().names())} failure(s)" in result.stdout
     assert "newsletter 375px: Chromium failed (exit 1): no display" in result.stderr
     assert (tmp_path / "index.html").is_file()
 

@@ -37,7 +37,7 @@ def test_every_template_gets_a_png_per_width_and_the_index_links_them_all(
     index = (tmp_path / "g" / "index.html").read_text()
     assert set(LINKS.findall(index)) == expected
     assert all((tmp_path / "g" / link).is_file() for link in expected)
-    assert shown.failures == 0 and shown.pictures == 22
+    assert shown.failures == 0 and shown.pictures == 2 * len(names)
 
 
 def test_the_index_shows_subject_preheader_category_channels_and_locale(
@@ -66,7 +66,7 @@ def test_a_failed_screenshot_is_shown_on_its_card_and_counted(
 ) -> None:
     shown = render_gallery(template_deps(files, screenshots=FailingAt375()), tmp_path)
 
-    assert shown.failures == 1 and shown.pictures == 21
+    assert shown.failures == 1 and shown.pictures == 2 * len(files.names()) - 1
     card = next(c for c in shown.cards if c.template == "newsletter")
     assert card.shots == {700: "newsletter.en.700.png"}
     index = (tmp_path / "index.html").read_text()
@@ -85,7 +85,7 @@ def test_a_template_that_cannot_render_is_listed_with_its_reason(
 
     card = next(c for c in shown.cards if c.template == "password_reset")
     assert card.error is not None and "reset_url" in card.error and not card.shots
-    assert shown.failures == 1 and shown.pictures == 20
+    assert shown.failures == 1 and shown.pictures == 2 * len(FileTemplateStore(scratch).names()) - 2
     assert "not rendered: " in (tmp_path / "g" / "index.html").read_text()
 
 
@@ -120,7 +120,7 @@ def test_screenshots_run_side_by_side_in_a_bounded_pool(
 
     shown = render_gallery(template_deps(files, screenshots=Concurrent()), tmp_path, workers=2)
 
-    assert shown.pictures == 22 and peak[0] == 2
+    assert shown.pictures == 2 * len(files.names()) and peak[0] == 2
 
 
 def test_pool_size_is_one_chromium_per_core_and_never_more_than_the_work() -> None:
@@ -129,12 +129,29 @@ def test_pool_size_is_one_chromium_per_core_and_never_more_than_the_work() -> No
     assert pool_size(22, cpus=None) >= 1
 
 
-def test_locale_default_and_all_pick_each_templates_default_locale(
+def test_locale_default_is_each_templates_default_and_all_is_every_variant(
     files: FileTemplateStore, tmp_path: Path
 ) -> None:
-    for locale in (None, "en", "all"):
+    names = files.names()
+    for locale in (None, "en"):
         shown = render_gallery(template_deps(files), tmp_path / str(locale), locale)
-        assert {c.locale for c in shown.cards} == {"en"} and len(shown.cards) == 11
+        assert {c.locale for c in shown.cards} == {"en"} and len(shown.cards) == len(names)
+    every = render_gallery(template_deps(files), tmp_path / "all", "all")
+    expected = {(n, x) for n in names for x in files.get(n).locales}
+    assert {(c.template, c.locale) for c in every.cards} == expected
+    assert ("password_reset", "ar") in expected and ("password_reset", "pt-BR") in expected
+
+
+def test_one_locale_shows_the_templates_written_in_it_in_its_words(
+    files: FileTemplateStore, tmp_path: Path
+) -> None:
+    shown = render_gallery(template_deps(files), tmp_path, "de")
+    german = {n for n in files.names() if "de" in files.get(n).locales}
+    assert {c.template for c in shown.cards} == german and {c.locale for c in shown.cards} == {"de"}
+    reset = next(c for c in shown.cards if c.template == "password_reset")
+    english = render_gallery(template_deps(files), tmp_path / "en", "en")
+    reset_en = next(c for c in english.cards if c.template == "password_reset")
+    assert reset.subject != reset_en.subject and reset.preheader != reset_en.preheader
 
 
 def test_a_locale_no_template_has_is_one_clear_error(
@@ -152,5 +169,6 @@ def test_the_locale_seam_lists_every_variant_it_is_given(
 
     shown = render_gallery(template_deps(files), tmp_path, "all")
 
-    assert len(shown.cards) == 22 and shown.pictures == 44
+    names = files.names()
+    assert len(shown.cards) == 2 * len(names) and shown.pictures == 4 * len(names)
     assert (tmp_path / "newsletter.es.375.png").is_file()
