@@ -4,6 +4,7 @@ use cases' dependencies, built once."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.utils import parseaddr
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +19,7 @@ from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import Renderer
 from tctfmsg.rendering.service import TemplateDeps
 from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
+from tctfmsg.rendering.unsubscribe import unsubscribe_mailto
 
 
 class TemplateRoot:
@@ -76,11 +78,21 @@ class TemplateRoot:
 
     @cached_property
     def unsubscribe_base_url(self) -> str:
+        """The unsubscribe page: set, or the public HTTP API's /unsubscribe (the embedded
+        stack's web endpoint, the service's HTTP API in AWS)."""
         if self.settings.unsubscribe_base_url:
             return self.settings.unsubscribe_base_url
-        if self.settings.target == "local":
-            return f"http://127.0.0.1:{self.settings.local_port}/unsubscribe"
+        if self.settings.public_base_url:
+            return self.settings.public_base_url.rstrip("/") + "/unsubscribe"
         return "https://tctfmsg.example/unsubscribe"
+
+    def unsubscribe_mailto(self, campaign_id: str, email: str, sender: str) -> str:
+        """The mailto: form of a recipient's List-Unsubscribe: to the configured address, or
+        unsubscribe@ the sender's domain."""
+        address = self.settings.unsubscribe_mailto
+        if not address:
+            address = "unsubscribe@" + parseaddr(sender)[1].rpartition("@")[2]
+        return unsubscribe_mailto(address, self.unsubscribe_key, campaign_id, email)
 
     @property
     def unsubscribe_key(self) -> bytes:

@@ -49,6 +49,7 @@ from tctfmsg.email.ports import EmailSender
 log = logging.getLogger(__name__)
 
 UnsubscribeLink = Callable[[str, str], str]  # (campaign_id, email) → URL
+UnsubscribeMailto = Callable[[str, str, str], str]  # (campaign_id, email, sender) → mailto: URI
 
 
 class Outcome(StrEnum):
@@ -78,6 +79,7 @@ class ConsumerDeps:
     clock: Clock
     unsubscribe_link: UnsubscribeLink
     claim_for: timedelta = timedelta(seconds=180)  # the delivery queue's visibility timeout
+    unsubscribe_mailto: UnsubscribeMailto | None = None
 
     @property
     def books(self) -> campaign_progress.Books:
@@ -114,7 +116,9 @@ def deliver(
         end = (DeliveryStatus.SKIPPED, subscriber.status.value, None)
     else:
         try:
-            message = compose(deps.renderer, deps.unsubscribe_link, campaign, subscriber)
+            message = compose(
+                deps.renderer, deps.unsubscribe_link, campaign, subscriber, deps.unsubscribe_mailto
+            )
         except (InvalidInput, NotFound) as exc:
             end = (DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
     if end is not None:  # settled without a send: claim it now, so only one consumer does
@@ -230,10 +234,17 @@ def compose(
     unsubscribe_link: UnsubscribeLink,
     campaign: Campaign,
     subscriber: Subscriber,
+    unsubscribe_mailto: UnsubscribeMailto | None = None,
 ) -> EmailMessage:
-    """The campaign's email for one subscriber: their data, a signed unsubscribe link, and
-    the same idempotency key for every attempt."""
+    """The campaign's email for one subscriber: their data, a signed unsubscribe link (and
+    its mailto: form in List-Unsubscribe, RFC 2369 and 8058), and the same idempotency key for
+    every attempt."""
     link = unsubscribe_link(campaign.campaign_id, subscriber.email)
+    targets = [f"<{link}>"]
+    if unsubscribe_mailto is not None:
+        targets.append(
+            f"<{unsubscribe_mailto(campaign.campaign_id, subscriber.email, campaign.sender)}>"
+        )
     data: dict[str, Any] = {
         **dict(subscriber.attributes),
         "name": subscriber.name,
@@ -250,7 +261,7 @@ def compose(
         html=content.html,
         text=content.text,
         headers={
-            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe": ", ".join(targets),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         tags={"campaign_id": campaign.campaign_id, "type": "campaign"},
