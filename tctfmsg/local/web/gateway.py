@@ -62,9 +62,7 @@ class WebGateway:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         answer = self.answer(WsgiRequest(environ))
-        response = Response(answer.body, status=answer.status)
-        for name, value in answer.headers:
-            response.headers.add(name, value)
+        response = Response(answer.body, status=answer.status, headers=answer.headers)
         response.headers.setdefault("apigw-requestid", self.api_id)
         return response(environ, start_response)
 

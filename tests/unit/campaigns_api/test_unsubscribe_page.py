@@ -19,20 +19,12 @@ from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.campaigns.services.unsubscribe_links import LinkDeps
 from tctfmsg.rendering.unsubscribe import sign_unsubscribe
-from tests.support.campaign_memory import FixedClock, MemorySubscribers
+from tests.support.campaign_memory import FixedClock
+from tests.support.unsubscribe_memory import WritableSubscribers as Subscribers
 
 EVENT = Path(__file__).resolve().parents[2] / "events" / "http_api_unsubscribe.json"
 KEY = b"unsubscribe-key-" * 2
 ONE_CLICK = "List-Unsubscribe=One-Click"
-
-
-class Subscribers(MemorySubscribers):
-    def set_status(self, key: str, status: SubscriberStatus, at: Any) -> Subscriber:
-        self.people[key] = replace(self.people[key], status=status)
-        self.writes += 1
-        return self.people[key]
-
-    writes = 0
 
 
 @dataclass(frozen=True)
