@@ -10,6 +10,7 @@ from typing import Any
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.resources import public_url_output_key
 from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
 from tctfmsg.rendering.adapters.ses import SesHostedTemplates
@@ -82,8 +83,12 @@ class TemplateRoot:
         stack's web endpoint, the service's HTTP API in AWS)."""
         if self.settings.unsubscribe_base_url:
             return self.settings.unsubscribe_base_url
-        if self.settings.public_base_url:
-            return self.settings.public_base_url.rstrip("/") + "/unsubscribe"
+        # set, or (for an operator's CLI on a deployed stage) read from the stack's outputs
+        public = self.settings.public_base_url or self.clients.names.overrides.get(
+            public_url_output_key("campaigns")
+        )
+        if public:
+            return public.rstrip("/") + "/unsubscribe"
         return "https://tctfmsg.example/unsubscribe"
 
     def unsubscribe_mailto(self, campaign_id: str, email: str, sender: str) -> str:
