@@ -101,7 +101,7 @@ class TemplateRoot:
 
     @property
     def unsubscribe_key(self) -> bytes:
-        """The HMAC key of unsubscribe links, from the signing_keys secret."""
+        """The key unsubscribe tokens are sealed with, from the signing_keys secret."""
         name = self.clients.names["signing_keys"]
         value = self.clients.secrets.get(name, transform="json", max_age=300)
         key = value.get("unsubscribe") if isinstance(value, dict) else None
