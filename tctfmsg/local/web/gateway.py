@@ -2,7 +2,8 @@
 function through the function runtime, as API Gateway's HTTP API runs its Lambda integrations.
 
 A body over MAX_BODY_BYTES answers 413 before anything runs; a request no route takes, 404;
-a function that raises, 500 (logged here, never sent). A request sent by a page of another
+a function that raises, 500 (logged here, never sent). Each function takes one
+request at a time, as a Lambda instance does. A request sent by a page of another
 origin (its Origin header names another site) answers 403: the embedded stack is trusted with
 real lists and answers no foreign browser page, while links opened from an email (no Origin)
 and the stack's own pages (its own origin) are served.
@@ -41,6 +42,10 @@ Invoke = Callable[[FunctionSpec, dict[str, Any]], Any]
 class WebGateway:
     def __init__(self, routes: HttpRouteTable, invoke: Invoke) -> None:
         self.routes, self.invoke = routes, invoke
+        # One request at a time per function, as one Lambda instance takes them: Powertools'
+        # resolvers keep the current event on the module's app, so two requests at once in one
+        # process would read each other's token.
+        self._instances = {r.function.logical: threading.Lock() for r in routes.routes}
         self.origin = ""
         self.api_id = ""
         self._server: BaseWSGIServer | None = None
@@ -92,7 +97,8 @@ class WebGateway:
             ),
         )
         try:
-            result = self.invoke(match.route.function, event)
+            with self._instances[match.route.function.logical]:
+                result = self.invoke(match.route.function, event)
         except Exception:
             log.exception("%s failed on %s", match.route.function.logical, match.route.key)
             return internal_error()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,7 +28,7 @@ from tctfmsg.rendering.unsubscribe import unsubscribe_url
 from tests.support.campaign_memory import FixedClock
 from tests.support.ports import free_base_port
 from tests.support.unsubscribe_memory import WritableSubscribers as Subscribers
-from tests.support.web_handlers import SPECS
+from tests.support.web_handlers import OVERLAP, SPECS
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 10
@@ -123,6 +124,14 @@ def test_a_page_of_another_origin_is_refused_and_the_gateways_own_is_served(web)
     foreign = requests.get(f"{web}/echo", headers={"Origin": "https://evil.test"}, timeout=TIMEOUT)
     assert foreign.status_code == 403
     assert requests.get(f"{web}/echo", headers={"Origin": web}, timeout=TIMEOUT).ok
+
+
+def test_a_function_takes_one_request_at_a_time_as_a_lambda_instance_does(web):
+    OVERLAP.clear()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: requests.get(f"{web}/held", timeout=TIMEOUT), range(2)))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert OVERLAP.most == 1
 
 
 def test_a_route_declared_twice_is_refused_at_start():
