@@ -30,7 +30,6 @@ from tests.support.ports import free_base_port
 from tests.support.unsubscribe_memory import WritableSubscribers as Subscribers
 from tests.support.web_handlers import OVERLAP, SPECS
 
-pytestmark = pytest.mark.integration
 TIMEOUT = 10
 KEY = b"web-gateway-test-key"
 
