@@ -11,6 +11,8 @@ nothing. Every page carries SECURITY_HEADERS (no frames, no scripts, not cached)
 
 from __future__ import annotations
 
+from email import policy
+from email.parser import BytesParser
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
@@ -97,15 +99,32 @@ def _one_click() -> None:
     body = app.current_event.decoded_body or ""
     if len(body) > MAX_BODY_CHARS:
         raise _TooLarge()
-    try:
-        fields = parse_qsl(body, keep_blank_values=True, max_num_fields=20)
-    except ValueError:
-        fields = []
-    if ONE_CLICK not in fields:
+    if ONE_CLICK not in _form_fields(body, app.current_event.headers.get("content-type", "")):
         raise InvalidInput(
             "this request does not ask to unsubscribe",
             "send List-Unsubscribe=One-Click as a form field",
         )
+
+
+def _form_fields(body: str, content_type: str) -> list[tuple[str, str]]:
+    """The fields of a form body, URL-encoded or multipart/form-data (RFC 8058 allows both)."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        try:
+            return parse_qsl(body, keep_blank_values=True, max_num_fields=20)
+        except ValueError:
+            return []
+    parsed = BytesParser(policy=policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body.encode()
+    )
+    if not parsed.is_multipart():
+        return []
+    fields = []
+    for part in list(parsed.iter_parts())[:20]:
+        name = part.get_param("name", header="content-disposition")
+        value = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(value, bytes):
+            fields.append((name, value.decode("utf-8", "replace").strip()))
+    return fields
 
 
 def _page(status: HTTPStatus, html: str) -> Response:

@@ -47,7 +47,13 @@ def people(monkeypatch: pytest.MonkeyPatch) -> Subscribers:
     return store
 
 
-def call(method: str, token: str | None, body: str | None = None, **extra: Any) -> dict[str, Any]:
+def call(
+    method: str,
+    token: str | None,
+    body: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    **extra: Any,
+) -> dict[str, Any]:
     event = json.loads(EVENT.read_text())
     event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} /unsubscribe"
     event["requestContext"]["http"]["method"] = method
@@ -58,7 +64,7 @@ def call(method: str, token: str | None, body: str | None = None, **extra: Any) 
         event["rawQueryString"] = f"token={quote(token)}"
         event["queryStringParameters"] = {"token": token}
     if body is not None:  # as an HTTP API passes a form: base64-encoded
-        event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+        event["headers"]["content-type"] = content_type
         event["body"] = base64.b64encode(body.encode()).decode()
         event["isBase64Encoded"] = True
     event.update(extra)
@@ -110,6 +116,23 @@ def test_a_one_click_post_unsubscribes_at_once_and_again_changes_nothing(people)
     again = call("POST", token_for(), ONE_CLICK)
     assert again["statusCode"] == 200
     assert people.writes == 1
+
+
+def test_a_multipart_one_click_post_unsubscribes_too(people):
+    body = (
+        '--b1\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n'
+        "One-Click\r\n--b1--\r\n"
+    )
+    response = call("POST", token_for(), body, "multipart/form-data; boundary=b1")
+    assert response["statusCode"] == 200
+    assert status_of(people, "ada@example.com") is SubscriberStatus.UNSUBSCRIBED
+
+
+def test_a_multipart_post_without_the_field_changes_nothing(people):
+    body = '--b1\r\nContent-Disposition: form-data; name="other"\r\n\r\nOne-Click\r\n--b1--\r\n'
+    response = call("POST", token_for(), body, "multipart/form-data; boundary=b1")
+    assert response["statusCode"] == 400
+    assert status_of(people, "ada@example.com") is SubscriberStatus.SUBSCRIBED
 
 
 def test_a_bounced_subscriber_stays_bounced(people):
