@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.http_api import PublicHttpApi
 from cdk.components.shared_references import SharedReferences
 from cdk.components.spec_functions import SpecFunctions
 from cdk.components.spec_resources import SpecResources
@@ -41,4 +42,30 @@ class ServiceStack(cdk.Stack):
             shared=self.shared,
             reserved=self.reserved,
         )
+        self.public_api = self._public_api()
         cdk.Tags.of(self).add("service", self.service)
+
+    def _public_api(self) -> PublicHttpApi | None:
+        """The service's public HTTP API, when a function of it declares http_routes; every
+        function of the service learns its URL (TCTFMSG_PUBLIC_BASE_URL: unsubscribe links)."""
+        routes = {
+            route: self.functions.functions[spec.logical].function
+            for spec in resources.FUNCTIONS
+            if spec.service == self.service
+            for route in spec.http_routes
+        }
+        if not routes:
+            return None
+        api = PublicHttpApi(
+            self,
+            "PublicApi",
+            name=resources.physical_name(self.stage, f"{self.service}_public"),
+            description=f"tctfmsg {self.service} public routes, stage {self.stage}",
+            routes=routes,
+        )
+        for fn in self.functions.functions.values():
+            fn.function.add_environment("TCTFMSG_PUBLIC_BASE_URL", api.url)
+        key = resources.public_url_output_key(self.service)
+        output = cdk.CfnOutput(self, key, value=api.url, description="the public HTTP API")
+        output.override_logical_id(key)
+        return api

@@ -20,6 +20,7 @@ from tctfmsg.campaigns.services.campaigns import CampaignDeps
 from tctfmsg.campaigns.services.consumer import ConsumerDeps
 from tctfmsg.campaigns.services.dlq import DlqDeps
 from tctfmsg.campaigns.services.scheduler import FanoutConfig
+from tctfmsg.campaigns.services.unsubscribe_links import LinkDeps
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
@@ -95,7 +96,15 @@ class CampaignsRoot:
             unsubscribe_link=link,
             claim_for=timedelta(seconds=self.delivery_visibility_s),
             hosted=templates.hosted_names,
+            unsubscribe_mailto=templates.unsubscribe_mailto,
         )
+
+    @cached_property
+    def link_deps(self) -> LinkDeps:
+        """What the unsubscribe page works with: subscribers, and the key links are signed
+        with, read when a link is checked."""
+        templates = self.templates
+        return LinkDeps(self.subscribers, SystemClock(), lambda: templates.unsubscribe_key)
 
     @property
     def delivery_visibility_s(self) -> int:

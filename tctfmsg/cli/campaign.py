@@ -185,7 +185,12 @@ def test_send(
     runtime = state(ctx)
     campaign = campaigns.get(runtime.campaigns.campaign_deps, campaign_id)
     receipt = campaigns.test_send(
-        campaign, to, runtime.templates.renderer, runtime.email.sender, _unsubscribe_link(runtime)
+        campaign,
+        to,
+        runtime.templates.renderer,
+        runtime.email.sender,
+        _unsubscribe_link(runtime),
+        runtime.templates.unsubscribe_mailto,
     )
     if as_json:
         print_json({"provider": receipt.provider, "message_id": receipt.message_id, "to": to})

@@ -94,6 +94,11 @@ def _print(report: dict[str, Any]) -> None:
             alive = "[green]alive[/]" if h["alive"] else "[red]dead[/]"
             health.add_row(literal(name), alive, str(h["restarts"]))
         console.print(health)
+    if report.get("http_routes"):
+        routes = Table("route", "url", title="Public HTTP routes", title_justify="left")
+        for row in report["http_routes"]:
+            routes.add_row(literal(row["route"]), literal(row["url"]))
+        console.print(routes)
     resources = Table("kind", "name", "contents", title="Resources", title_justify="left")
     for row in report["tables"]:
         resources.add_row("table", row["name"], f"{row['items']} items")

@@ -116,6 +116,11 @@ def api_url_output_key(logical: str) -> str:
     return "".join(part.capitalize() for part in logical.split("_")) + "Url"
 
 
+def public_url_output_key(service: Service) -> str:
+    """The CloudFormation output that publishes the URL of a service's public HTTP API."""
+    return "".join(part.capitalize() for part in service.split("_")) + "PublicUrl"
+
+
 def stack_name(stage: str, owner: Owner) -> str:
     return f"tctfmsg-{stage}-{owner.replace('_', '-')}"
 

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     asset_base_url: str | None = None
     unsubscribe_base_url: str | None = None
+    # The public HTTP API (unsubscribe page, provider webhooks): the CDK sets it from the
+    # service's HTTP API, the embedded stack to its web endpoint. Unsubscribe links default to
+    # its /unsubscribe. The mailto: form of List-Unsubscribe goes to unsubscribe_mailto
+    # (default unsubscribe@ the sender's domain); preferences_url, when set, is linked from
+    # the unsubscribe page.
+    public_base_url: str | None = Field(default=None, max_length=2000)
+    unsubscribe_mailto: str | None = Field(default=None, max_length=254)
+    preferences_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
     # Email backbone (issue 4). Empty URLs mean the real APIs in AWS and the embedded stack's
     # endpoints in local mode.
     sender: str = "news@tctfmsg.local"

@@ -12,7 +12,15 @@ from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.core.specs.user_messages import MANAGEMENT_URL_OUTPUT
 
-ENDPOINT_OUTPUTS = (MANAGEMENT_URL_OUTPUT,)
+ENDPOINT_OUTPUTS = (
+    MANAGEMENT_URL_OUTPUT,
+    # the public HTTP API of each service that serves http_routes (unsubscribe, webhooks)
+    *(
+        resources.public_url_output_key(service)
+        for service in resources.SERVICES
+        if any(f.http_routes for f in resources.FUNCTIONS if f.service == service)
+    ),
+)
 
 
 def discover(stage: str, cloudformation: Any, cache_file: Path) -> dict[str, str]:

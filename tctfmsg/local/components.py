@@ -75,6 +75,7 @@ def endpoint_settings(base_port: int, stage: str = "local") -> dict[str, str]:
         "whatsapp_api_url": url["whatsapp"],
         "fcm_api_url": url["push"],
         "websocket_management_url": f"{url['websocket_management']}/{stage}",
+        "public_base_url": url["web"],  # the HTTP API: unsubscribe links, provider webhooks
     }
 
 

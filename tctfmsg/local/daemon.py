@@ -214,6 +214,7 @@ def _factories() -> list[Callable[[], Component]]:
     from tctfmsg.local.providers.component import EmailProvidersComponent
     from tctfmsg.local.providers.messaging import MessagingProvidersComponent
     from tctfmsg.local.runtime import FunctionRuntime
+    from tctfmsg.local.web.component import WebGatewayComponent
     from tctfmsg.local.websocket.component import WebSocketGatewayComponent
 
     runtime = FunctionRuntime()  # the gateway runs its route functions through it
@@ -222,6 +223,7 @@ def _factories() -> list[Callable[[], Component]]:
         MessagingProvidersComponent,
         lambda: runtime,
         lambda: WebSocketGatewayComponent(runtime.invoke),
+        lambda: WebGatewayComponent(runtime.invoke),
     ]
 
 

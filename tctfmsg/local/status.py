@@ -43,7 +43,20 @@ def collect(running: StackState, runtime: Clients, home: Path | None = None) -> 
         "queues": queues,
         "secrets": [{"name": names[s.logical]} for s in resources.SECRETS],
     }
+    report["http_routes"] = http_routes(running.endpoints.get("web"))
     gateway = websocket_control.stats(running)
     if gateway is not None:
         report["websocket_gateway"] = gateway
     return report
+
+
+def http_routes(web: str | None) -> list[dict[str, str]]:
+    """Every public HTTP route of the spec (unsubscribe, provider webhooks) with its URL on the
+    stack's web endpoint."""
+    if web is None:
+        return []
+    return [
+        {"route": route, "function": spec.logical, "url": web + route.split(" ", 1)[1]}
+        for spec in resources.FUNCTIONS
+        for route in spec.http_routes
+    ]

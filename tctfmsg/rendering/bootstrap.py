@@ -4,11 +4,13 @@ use cases' dependencies, built once."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.utils import parseaddr
 from functools import cached_property
 from typing import Any
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.resources import public_url_output_key
 from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
 from tctfmsg.rendering.adapters.ses import SesHostedTemplates
@@ -20,6 +22,7 @@ from tctfmsg.rendering.renderer import Renderer
 from tctfmsg.rendering.service import TemplateDeps
 from tctfmsg.rendering.ses import SesTemplate
 from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
+from tctfmsg.rendering.unsubscribe import unsubscribe_mailto
 
 
 class TemplateRoot:
@@ -87,15 +90,29 @@ class TemplateRoot:
 
     @cached_property
     def unsubscribe_base_url(self) -> str:
+        """The unsubscribe page: set, or the public HTTP API's /unsubscribe (the embedded
+        stack's web endpoint, the service's HTTP API in AWS)."""
         if self.settings.unsubscribe_base_url:
             return self.settings.unsubscribe_base_url
-        if self.settings.target == "local":
-            return f"http://127.0.0.1:{self.settings.local_port}/unsubscribe"
+        # set, or (for an operator's CLI on a deployed stage) read from the stack's outputs
+        public = self.settings.public_base_url or self.clients.names.overrides.get(
+            public_url_output_key("campaigns")
+        )
+        if public:
+            return public.rstrip("/") + "/unsubscribe"
         return "https://tctfmsg.example/unsubscribe"
+
+    def unsubscribe_mailto(self, campaign_id: str, email: str, sender: str) -> str:
+        """The mailto: form of a recipient's List-Unsubscribe: to the configured address, or
+        unsubscribe@ the sender's domain."""
+        address = self.settings.unsubscribe_mailto
+        if not address:
+            address = "unsubscribe@" + parseaddr(sender)[1].rpartition("@")[2]
+        return unsubscribe_mailto(address, self.unsubscribe_key, campaign_id, email)
 
     @property
     def unsubscribe_key(self) -> bytes:
-        """The HMAC key of unsubscribe links, from the signing_keys secret."""
+        """The key unsubscribe tokens are sealed with, from the signing_keys secret."""
         name = self.clients.names["signing_keys"]
         value = self.clients.secrets.get(name, transform="json", max_age=300)
         key = value.get("unsubscribe") if isinstance(value, dict) else None

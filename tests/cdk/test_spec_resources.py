@@ -217,5 +217,7 @@ NAMES_BEYOND_THE_SPEC = {
     }
 }
 URLS_BEYOND_THE_SPEC = {
-    "user_messages": {chat_spec.WEBSOCKET_URL_OUTPUT, chat_spec.MANAGEMENT_URL_OUTPUT}
+    "user_messages": {chat_spec.WEBSOCKET_URL_OUTPUT, chat_spec.MANAGEMENT_URL_OUTPUT},
+    # the public HTTP API of a service with http_routes (tests/cdk/test_public_http_api.py)
+    "campaigns": {resources.public_url_output_key("campaigns")},
 }

@@ -96,6 +96,9 @@ class FakeTemplatesRoot:
     unsubscribe_base_url: str = "https://unsubscribe.test/u"
     unsubscribe_key: bytes = b"k" * 32
 
+    def unsubscribe_mailto(self, campaign_id: str, email: str, sender: str) -> str:
+        return f"mailto:unsubscribe@unsubscribe.test?subject={campaign_id}"
+
 
 def error_line(result: Result, code: int = 1) -> str:
     """The one line an expected failure prints: exit `code`, no traceback, stdout untouched

@@ -28,6 +28,7 @@ RUNNING = StackState(
         "ses": "http://127.0.0.1:6203",
         "resend": "http://127.0.0.1:6204",
         "sendgrid": "http://127.0.0.1:6205",
+        "web": "http://127.0.0.1:6210",
     },
 )
 

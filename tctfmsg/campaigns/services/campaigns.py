@@ -158,13 +158,16 @@ def test_send(
     renderer: CampaignRenderer,
     sender: EmailSender,
     unsubscribe_link: Callable[[str, str], str],
+    unsubscribe_mailto: Callable[[str, str, str], str] | None = None,
 ) -> SendReceipt:
     """One copy to `to`, outside the ledger and the counters, marked as a test."""
     from tctfmsg.campaigns.services.consumer import compose
 
     address = normalise_email(to)
     sample = Subscriber(email=address, name=address.split("@", 1)[0])
-    message = compose(renderer, unsubscribe_link, campaign, sample)
+    message = compose(
+        renderer, unsubscribe_link, campaign, sample, unsubscribe_mailto=unsubscribe_mailto
+    )
     return sender.send(replace(message, subject=f"[test] {message.subject}", idempotency_key=None))
 
 

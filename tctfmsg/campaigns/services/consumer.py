@@ -52,6 +52,7 @@ from tctfmsg.rendering.ses import ses_template_data
 log = logging.getLogger(__name__)
 
 UnsubscribeLink = Callable[[str, str], str]  # (campaign_id, email) → URL
+UnsubscribeMailto = Callable[[str, str, str], str]  # (campaign_id, email, sender) → mailto: URI
 
 
 class Outcome(StrEnum):
@@ -82,6 +83,7 @@ class ConsumerDeps:
     unsubscribe_link: UnsubscribeLink
     claim_for: timedelta = timedelta(seconds=180)  # the delivery queue's visibility timeout
     hosted: HostedTemplateNames | None = None  # for `render hosted` campaigns
+    unsubscribe_mailto: UnsubscribeMailto | None = None
 
     @property
     def books(self) -> campaign_progress.Books:
@@ -119,7 +121,12 @@ def deliver(
     else:
         try:
             message = compose(
-                deps.renderer, deps.unsubscribe_link, campaign, subscriber, deps.hosted
+                deps.renderer,
+                deps.unsubscribe_link,
+                campaign,
+                subscriber,
+                hosted=deps.hosted,
+                unsubscribe_mailto=deps.unsubscribe_mailto,
             )
         except (InvalidInput, NotFound) as exc:
             end = (DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
@@ -237,12 +244,19 @@ def compose(
     campaign: Campaign,
     subscriber: Subscriber,
     hosted: HostedTemplateNames | None = None,
+    unsubscribe_mailto: UnsubscribeMailto | None = None,
 ) -> EmailMessage:
-    """The campaign's email for one subscriber: their data, a signed unsubscribe link, and
-    the same idempotency key for every attempt. A `hosted` campaign's email also names the
-    SES copy of the template and carries the recipient's data for it: SES renders that one,
-    and a failover provider sends the html and text rendered here from the same version."""
+    """The campaign's email for one subscriber: their data, a signed unsubscribe link (and
+    its mailto: form in List-Unsubscribe, RFC 2369 and 8058), and the same idempotency key for
+    every attempt. A `hosted` campaign's email also names the SES copy of the template and
+    carries the recipient's data for it: SES renders that one, and a failover provider sends
+    the html and text rendered here from the same version."""
     link = unsubscribe_link(campaign.campaign_id, subscriber.email)
+    targets = [f"<{link}>"]
+    if unsubscribe_mailto is not None:
+        targets.append(
+            f"<{unsubscribe_mailto(campaign.campaign_id, subscriber.email, campaign.sender)}>"
+        )
     data: dict[str, Any] = {
         **dict(subscriber.attributes),
         "name": subscriber.name,
@@ -264,7 +278,7 @@ def compose(
         html=content.html,
         text=content.text,
         headers={
-            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe": ", ".join(targets),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         tags={"campaign_id": campaign.campaign_id, "type": "campaign"},

@@ -118,4 +118,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queues_send=("delivery",),  # resume and retry queue deliveries again
         invokes=("campaign_scheduler",),  # send-now and resume start it at once
     ),
+    FunctionSpec(
+        "campaign_unsubscribe",
+        "campaigns",
+        "lambdas.campaigns.unsubscribe:handler",
+        timeout_s=10,
+        memory_mb=256,
+        http_routes=("GET /unsubscribe", "POST /unsubscribe"),
+        purpose="the unsubscribe page of signed links: GET confirms, POST unsubscribes (0078)",
+        tables_write=("subscribers",),
+        secrets=("signing_keys",),  # opens unsubscribe tokens
+    ),
 )

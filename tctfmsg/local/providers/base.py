@@ -62,7 +62,8 @@ class Outbox:
 
     def record(self, **message: Any) -> dict[str, Any]:
         now = time.time()
-        entry = {"provider": self.provider, "received_at": now, **message}
+        # every record has the message's headers, {} for a channel that has none
+        entry = {"provider": self.provider, "received_at": now, "headers": {}, **message}
         with self.lock:
             if self.path is not None:
                 self._append(json.dumps(entry).encode() + b"\n")

@@ -88,6 +88,7 @@ class ResendEndpoint(ProviderEndpoint):
                 # what was sent, without keeping every body: a test compares it with its own
                 html_sha256=_sha256(body.get("html")),
                 text_sha256=_sha256(body.get("text")),
+                headers=dict(body.get("headers") or {}),
             )
         return json_response({"id": message_id})
 
@@ -124,6 +125,12 @@ def _check(body: dict[str, Any]) -> Response | None:
             "Invalid `to` field. The email address needs to follow the "
             "`email@example.com` or `Name <email@example.com>` format.",
         )
+    headers = body.get("headers")
+    if headers is not None and (
+        not isinstance(headers, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
+        return _error(422, "validation_error", "Invalid `headers` field.")
     for tag in body.get("tags") or []:
         if not isinstance(tag, dict) or not tag.get("name") or "value" not in tag:
             return _error(422, "validation_error", "Invalid `tags` field.")

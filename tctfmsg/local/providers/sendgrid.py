@@ -51,6 +51,10 @@ class SendGridEndpoint(ProviderEndpoint):
                         **(personalization.get("custom_args") or {}),
                     },
                     idempotency_key=None,
+                    headers={
+                        **(body.get("headers") or {}),
+                        **(personalization.get("headers") or {}),
+                    },
                 )
         return Response(b"", status=202, headers={"X-Message-Id": message_id})
 
@@ -85,6 +89,16 @@ def _check(body: dict[str, Any]) -> list[tuple[str | None, str]]:
                 problems.append(
                     (f"personalizations.{i}.to.{j}.email", "Does not contain a valid address.")
                 )
+    for where, holder in [
+        ("", body),
+        *((f"personalizations.{i}.", p) for i, p in enumerate(personalizations)),
+    ]:
+        headers = holder.get("headers") if isinstance(holder, dict) else None
+        if headers is not None and (
+            not isinstance(headers, dict)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+        ):
+            problems.append((f"{where}headers", "Headers must be a collection of strings."))
     sender = body.get("from")
     if not isinstance(sender, dict) or not valid_address(sender.get("email")):
         problems.append(("from.email", "The from email does not contain a valid address."))

@@ -69,6 +69,8 @@ class SesProxy(ProviderEndpoint):
             content = sent.get("Content", {})
             subject = content.get("Simple", {}).get("Subject", {}).get("Data")
             template = content.get("Template", {}).get("TemplateName")
+            given = content.get("Simple", content.get("Template", {})).get("Headers", [])
+            headers = {h["Name"]: h["Value"] for h in given}
             for to in sent.get("Destination", {}).get("ToAddresses", []):
                 self.outbox.record(
                     id=json.loads(answer).get("MessageId"),
@@ -77,6 +79,7 @@ class SesProxy(ProviderEndpoint):
                     subject=subject or f"(template {template})",
                     tags={t["Name"]: t["Value"] for t in sent.get("EmailTags", [])},
                     idempotency_key=None,
+                    headers=headers,
                 )
             return
         form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}

@@ -412,6 +412,9 @@ def test_test_send_sends_one_marked_copy_outside_the_ledger(cli: Cli, world: Cam
     assert message.subject == "[test] Spring is here"
     assert message.idempotency_key is None
     assert message.headers["List-Unsubscribe"].startswith("<https://unsubscribe.test/u?token=")
+    assert message.headers["List-Unsubscribe"].endswith(
+        f", <mailto:unsubscribe@unsubscribe.test?subject={campaign.campaign_id}>"
+    )
     assert "Hi Ada" in message.text
     assert world.ledger.items == {} and world.store.items[campaign.campaign_id] == campaign
     assert result.stdout.strip() == (

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tctfmsg.core import resources
 from tctfmsg.core.errors import Conflict
 from tctfmsg.local import state as stack_state
 from tctfmsg.local import supervisor
@@ -134,8 +135,16 @@ def test_status_json_reports_every_resource_of_the_spec(
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert set(report) == {
-        "pid", "started_at", "endpoints", "components", "tables", "queues", "secrets",
+        "pid", "started_at", "endpoints", "components", "http_routes", "tables", "queues",
+        "secrets",
     }  # fmt: skip
+    routes = {r["route"]: r["url"] for r in report["http_routes"]}
+    assert (
+        routes["GET /unsubscribe"]
+        == routes["POST /unsubscribe"]
+        == ("http://127.0.0.1:6210/unsubscribe")
+    )
+    assert set(routes) == {route for f in resources.FUNCTIONS for route in f.http_routes}
     assert (report["pid"], report["started_at"]) == (4242, RUNNING.started_at)
     assert report["endpoints"] == RUNNING.endpoints
     assert [t["name"] for t in report["tables"]] == [clients.physical(t) for t in SPEC_TABLES]
