@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     # Embedded stack only: the local fan-out waits while the delivery queue is this deep,
     # because moto's SQS slows down with every queued message (0: never wait).
     local_fanout_max_depth: int = Field(default=200, ge=0)
+    # Campaign safety (issue 13, decision 0076): when a sending campaign pauses itself.
+    campaign_failure_window: int = Field(default=200, ge=10, le=100_000)
+    campaign_failure_rate: float = Field(default=0.05, gt=0, le=1)
+    campaign_bounce_rate: float = Field(default=0.05, gt=0, le=1)
+    campaign_complaint_rate: float = Field(default=0.001, gt=0, le=1)
+    campaign_reputation_min_sends: int = Field(default=100, ge=1, le=1_000_000)
 
     @property
     def local_dir(self) -> Path:
