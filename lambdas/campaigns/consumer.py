@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,6 +15,13 @@ from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.services.consumer_batch import DeliveryBatch
 from tctfmsg.core.lanes import lane_of
 from tctfmsg.core.queue_batch import QueueBatch
+
+# Every failed delivery, and every automatic pause, in this handler's structured log with its
+# reason (the services log through the standard library).
+copy_config_to_registered_loggers(
+    source_logger=logger,
+    include={"tctfmsg.campaigns.services.consumer", "tctfmsg.campaigns.services.campaign_guard"},
+)
 
 BATCHES = QueueBatch(
     log=logger,
