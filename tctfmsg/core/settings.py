@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     asset_base_url: str | None = None
     unsubscribe_base_url: str | None = None
+    # How long a process keeps a template's config-table version before looking again.
+    template_cache_s: float = Field(default=60.0, ge=0, le=3600)
     # Email backbone (issue 4). Empty URLs mean the real APIs in AWS and the embedded stack's
     # endpoints in local mode.
     sender: str = "news@tctfmsg.local"
