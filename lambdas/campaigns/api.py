@@ -39,7 +39,12 @@ from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.domain.campaign import CampaignStatus
 from tctfmsg.campaigns.domain.failed_message import FailureState
 from tctfmsg.campaigns.services import campaigns, dlq
-from tctfmsg.campaigns.services.views import campaign_json, failed_json, progress_json
+from tctfmsg.campaigns.services.views import (
+    campaign_json,
+    delivery_failure_json,
+    failed_json,
+    progress_json,
+)
 from tctfmsg.core.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
 from tctfmsg.email.message import AllProvidersUnavailable, ProviderUnavailable
 
@@ -182,6 +187,13 @@ def get_campaign(campaign_id: str) -> Response:
 @app.get("/campaigns/<campaign_id>/stats")
 def campaign_stats(campaign_id: str) -> Response:
     return _json(progress_json(campaigns.get(_campaign_deps(), campaign_id)))
+
+
+@app.get("/campaigns/<campaign_id>/failures")
+def campaign_failures(campaign_id: str) -> Response:
+    reason = app.current_event.get_query_string_value("reason")
+    found = campaigns.failed_deliveries(_campaign_deps(), campaign_id, reason)
+    return _json({"failures": [delivery_failure_json(d) for d in found]})
 
 
 @app.post("/campaigns/<campaign_id>/schedule")

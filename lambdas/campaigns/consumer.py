@@ -4,6 +4,7 @@ records run side by side on `TCTFMSG_CONSUMER_THREADS` threads (tctfmsg/core/que
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -14,6 +15,16 @@ from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.services.consumer_batch import DeliveryBatch
 from tctfmsg.core.lanes import lane_of
 from tctfmsg.core.queue_batch import QueueBatch
+
+# Every failed delivery, and every automatic pause, in this handler's structured log with its
+# reason: the services log through the standard library, and Powertools' own
+# copy_config_to_registered_loggers reaches only top-level loggers.
+for _name in ("tctfmsg.campaigns.services.consumer", "tctfmsg.campaigns.services.campaign_guard"):
+    _service_log = logging.getLogger(_name)
+    if logger.registered_handler not in _service_log.handlers:
+        _service_log.addHandler(logger.registered_handler)
+    _service_log.setLevel(logger.log_level)
+    _service_log.propagate = False  # once, as JSON, not again through the root logger
 
 BATCHES = QueueBatch(
     log=logger,

@@ -14,8 +14,16 @@ from tctfmsg.campaigns.adapters.campaign_audience import DynamoAudienceSource
 from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
 from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
 from tctfmsg.campaigns.adapters.failed_messages import DynamoFailedMessageStore
+from tctfmsg.campaigns.adapters.pause_alarm import MetricPauseAlarm
+from tctfmsg.campaigns.adapters.sender_identities import (
+    EmbeddedSenderVerification,
+    SesSenderVerification,
+)
 from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
 from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
+from tctfmsg.campaigns.domain.campaign import Thresholds
+from tctfmsg.campaigns.ports import SenderVerification
+from tctfmsg.campaigns.services.campaign_checks import Readiness
 from tctfmsg.campaigns.services.campaigns import CampaignDeps
 from tctfmsg.campaigns.services.consumer import ConsumerDeps
 from tctfmsg.campaigns.services.dlq import DlqDeps
@@ -66,7 +74,38 @@ class CampaignsRoot:
             queue=SqsDeliveryQueue(names["delivery"], self.clients.client("sqs")),
             invoker=self.invoker,
             clock=SystemClock(),
+            readiness=Readiness(
+                self.templates.renderer, self.subscribers, self.audience, self.sender_verification
+            ),
+            thresholds=self.thresholds,
+            alarm=self.pause_alarm,
         )
+
+    @cached_property
+    def thresholds(self) -> Thresholds:
+        s = self.settings
+        return Thresholds(
+            failure_window=s.campaign_failure_window,
+            failure_rate=s.campaign_failure_rate,
+            bounce_rate=s.campaign_bounce_rate,
+            complaint_rate=s.campaign_complaint_rate,
+            reputation_min_sends=s.campaign_reputation_min_sends,
+        )
+
+    @cached_property
+    def pause_alarm(self) -> MetricPauseAlarm:
+        from aws_lambda_powertools import Metrics
+
+        # the same namespace and service as the handlers' Metrics: it shares their metric set
+        return MetricPauseAlarm(Metrics(namespace="tctfmsg", service="campaigns"))
+
+    @cached_property
+    def sender_verification(self) -> SenderVerification:
+        if self.settings.target == "local":
+            return EmbeddedSenderVerification(
+                self.clients.client("ses"), self.clients.client("sesv2")
+            )
+        return SesSenderVerification(self.clients.client("sesv2"))
 
     @cached_property
     def dlq_deps(self) -> DlqDeps:
@@ -74,7 +113,15 @@ class CampaignsRoot:
         failures = DynamoFailedMessageStore(
             self.clients.names["failed_messages"], self.clients.client("dynamodb")
         )
-        return DlqDeps(deps.campaigns, deps.ledger, failures, deps.queue, deps.clock)
+        return DlqDeps(
+            deps.campaigns,
+            deps.ledger,
+            failures,
+            deps.queue,
+            deps.clock,
+            thresholds=self.thresholds,
+            alarm=self.pause_alarm,
+        )
 
     @cached_property
     def consumer_deps(self) -> ConsumerDeps:
@@ -97,6 +144,8 @@ class CampaignsRoot:
             claim_for=timedelta(seconds=self.delivery_visibility_s),
             hosted=templates.hosted_names,
             unsubscribe_mailto=templates.unsubscribe_mailto,
+            thresholds=self.thresholds,
+            alarm=self.pause_alarm,
         )
 
     @cached_property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters, Window
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
@@ -79,11 +79,28 @@ class CampaignStore(Protocol):
         now: datetime,
         *,
         send_at: datetime | None = None,
+        reason: str | None = None,
     ) -> Campaign:
-        """Moves the status only if it is still `expected`, else raises StateChanged."""
+        """Moves the status only if it is still `expected`, else raises StateChanged. The
+        pause reason becomes `reason` (none: cleared)."""
         ...
 
     def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign: ...
+
+    def record_outcomes(
+        self,
+        campaign_id: str,
+        counts: Mapping[str, int],
+        failures: Mapping[str, tuple[int, str]],
+    ) -> Campaign:
+        """Adds to the counters, to the breaker's window (sent and failed deliveries) and to
+        the failure summary (reason → (count, a sample recipient; the first one stays))."""
+        ...
+
+    def roll_window(self, campaign_id: str, seen: Window) -> Campaign:
+        """Starts a new breaker block if the window is still as `seen`: the block's failures
+        become the previous block's; what was added since `seen` stays in the new one."""
+        ...
 
     def set_counts(self, campaign_id: str, counters: Counters) -> Campaign: ...
 
@@ -249,4 +266,16 @@ class CampaignRenderer(Protocol):
 class HostedTemplateNames(Protocol):
     def name_for(self, template: str) -> str | None:
         """The provider-hosted copy of the version the renderer uses now; None: not hostable."""
+        ...
+
+
+class SenderVerification(Protocol):
+    def verified(self, sender: str) -> bool:
+        """Whether the provider lets this address (or its domain) send."""
+        ...
+
+
+class PauseAlarm(Protocol):
+    def auto_paused(self, campaign_id: str, reason: str) -> None:
+        """A campaign paused itself: raise it where operators look (a metric, an alarm)."""
         ...

@@ -12,7 +12,7 @@ from rich.table import Column, Table
 
 from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, RenderMode, parse_filter
 from tctfmsg.campaigns.services import campaigns
-from tctfmsg.campaigns.services.views import campaign_json
+from tctfmsg.campaigns.services.views import campaign_json, delivery_failure_json
 from tctfmsg.cli.console import console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.core.errors import InvalidInput
@@ -147,7 +147,7 @@ def status(
         if as_json:
             print_json(campaign_json(campaign))
         else:
-            console.print(_progress_line(campaign))
+            console.print(literal(_progress_line(campaign), 1000))
         return
     with Progress(
         TextColumn("[bold]{task.fields[state]}[/]"),
@@ -171,7 +171,39 @@ def status(
                 break
             time.sleep(interval)
             campaign = campaigns.get(deps, campaign_id)
-    console.print(_progress_line(campaign))
+    console.print(literal(_progress_line(campaign), 1000))
+
+
+@app.command()
+def failures(
+    ctx: typer.Context,
+    campaign_id: IdArgument,
+    reason: Annotated[
+        str | None, typer.Option(help="Only this reason, e.g. render-error or rejected.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.", min=1, max=10_000)] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List the campaign's failed deliveries: recipient, reason, and whether a retry helps."""
+    deps = state(ctx).campaigns.campaign_deps
+    found = [
+        delivery_failure_json(d)
+        for d in campaigns.failed_deliveries(deps, campaign_id, reason, limit)
+    ]
+    if as_json:
+        print_json(found)
+        return
+    table = Table(Column("recipient", no_wrap=True), "reason", "detail", "retryable")
+    for f in found:
+        retry = ("yes: " if f["retryable"] else "no: ") + f["why"]
+        table.add_row(
+            literal(f["recipient"]),
+            literal(f["reason"]),
+            literal(f["detail"][:200]),
+            literal(retry),
+        )
+    console.print(table)
+    console.print(f"{len(found)} failed deliver{'ies' if len(found) != 1 else 'y'}")
 
 
 @app.command("test-send")
@@ -223,16 +255,25 @@ def _show(campaign: Campaign, as_json: bool, headline: str | None = None) -> Non
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         elif key == "filter":
             value = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+        elif key == "failures":
+            value = "; ".join(_failure_line(f) for f in value) or "none"
         table.add_row(f"[bold]{key}[/]", literal(value if value is not None else ""))
     console.print(table)
 
 
+def _failure_line(f: dict[str, Any]) -> str:
+    retry = "retryable" if f["retryable"] else f"not retryable: {f['why']}"
+    return f"{f['reason']} {f['count']} (e.g. {f['sample']}; {retry})"
+
+
 def _progress_line(c: Campaign) -> str:
     n = c.counters
-    return (
+    line = (
         f"{c.campaign_id} {c.status.value}: sent {n.sent}, failed {n.failed}, skipped "
-        f"{n.skipped}, cancelled {n.cancelled} of {n.targeted} targeted ({n.queued} queued)"
+        f"{n.skipped}, cancelled {n.cancelled} of {n.targeted} targeted ({n.queued} queued"
+        + (f", {n.requeued} requeued)" if n.requeued else ")")
     )
+    return line + (f" — {c.pause_reason}" if c.pause_reason else "")
 
 
 def _status(status: CampaignStatus) -> str:

@@ -23,13 +23,13 @@ class _RichReporter:
     def step(self, text: str) -> None:
         self.bar.console.print(f"[bold cyan]•[/] {literal(text)}")
 
-    def progress(self, campaign: Campaign) -> None:
+    def progress(self, campaign: Campaign, total: int) -> None:
         c = campaign.counters
         if self.task is None:
-            self.task = self.bar.add_task("sending", total=max(c.targeted, 1))
+            self.task = self.bar.add_task("sending", total=total)
         self.bar.update(
             self.task,
-            total=max(c.targeted, 1),
+            total=total,  # the audience from the start: the bar never jumps back
             completed=c.settled,
             description=f"{campaign.status.value.lower()}: sent {c.sent}, skipped {c.skipped}, "
             f"failed {c.failed}",
@@ -40,7 +40,7 @@ class _QuietReporter:
     def step(self, text: str) -> None:
         pass
 
-    def progress(self, campaign: Campaign) -> None:
+    def progress(self, campaign: Campaign, total: int) -> None:
         pass
 
 

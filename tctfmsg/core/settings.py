@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(default=None, max_length=2000)
     unsubscribe_mailto: str | None = Field(default=None, max_length=254)
     preferences_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
+    # How long a process keeps a template's config-table version before looking again.
+    template_cache_s: float = Field(default=60.0, ge=0, le=3600)
     # Email backbone (issue 4). Empty URLs mean the real APIs in AWS and the embedded stack's
     # endpoints in local mode.
     sender: str = "news@tctfmsg.local"
@@ -95,6 +97,12 @@ class Settings(BaseSettings):
     # Embedded stack only: journal every acknowledged write (decision 0082); off only to
     # measure what it costs (bench/durability_bench.py).
     local_durable: bool = True
+    # Campaign safety (issue 13, decision 0076): when a sending campaign pauses itself.
+    campaign_failure_window: int = Field(default=200, ge=10, le=100_000)
+    campaign_failure_rate: float = Field(default=0.05, gt=0, le=1)
+    campaign_bounce_rate: float = Field(default=0.05, gt=0, le=1)
+    campaign_complaint_rate: float = Field(default=0.001, gt=0, le=1)
+    campaign_reputation_min_sends: int = Field(default=100, ge=1, le=1_000_000)
 
     @property
     def local_dir(self) -> Path:

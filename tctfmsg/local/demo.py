@@ -46,7 +46,9 @@ DONE = (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
 class Reporter(Protocol):
     def step(self, text: str) -> None: ...
 
-    def progress(self, campaign: Campaign) -> None: ...
+    def progress(self, campaign: Campaign, total: int) -> None:
+        """`total`: the audience's size, known before the fan-out counts it (decision 0076)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -186,10 +188,10 @@ def _follow(
     outage_s = 0.0
     while True:
         campaign = campaigns.get(deps, campaign_id)
-        reporter.progress(campaign)
         counters = campaign.counters
         # Of the whole list, not of those targeted so far: the fan-out is still counting them.
         audience = max(members, counters.targeted, 1)
+        reporter.progress(campaign, audience)
         share = counters.settled / audience
         if not transactional.report.during_campaign and share >= options.transactional_at:
             for sent in transactional.while_campaign_sends():

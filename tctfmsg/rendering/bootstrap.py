@@ -63,7 +63,9 @@ class TemplateRoot:
     @cached_property
     def store(self) -> LayeredTemplateStore:
         """The config table's newest version of a template, else its files."""
-        return LayeredTemplateStore(self.files, self.config_store)
+        return LayeredTemplateStore(
+            self.files, self.config_store, ttl_s=self.settings.template_cache_s
+        )
 
     @cached_property
     def renderer(self) -> Renderer:

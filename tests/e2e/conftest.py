@@ -47,7 +47,7 @@ def fresh_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     yield from _started(tmp_path_factory.mktemp("tctfmsg-fresh-home"))
 
 
-def _started(home: Path) -> Iterator[Stack]:
+def _started(home: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     port = free_base_port()
     env = {
         **os.environ,
@@ -59,6 +59,7 @@ def _started(home: Path) -> Iterator[Stack]:
         # the campaign tests take seconds
         "TCTFMSG_LOCAL_VISIBILITY_TIMEOUT_S": "3",
         "TCTFMSG_LOCAL_SCHEDULE_S": "5",
+        **(extra_env or {}),
     }
     env.pop("TCTFMSG_ENDPOINT_URL", None)
     running = Stack(home, port, env)

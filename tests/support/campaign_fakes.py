@@ -15,6 +15,7 @@ from tctfmsg.email.message import (
     SendReceipt,
     SendWithdrawn,
 )
+from tctfmsg.rendering.renderer import MissingVariables
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,14 @@ class Rendered:
 
 class FakeRenderer:
     templates = ("newsletter",)
+    required: tuple[str, ...] = ()  # variables the data must carry, as the registry declares
 
     def render(self, template: str, data: Mapping[str, Any]) -> Rendered:
         if template not in self.templates:
             raise NotFound(f"no template {template}")
+        missing = [name for name in self.required if not data.get(name)]
+        if missing:
+            raise MissingVariables(template, missing)
         return Rendered("s", f"<p>Hi {data['name']}</p>", f"Hi {data['name']}")
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters, Window
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
@@ -51,11 +51,11 @@ class MemoryCampaigns:
             if c.status is CampaignStatus.SCHEDULED and c.send_at and c.send_at <= now
         ]
 
-    def transition(self, campaign_id, expected, to, now, *, send_at=None) -> Campaign:
+    def transition(self, campaign_id, expected, to, now, *, send_at=None, reason=None):
         c = self._get(campaign_id)
         if c.status is not expected:
             raise StateChanged("changed")
-        changes = {"status": to, "updated_at": now}
+        changes = {"status": to, "updated_at": now, "pause_reason": reason}
         if send_at is not None:
             changes["send_at"] = send_at
         if to is CampaignStatus.COMPLETED:
@@ -68,6 +68,27 @@ class MemoryCampaigns:
         for k, v in counts.items():
             values[k] += v
         return self._put(replace(c, counters=Counters(**values)))
+
+    def record_outcomes(self, campaign_id, counts, failures) -> Campaign:
+        c = self.add_counts(campaign_id, counts)
+        w = c.window
+        settled = counts.get("sent", 0) + counts.get("failed", 0)
+        window = replace(
+            w,
+            window_settled=w.window_settled + settled,
+            window_failed=w.window_failed + counts.get("failed", 0),
+        )
+        tallies, samples = dict(c.failure_counts), dict(c.failure_samples)
+        for reason, (count, sample) in failures.items():
+            tallies[reason] = tallies.get(reason, 0) + count
+            samples.setdefault(reason, sample)
+        return self._put(replace(c, window=window, failure_counts=tallies, failure_samples=samples))
+
+    def roll_window(self, campaign_id: str, seen: Window) -> Campaign:
+        c = self._get(campaign_id)
+        if c.window != seen:
+            return c
+        return self._put(replace(c, window=Window(window_prev_failed=seen.window_failed)))
 
     def set_counts(self, campaign_id: str, counters: Counters) -> Campaign:
         return self._put(replace(self._get(campaign_id), counters=counters))

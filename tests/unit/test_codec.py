@@ -8,7 +8,14 @@ from tctfmsg.campaigns.adapters.campaigns import CAMPAIGN
 from tctfmsg.campaigns.adapters.delivery_records import DELIVERY
 from tctfmsg.campaigns.adapters.failed_messages import FAILED
 from tctfmsg.campaigns.adapters.subscribers import SUBSCRIBER
-from tctfmsg.campaigns.domain.campaign import COUNTERS, Audience, Campaign, CampaignStatus, Counters
+from tctfmsg.campaigns.domain.campaign import (
+    COUNTERS,
+    Audience,
+    Campaign,
+    CampaignStatus,
+    Counters,
+    Window,
+)
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
@@ -153,6 +160,15 @@ STORED = {
             "targeted": {"N": "3"},
             "template": {"S": "newsletter"},
             "updated_at": STAMP,
+            # since decision 0076: the new counters, the failure summary, the breaker window
+            "requeued": {"N": "0"},
+            "bounced": {"N": "0"},
+            "complained": {"N": "0"},
+            "failure_counts": {"M": {}},
+            "failure_samples": {"M": {}},
+            "window_settled": {"N": "0"},
+            "window_failed": {"N": "0"},
+            "window_prev_failed": {"N": "0"},
         },
     ),
     "failed message": (
@@ -247,7 +263,10 @@ def test_a_fresh_subscriber_stores_no_empty_list_set_and_reads_back_with_none():
 
 def test_attributes_older_items_lack_read_as_their_defaults():
     sparse_campaign = {
-        k: v for k, v in STORED["campaign"][2].items() if k not in (*COUNTERS, "fanout_done")
+        k: v
+        for k, v in STORED["campaign"][2].items()
+        if k not in (*COUNTERS, "fanout_done", "failure_counts", "failure_samples")
+        and not k.startswith("window_")
     }
     sparse_failure = {
         k: v for k, v in STORED["failed message"][2].items() if k not in ("detail", "body")
@@ -259,6 +278,7 @@ def test_attributes_older_items_lack_read_as_their_defaults():
     failure = FAILED.from_item(sparse_failure)
 
     assert (campaign.counters, campaign.fanout_done) == (Counters(), False)
+    assert (campaign.window, campaign.failures, campaign.pause_reason) == (Window(), [], None)
     assert (failure.detail, failure.attempts, failure.body) == ("", 0, "")
     assert DELIVERY.from_item(bare) == Delivery("c-1", "a@x.io")
 

@@ -8,7 +8,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tctfmsg.campaigns.domain.campaign import COUNTERS, Audience, Campaign, CampaignStatus, Counters
+from botocore.exceptions import ClientError
+
+from tctfmsg.campaigns.domain.campaign import (
+    COUNTERS,
+    Audience,
+    Campaign,
+    CampaignStatus,
+    Counters,
+    Window,
+)
 from tctfmsg.campaigns.ports import StateChanged
 from tctfmsg.core.dynamodb import codec
 from tctfmsg.core.dynamodb.keys import KeyNames
@@ -30,6 +39,7 @@ CAMPAIGN = ItemMapping(
             read=lambda v: Audience(v["list_name"], json.loads(v.get("audience_filter") or "{}")),
         ),
         "counters": ItemMapping(Counters),  # one number attribute per counter
+        "window": ItemMapping(Window),
     },
 )
 
@@ -89,6 +99,7 @@ class DynamoCampaignStore:
         now: datetime,
         *,
         send_at: datetime | None = None,
+        reason: str | None = None,
     ) -> Campaign:
         # status and send_at key the by_status index the scheduler reads due campaigns from
         sets = ["#s = :to", "updated_at = :now"]
@@ -100,9 +111,14 @@ class DynamoCampaignStore:
             values[":send_at"] = _s(send_at)
         if to is CampaignStatus.COMPLETED:
             sets.append("completed_at = :now")
+        if reason is not None:
+            sets.append("pause_reason = :reason")
+            values[":reason"] = {"S": reason}
         return self._update(
             campaign_id,
-            UpdateExpression="SET " + ", ".join(sets),
+            UpdateExpression="SET "
+            + ", ".join(sets)
+            + ("" if reason is not None else " REMOVE pause_reason"),
             ConditionExpression="#s = :expected",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -122,6 +138,68 @@ class DynamoCampaignStore:
             ExpressionAttributeNames={**names, "#pk": KEYS.partition},
             ExpressionAttributeValues=values,
         )
+
+    def record_outcomes(
+        self,
+        campaign_id: str,
+        counts: Mapping[str, int],
+        failures: Mapping[str, tuple[int, str]],
+    ) -> Campaign:
+        names, values, adds = _counter_adds(counts)
+        settled, failed = counts.get("sent", 0) + counts.get("failed", 0), counts.get("failed", 0)
+        if settled:
+            adds += ["window_settled :ws", "window_failed :wf"]
+            values |= {":ws": {"N": str(settled)}, ":wf": {"N": str(failed)}}
+        sets = []
+        for i, (reason, (count, sample)) in enumerate(sorted(failures.items())):
+            names[f"#r{i}"] = reason
+            values |= {f":n{i}": {"N": str(count)}, f":s{i}": {"S": sample}, ":zero": {"N": "0"}}
+            sets += [
+                f"failure_counts.#r{i} = if_not_exists(failure_counts.#r{i}, :zero) + :n{i}",
+                f"failure_samples.#r{i} = if_not_exists(failure_samples.#r{i}, :s{i})",
+            ]
+        parts = (["SET " + ", ".join(sets)] if sets else []) + (
+            ["ADD " + ", ".join(adds)] if adds else []
+        )
+        if not parts:
+            return self.add_counts(campaign_id, {})
+        expression = " ".join(parts)
+        request = {
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(#pk)",
+            "ExpressionAttributeNames": {**names, "#pk": KEYS.partition},
+            "ExpressionAttributeValues": values,
+        }
+        try:
+            return self._update(campaign_id, **request)
+        except ClientError as exc:
+            # a campaign stored before the summary existed has no maps to add into
+            if not sets or exc.response["Error"]["Code"] != "ValidationException":
+                raise
+        self.client.update_item(
+            TableName=self.table,
+            Key=KEYS.key(campaign_id),
+            UpdateExpression="SET failure_counts = if_not_exists(failure_counts, :m),"
+            " failure_samples = if_not_exists(failure_samples, :m)",
+            ExpressionAttributeValues={":m": {"M": {}}},
+        )
+        return self._update(campaign_id, **request)
+
+    def roll_window(self, campaign_id: str, seen: Window) -> Campaign:
+        try:
+            return self._update(
+                campaign_id,
+                UpdateExpression="SET window_prev_failed = :f, window_settled = :zero,"
+                " window_failed = :zero",
+                ConditionExpression="window_settled = :s AND window_failed = :f",
+                ExpressionAttributeValues={
+                    ":s": {"N": str(seen.window_settled)},
+                    ":f": {"N": str(seen.window_failed)},
+                    ":zero": {"N": "0"},
+                },
+            )
+        except StateChanged:  # another batch added meanwhile: the next one rolls it
+            return self.get(campaign_id) or self._missing(campaign_id)
 
     def set_counts(self, campaign_id: str, counters: Counters) -> Campaign:
         values = {f":{k}": {"N": str(v)} for k, v in counters.as_dict().items()}
@@ -197,6 +275,10 @@ class DynamoCampaignStore:
                 ConditionExpression="lease_token = :t",
                 ExpressionAttributeValues={":t": {"S": token}},
             )
+
+    @staticmethod
+    def _missing(campaign_id: str) -> Campaign:
+        raise NotFound(f"no campaign {campaign_id}")
 
     def _update(self, campaign_id: str, **request: Any) -> Campaign:
         request = {k: v for k, v in request.items() if v is not None}

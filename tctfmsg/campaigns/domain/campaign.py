@@ -81,17 +81,23 @@ def parse_filter(expressions: list[str]) -> dict[str, str]:
     return parsed
 
 
-COUNTERS = ("targeted", "queued", "sent", "failed", "skipped", "cancelled")
+COUNTERS = (
+    "targeted", "queued", "requeued", "sent", "failed", "skipped", "cancelled", "bounced",
+    "complained",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Counters:
     targeted: int = 0  # delivery records written
-    queued: int = 0  # delivery messages sent to the queue (resume and retry add more)
+    queued: int = 0  # first enqueues by the fan-out: never more than targeted
+    requeued: int = 0  # enqueued again: on resume, by an operator's retry, by a page re-run
     sent: int = 0
     failed: int = 0
     skipped: int = 0
     cancelled: int = 0
+    bounced: int = 0  # of those sent, reported back by the provider (docs/decisions/0076)
+    complained: int = 0
 
     @property
     def settled(self) -> int:
@@ -99,6 +105,29 @@ class Counters:
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTERS}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The campaign's recent deliveries (sent or failed), for its circuit breaker: the block
+    under way and the failures of the block before it (docs/decisions/0076)."""
+
+    window_settled: int = 0
+    window_failed: int = 0
+    window_prev_failed: int = 0
+
+    def failures_in_last(self, size: int) -> float:
+        """Failures among the last `size` deliveries, the previous block weighted by the
+        share of it still inside the window."""
+        overlap = max(size - self.window_settled, 0) / size if size else 0.0
+        return self.window_failed + self.window_prev_failed * overlap
+
+
+@dataclass(frozen=True)
+class FailureSummary:
+    reason: str
+    count: int
+    sample: str  # one recipient it happened to
 
 
 @dataclass(frozen=True)
@@ -118,6 +147,20 @@ class Campaign:
     updated_at: datetime | None = None
     completed_at: datetime | None = None
     render: RenderMode = RenderMode.RUNTIME
+    pause_reason: str | None = None  # set by an automatic pause, cleared on resume
+    window: Window = Window()
+    # Failed deliveries by reason code, and one recipient each: kept on the campaign as its
+    # outcomes are counted, so showing them reads one item (docs/decisions/0076).
+    failure_counts: Mapping[str, int] = field(default_factory=dict)
+    failure_samples: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[FailureSummary]:
+        return [
+            FailureSummary(reason, count, self.failure_samples.get(reason, ""))
+            for reason, count in sorted(self.failure_counts.items(), key=lambda kv: -kv[1])
+            if count > 0
+        ]
 
     def can_become(self, wanted: CampaignStatus) -> bool:
         return wanted in TRANSITIONS[self.status]
@@ -188,3 +231,14 @@ def new_id() -> str:
 def with_status(campaign: Campaign, status: CampaignStatus, now: datetime) -> Campaign:
     campaign.require(status)
     return replace(campaign, status=status, updated_at=now)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a sending campaign pauses itself (docs/decisions/0076)."""
+
+    failure_window: int = 200  # the last this many deliveries (sent or failed)
+    failure_rate: float = 0.05  # of them failed: 10 of the last 200
+    bounce_rate: float = 0.05  # SES reviews an account whose bounce rate is over 5 %
+    complaint_rate: float = 0.001  # and one whose complaint rate is over 0.1 %
+    reputation_min_sends: int = 100  # before this many sends, a rate says little

@@ -83,3 +83,37 @@ class Reason(StrEnum):
     INTERRUPTED = "interrupted"  # a consumer stopped after claiming: outcome unknown
     DEAD_LETTERED = "dead-lettered"
     MALFORMED = "malformed"
+    SUPPRESSED = "suppressed"  # on the suppression list: never sent to
+
+
+def reason_code(detail: str | None) -> str:
+    """The stable code a delivery's reason text starts with (`render-error: …`)."""
+    return (detail or "").split(":", 1)[0].strip()
+
+
+# Why retrying will not help, for the reasons where it will not.
+_NOT_RETRYABLE = {
+    Reason.RENDER_ERROR: "the template does not render with this recipient's data: "
+    "fix the data or the template first",
+    Reason.REJECTED: "the provider refused this address for good: a retry sends to it again",
+    Reason.SUPPRESSED: "the address is on the suppression list: a retry is refused again",
+    Reason.NO_SUBSCRIBER: "the subscriber no longer exists",
+    Reason.MALFORMED: "the queue message could not be read",
+}
+_RETRYABLE = {
+    Reason.DEAD_LETTERED: "every provider was down for every attempt; retry once they are up",
+    Reason.PROVIDERS_UNAVAILABLE: "every provider was down; retry once they are up",
+    Reason.UNEXPECTED_ERROR: "an unexpected error, not the recipient's; retry after a look",
+    Reason.INTERRUPTED: "it may have been sent: retry only once the provider's events say "
+    "it was not",
+}
+
+
+def retry_advice(detail: str | None) -> tuple[bool, str]:
+    """Whether retrying a failed delivery can help, and why (or why not)."""
+    code = reason_code(detail)
+    if code in _NOT_RETRYABLE:
+        return False, _NOT_RETRYABLE[Reason(code)]
+    if code in _RETRYABLE:
+        return True, _RETRYABLE[Reason(code)]
+    return True, "no known reason it would fail again"

@@ -5,13 +5,11 @@ crash between a ledger write and its counter update."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Thresholds
 from tctfmsg.campaigns.domain.delivery import DeliveryStatus
-from tctfmsg.campaigns.ports import CampaignStore, DeliveryLedger, StateChanged
+from tctfmsg.campaigns.ports import CampaignStore, DeliveryLedger, PauseAlarm, StateChanged
 from tctfmsg.core.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -22,26 +20,8 @@ class Books:
     campaigns: CampaignStore
     ledger: DeliveryLedger
     clock: Clock
-
-
-@dataclass
-class Tally:
-    """Counter increments gathered over one batch of records and written as one ADD per
-    campaign: a tenth of the writes on the campaign item, which every consumer shares. The
-    batch's records may add from several threads at once."""
-
-    counts: dict[str, Counter[str]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def add(self, campaign_id: str, counter: str) -> None:
-        with self._lock:
-            self.counts.setdefault(campaign_id, Counter())[counter] += 1
-
-    def flush(self, books: Books) -> None:
-        with self._lock:
-            pending, self.counts = self.counts, {}
-        for campaign_id, counts in pending.items():
-            count(books, campaign_id, dict(counts))
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    alarm: PauseAlarm | None = None
 
 
 def count(books: Books, campaign_id: str, counts: dict[str, int]) -> Campaign | None:
@@ -60,9 +40,9 @@ def settle(books: Books, campaign: Campaign) -> Campaign:
     counts = books.ledger.count_by_status(campaign.campaign_id)
     if counts[DeliveryStatus.PENDING] or counts[DeliveryStatus.SENDING]:
         return campaign  # the index lagged behind the table
-    exact = Counters(
+    exact = replace(
+        campaign.counters,
         targeted=sum(counts.values()),
-        queued=campaign.counters.queued,
         sent=counts[DeliveryStatus.SENT],
         failed=counts[DeliveryStatus.FAILED],
         skipped=counts[DeliveryStatus.SKIPPED],

@@ -9,36 +9,34 @@ operator instead of being sent a second time (docs/decisions/0042)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, RenderMode
+from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Thresholds
 from tctfmsg.campaigns.domain.delivery import (
     Delivery,
     DeliveryRequest,
     DeliveryStatus,
     Reason,
-    idempotency_key,
+    retry_advice,
 )
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, failure_id
-from tctfmsg.campaigns.domain.subscriber import Subscriber
 from tctfmsg.campaigns.ports import (
     CampaignRenderer,
     CampaignStore,
     DeliveryLedger,
     FailedMessageStore,
     HostedTemplateNames,
+    PauseAlarm,
     SubscriberStore,
 )
-from tctfmsg.campaigns.services import campaign_progress
+from tctfmsg.campaigns.services import campaign_guard, campaign_progress
 from tctfmsg.campaigns.services.batch_view import SENDS, BatchView
-from tctfmsg.campaigns.services.campaign_progress import Tally
+from tctfmsg.campaigns.services.campaign_email import UnsubscribeLink, UnsubscribeMailto, compose
+from tctfmsg.campaigns.services.campaign_guard import Tally
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import InvalidInput, NotFound, TctfmsgError
-from tctfmsg.email.headers import header_text
 from tctfmsg.email.message import (
     AllProvidersUnavailable,
     EmailMessage,
@@ -47,12 +45,9 @@ from tctfmsg.email.message import (
     SendWithdrawn,
 )
 from tctfmsg.email.ports import EmailSender
-from tctfmsg.rendering.ses import ses_template_data
+from tctfmsg.rendering.renderer import MissingVariables
 
 log = logging.getLogger(__name__)
-
-UnsubscribeLink = Callable[[str, str], str]  # (campaign_id, email) → URL
-UnsubscribeMailto = Callable[[str, str, str], str]  # (campaign_id, email, sender) → mailto: URI
 
 
 class Outcome(StrEnum):
@@ -84,10 +79,14 @@ class ConsumerDeps:
     claim_for: timedelta = timedelta(seconds=180)  # the delivery queue's visibility timeout
     hosted: HostedTemplateNames | None = None  # for `render hosted` campaigns
     unsubscribe_mailto: UnsubscribeMailto | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    alarm: PauseAlarm | None = None
 
     @property
     def books(self) -> campaign_progress.Books:
-        return campaign_progress.Books(self.campaigns, self.ledger, self.clock)
+        return campaign_progress.Books(
+            self.campaigns, self.ledger, self.clock, self.thresholds, self.alarm
+        )
 
 
 def deliver(
@@ -128,14 +127,25 @@ def deliver(
                 hosted=deps.hosted,
                 unsubscribe_mailto=deps.unsubscribe_mailto,
             )
-        except (InvalidInput, NotFound) as exc:
+        except MissingVariables as exc:  # this subscriber's data: one failure
             end = (DeliveryStatus.FAILED, Reason.RENDER_ERROR, exc)
+        except (InvalidInput, NotFound) as exc:  # the template itself: no one would get it
+            return _template_broken(deps, campaign, exc)
     if end is not None:  # settled without a send: claim it now, so only one consumer does
         delivery = _claim(deps, request, token)
         if delivery is None:
             return _not_claimed(deps, request, tally)
         return _finish(deps, tally, delivery, token, *end)
     return _send(deps, tally, request, token, message, batch)
+
+
+def _template_broken(deps: ConsumerDeps, campaign: Campaign, error: Exception) -> Outcome:
+    """The template is gone or does not compile: every recipient would fail alike, so the
+    campaign pauses and this delivery stays PENDING for `campaign resume` after the fix."""
+    detail = error.message if isinstance(error, InvalidInput | NotFound) else str(error)
+    reason = f"auto-paused: template {campaign.template!r} does not render: {detail}"
+    campaign_guard.pause_now(deps.books, campaign.campaign_id, reason[:500])
+    return Outcome.HELD
 
 
 def _claim(deps: ConsumerDeps, request: DeliveryRequest, token: str) -> Delivery | None:
@@ -170,7 +180,17 @@ class _ClaimOnTurn:
         if self.campaign is None or self.campaign.status not in SENDS:
             return False
         self.delivery = _claim(self.deps, self.request, self.token)
-        return self.delivery is not None
+        if self.delivery is None:
+            return False
+        # Read again once the claim is held: a pause confirmed before this read is seen, and
+        # one confirmed after it waits for this claim to settle (campaigns.pause), so no send
+        # starts after `campaign pause` returns (docs/decisions/0076).
+        self.campaign = self.deps.campaigns.get(self.request.campaign_id)
+        if self.campaign is None or self.campaign.status not in SENDS:
+            _release(self.deps, self.delivery, self.token, "held: the campaign stopped sending")
+            self.delivery = None
+            return False
+        return True
 
     def not_taken(self, tally: Tally) -> Outcome:
         if self.campaign is None:
@@ -238,56 +258,6 @@ def _claimed(claim: _ClaimOnTurn) -> Delivery:
     return claim.delivery
 
 
-def compose(
-    renderer: CampaignRenderer,
-    unsubscribe_link: UnsubscribeLink,
-    campaign: Campaign,
-    subscriber: Subscriber,
-    hosted: HostedTemplateNames | None = None,
-    unsubscribe_mailto: UnsubscribeMailto | None = None,
-) -> EmailMessage:
-    """The campaign's email for one subscriber: their data, a signed unsubscribe link (and
-    its mailto: form in List-Unsubscribe, RFC 2369 and 8058), and the same idempotency key for
-    every attempt. A `hosted` campaign's email also names the SES copy of the template and
-    carries the recipient's data for it: SES renders that one, and a failover provider sends
-    the html and text rendered here from the same version."""
-    link = unsubscribe_link(campaign.campaign_id, subscriber.email)
-    targets = [f"<{link}>"]
-    if unsubscribe_mailto is not None:
-        targets.append(
-            f"<{unsubscribe_mailto(campaign.campaign_id, subscriber.email, campaign.sender)}>"
-        )
-    data: dict[str, Any] = {
-        **dict(subscriber.attributes),
-        "name": subscriber.name,
-        "email": subscriber.email,
-        "unsubscribe_url": link,
-        "campaign": {"id": campaign.campaign_id, "name": campaign.name},
-        "subject": campaign.subject,
-    }
-    content = renderer.render(campaign.template, data)
-    ses_template = None
-    if campaign.render is RenderMode.HOSTED and hosted is not None:
-        ses_template = hosted.name_for(campaign.template)
-        if ses_template is None:
-            log.warning("template %s cannot be hosted in SES: rendered here", campaign.template)
-    return EmailMessage(
-        to=subscriber.email,
-        sender=campaign.sender,
-        subject=campaign.subject or header_text(content.subject),  # rendered from user data
-        html=content.html,
-        text=content.text,
-        headers={
-            "List-Unsubscribe": ", ".join(targets),
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-        tags={"campaign_id": campaign.campaign_id, "type": "campaign"},
-        idempotency_key=idempotency_key(campaign.campaign_id, subscriber.key),
-        ses_template=ses_template,
-        template_data=ses_template_data(data) if ses_template else {},
-    )
-
-
 def _not_claimed(deps: ConsumerDeps, request: DeliveryRequest, tally: Tally) -> Outcome:
     current = deps.ledger.get(request.campaign_id, request.email_key)
     if current is None:
@@ -313,7 +283,8 @@ def _not_claimed(deps: ConsumerDeps, request: DeliveryRequest, tally: Tally) -> 
     ):
         detail = "a consumer stopped after claiming this delivery; it may or may not have been sent"
         _keep_for_operator(deps, current, Reason.INTERRUPTED, detail)
-        tally.add(current.campaign_id, "failed")
+        _log_failure(current.campaign_id, current.email_key, f"{Reason.INTERRUPTED}: {detail}")
+        tally.fail(current.campaign_id, Reason.INTERRUPTED, current.email_key)
     return Outcome.INTERRUPTED
 
 
@@ -349,8 +320,30 @@ def _finish(
         reason=detail,
         attempts=delivery.attempts,
     ):
-        tally.add(delivery.campaign_id, status.counter)
+        if status is DeliveryStatus.FAILED:
+            _log_failure(delivery.campaign_id, delivery.email_key, detail)
+            tally.fail(delivery.campaign_id, reason, delivery.email_key)
+        else:
+            tally.add(delivery.campaign_id, status.counter)
     return Outcome(status.value)
+
+
+def _log_failure(campaign_id: str, email_key: str, detail: str) -> None:
+    retryable, why = retry_advice(detail)
+    log.warning(
+        "delivery to %s in %s failed: %s (%s: %s)",
+        email_key,
+        campaign_id,
+        detail[:300],
+        "retryable" if retryable else "not retryable",
+        why,
+        extra={
+            "campaign_id": campaign_id,
+            "email_key": email_key,
+            "reason": detail[:300],
+            "retryable": retryable,
+        },
+    )
 
 
 class _Immediate(Tally):
@@ -362,6 +355,10 @@ class _Immediate(Tally):
 
     def add(self, campaign_id: str, counter: str) -> None:
         campaign_progress.count(self._books, campaign_id, {counter: 1})
+
+    def fail(self, campaign_id: str, reason: str, recipient: str) -> None:
+        counts, failures = {"failed": 1}, {reason: (1, recipient)}
+        campaign_guard.record_outcomes(self._books, campaign_id, counts, failures)
 
 
 def _release(deps: ConsumerDeps, delivery: Delivery, token: str, reason: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from tctfmsg.campaigns.domain.delivery import DeliveryRequest
 from tctfmsg.campaigns.services import consumer
 from tctfmsg.campaigns.services.batch_view import BatchView, read_batch
-from tctfmsg.campaigns.services.campaign_progress import Tally
+from tctfmsg.campaigns.services.campaign_guard import Tally
 from tctfmsg.core.queue_batch import BatchWork, QueueMessage
 
 

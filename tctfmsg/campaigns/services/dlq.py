@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from tctfmsg.campaigns.domain.campaign import CampaignStatus
+from tctfmsg.campaigns.domain.campaign import CampaignStatus, Thresholds
 from tctfmsg.campaigns.domain.delivery import DeliveryRequest, DeliveryStatus, Reason
 from tctfmsg.campaigns.domain.failed_message import (
     FailedMessage,
@@ -18,8 +18,14 @@ from tctfmsg.campaigns.domain.failed_message import (
     FailureStats,
     failure_id,
 )
-from tctfmsg.campaigns.ports import CampaignStore, DeliveryLedger, DeliveryQueue, FailedMessageStore
-from tctfmsg.campaigns.services import campaign_progress
+from tctfmsg.campaigns.ports import (
+    CampaignStore,
+    DeliveryLedger,
+    DeliveryQueue,
+    FailedMessageStore,
+    PauseAlarm,
+)
+from tctfmsg.campaigns.services import campaign_guard, campaign_progress
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import InvalidInput, NotFound
 
@@ -35,10 +41,14 @@ class DlqDeps:
     failures: FailedMessageStore
     queue: DeliveryQueue
     clock: Clock
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    alarm: PauseAlarm | None = None
 
     @property
     def books(self) -> campaign_progress.Books:
-        return campaign_progress.Books(self.campaigns, self.ledger, self.clock)
+        return campaign_progress.Books(
+            self.campaigns, self.ledger, self.clock, self.thresholds, self.alarm
+        )
 
 
 def record_dead(deps: DlqDeps, body: str, message_id: str, receives: int) -> FailedMessage:
@@ -67,7 +77,8 @@ def record_dead(deps: DlqDeps, body: str, message_id: str, receives: int) -> Fai
             f"{Reason.DEAD_LETTERED}: {detail}",
             now,
         ):
-            campaign_progress.count(deps.books, cid, {"failed": 1})
+            failures = {Reason.DEAD_LETTERED.value: (1, key)}
+            campaign_guard.record_outcomes(deps.books, cid, {"failed": 1}, failures)
         elif not delivery.status.open:
             # finished meanwhile (sent on a later receive, cancelled…): nothing to act on
             state, detail = FailureState.RESOLVED, f"delivery is {delivery.status.value}"
@@ -139,7 +150,7 @@ def _retry_one(deps: DlqDeps, failed: FailedMessage) -> str:
         deps.failures.set_state(failed.failure_id, FailureState.RESOLVED, now)
         return "already_final"
     deps.queue.send([DeliveryRequest(failed.campaign_id, failed.email_key)])
-    deps.campaigns.add_counts(failed.campaign_id, {"queued": 1})
+    deps.campaigns.add_counts(failed.campaign_id, {"requeued": 1})
     deps.failures.set_state(failed.failure_id, FailureState.RETRIED, now)
     return "retried"
 

@@ -253,11 +253,13 @@ def _page(
     fresh = set(created.created)
     to_queue = [r.email_key for r in records if r.email_key in fresh and r.status.open]
     skipped = sum(1 for r in records if r.email_key in fresh and not r.status.open)
+    again: list[str] = []
     if created.existing:  # a re-run of a page whose run died: enqueue what is still to do
         existing = deps.ledger.get_many(cid, created.existing)
-        to_queue += [k for k, d in existing.items() if d.status is DeliveryStatus.PENDING]
-    sends = sender.submit(deps.queue.send, [DeliveryRequest(cid, k) for k in to_queue])
-    return _Sending(cid, created.end, {"targeted": len(fresh), "skipped": skipped}, sends)
+        again = [k for k, d in existing.items() if d.status is DeliveryStatus.PENDING]
+    sends = sender.submit(deps.queue.send, [DeliveryRequest(cid, k) for k in to_queue + again])
+    counts = {"targeted": len(fresh), "skipped": skipped, "requeued": len(again)}
+    return _Sending(cid, created.end, counts, sends)
 
 
 def _saved(
@@ -267,7 +269,8 @@ def _saved(
     that the fan-out is done)."""
     if sending is None:
         return None
-    queued = sending.sends.result()
+    # first enqueues are `queued`, so queued never exceeds targeted; a re-run's are `requeued`
+    queued = sending.sends.result() - sending.counts["requeued"]
     counts = sending.counts | {"queued": queued}
     report.pages += 1
     report.targeted += counts["targeted"]

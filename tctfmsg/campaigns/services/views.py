@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tctfmsg.campaigns.domain.campaign import Campaign
+from tctfmsg.campaigns.domain.delivery import Delivery, reason_code, retry_advice
 from tctfmsg.campaigns.domain.failed_message import FailedMessage
 
 
@@ -24,6 +25,11 @@ def campaign_json(c: Campaign) -> dict[str, Any]:
         "send_at": _iso(c.send_at),
         "fanout_done": c.fanout_done,
         "counters": c.counters.as_dict(),
+        "pause_reason": c.pause_reason,
+        "failures": [
+            {"reason": f.reason, "count": f.count, "sample": f.sample, **_advice(f.reason)}
+            for f in c.failures
+        ],
         "created_at": _iso(c.created_at),
         "updated_at": _iso(c.updated_at),
         "completed_at": _iso(c.completed_at),
@@ -37,6 +43,7 @@ def progress_json(c: Campaign) -> dict[str, Any]:
     return {
         "campaign_id": c.campaign_id,
         "status": c.status.value,
+        "pause_reason": c.pause_reason,
         "fanout_done": c.fanout_done,
         "counters": n.as_dict(),
         "settled": n.settled,
@@ -57,6 +64,23 @@ def failed_json(f: FailedMessage) -> dict[str, Any]:
         "failed_at": f.failed_at.isoformat(),
         "updated_at": _iso(f.updated_at),
     }
+
+
+def delivery_failure_json(d: Delivery) -> dict[str, Any]:
+    return {
+        "campaign_id": d.campaign_id,
+        "recipient": d.email_key,
+        "reason": reason_code(d.reason),
+        "detail": d.reason or "",
+        "attempts": d.attempts,
+        **_advice(d.reason),
+        "updated_at": _iso(d.updated_at),
+    }
+
+
+def _advice(reason: str | None) -> dict[str, Any]:
+    retryable, why = retry_advice(reason)
+    return {"retryable": retryable, "why": why}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -51,7 +51,7 @@ def test_a_message_arriving_while_another_consumer_holds_the_claim_comes_back_la
 def test_a_render_error_fails_the_delivery_without_retry(world: World) -> None:
     world.seed(1)
     campaign = world.started()
-    world.store.items[campaign.campaign_id] = replace(campaign, template="gone")
+    world.consumer.renderer.required = ("plan",)  # type: ignore[attr-defined]
 
     assert _deliver_all(world) == [Outcome.FAILED]
 

@@ -160,7 +160,7 @@ def test_one_thread_handles_the_records_one_after_another(
     assert seen == [threading.current_thread().name] * 3
 
 
-def test_a_batch_reads_its_campaign_once_and_its_recipients_in_one_request(
+def test_a_batch_reads_its_recipients_once_and_its_campaign_once_plus_once_per_claim(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lambdas.campaigns import consumer as handler_module
@@ -179,7 +179,8 @@ def test_a_batch_reads_its_campaign_once_and_its_recipients_in_one_request(
     assert result == {"batchItemFailures": []}
     assert sorted(m.to for m in world.sender.sent) == keys
     assert reads.count("get_many") == 1 and "get" not in reads
-    assert reads.count("campaign") == 1
+    # once for the batch, and once after each claim, so a pause is seen exactly (0076)
+    assert reads.count("campaign") == 1 + len(keys)
 
 
 def test_a_paused_batch_reads_no_recipients_and_leaves_every_delivery_pending(

@@ -22,7 +22,11 @@ def test_create_stores_a_draft_and_answers_201_with_it(world: World) -> None:
     assert answer.body["filter"] == {"plan": "pro"}
     assert answer.body["sender"] == "News <news@example.com>"
     assert answer.body["counters"] == dict.fromkeys(
-        ("targeted", "queued", "sent", "failed", "skipped", "cancelled"), 0
+        (
+            *("targeted", "queued", "requeued", "sent", "failed", "skipped", "cancelled"),
+            *("bounced", "complained"),
+        ),
+        0,
     )
     stored = world.store.get(answer.body["campaign_id"])
     assert stored is not None and stored.status is CampaignStatus.DRAFT
@@ -88,6 +92,7 @@ def test_stats_report_the_progress_of_a_sending_campaign(world: World) -> None:
     assert answer.body == {
         "campaign_id": CAMPAIGN_ID,
         "status": "sending",
+        "pause_reason": None,
         "fanout_done": True,
         "counters": counters.as_dict(),
         "settled": 7,

@@ -20,6 +20,7 @@ from tests.unit.cli.conftest import Cli
 CAMPAIGN_KEYS = {
     "campaign_id", "name", "subject", "template", "render", "list", "filter", "sender",
     "status", "send_at", "fanout_done", "counters", "created_at", "updated_at", "completed_at",
+    "pause_reason", "failures",
 }  # fmt: skip
 
 
@@ -70,7 +71,8 @@ def test_create_json_is_the_campaign_and_honours_from(cli: Cli, world: CampaignW
     assert (data["status"], data["list"], data["filter"]) == ("draft", "news", {})
     assert data["sender"] == "News <news@example.com>" == stored.sender
     assert data["counters"] == {
-        "targeted": 0, "queued": 0, "sent": 0, "failed": 0, "skipped": 0, "cancelled": 0,
+        "targeted": 0, "queued": 0, "requeued": 0, "sent": 0, "failed": 0, "skipped": 0,
+        "cancelled": 0, "bounced": 0, "complained": 0,
     }  # fmt: skip
 
 

@@ -85,7 +85,7 @@ class FakeDemo:
         reporter.step("embedded stack started at http://127.0.0.1:6200")
         if isinstance(self.answer, Exception):
             raise self.answer
-        reporter.progress(self.answer.campaign)
+        reporter.progress(self.answer.campaign, 10)
         reporter.step("campaign completed")
         return self.answer
 
