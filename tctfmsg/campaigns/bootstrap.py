@@ -6,19 +6,24 @@ it. Tests build any piece by passing their own Clients, TemplateRoot or EmailRoo
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from tctfmsg.campaigns.adapters.campaign_audience import DynamoAudienceSource
 from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
 from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
 from tctfmsg.campaigns.adapters.failed_messages import DynamoFailedMessageStore
+from tctfmsg.campaigns.adapters.provider_events import SqsProviderEventQueue
 from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
 from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
 from tctfmsg.campaigns.services.campaigns import CampaignDeps
 from tctfmsg.campaigns.services.consumer import ConsumerDeps
 from tctfmsg.campaigns.services.dlq import DlqDeps
+from tctfmsg.campaigns.services.provider_events import EventDeps
+from tctfmsg.campaigns.services.provider_webhooks import WebhookDeps
 from tctfmsg.campaigns.services.scheduler import FanoutConfig
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
@@ -26,6 +31,7 @@ from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.resources import table
 from tctfmsg.email.bootstrap import EmailRoot
+from tctfmsg.email.suppression import DynamoSuppressionList
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.unsubscribe import unsubscribe_url
 
@@ -96,6 +102,43 @@ class CampaignsRoot:
             claim_for=timedelta(seconds=self.delivery_visibility_s),
         )
 
+    @cached_property
+    def suppressions(self) -> DynamoSuppressionList:
+        return DynamoSuppressionList(
+            self.clients.names["suppressions"], self.clients.client("dynamodb")
+        )
+
+    @cached_property
+    def event_deps(self) -> EventDeps:
+        deps = self.dlq_deps
+        return EventDeps(
+            subscribers=self.subscribers,
+            suppressions=self.suppressions,
+            campaigns=deps.campaigns,
+            ledger=deps.ledger,
+            failures=deps.failures,
+            reputation=_UnguardedReputation(),
+            clock=deps.clock,
+            transient_bounce_limit=self.settings.transient_bounce_limit,
+        )
+
+    def webhook_deps(self, count_refusal: Callable[[str, str], None]) -> WebhookDeps:
+        secrets, name = self.clients.secrets, self.clients.names["webhook_keys"]
+
+        def keys() -> Mapping[str, str]:
+            value = secrets.get(name, transform="json", max_age=300)
+            return value if isinstance(value, dict) else {}
+
+        return WebhookDeps(
+            keys=keys,
+            queue=SqsProviderEventQueue(
+                self.clients.names["provider_events"], self.clients.client("sqs")
+            ),
+            clock=SystemClock(),
+            count_refusal=count_refusal,
+            tolerance_s=self.settings.webhook_tolerance_s,
+        )
+
     @property
     def delivery_visibility_s(self) -> int:
         """How long a received delivery message stays hidden, and so how long a claim lasts."""
@@ -134,6 +177,14 @@ class CampaignsRoot:
     @property
     def invoker(self) -> LambdaInvoker:
         return self.clients.invoker
+
+
+class _UnguardedReputation:
+    """Until the campaign guard (issue 13, item 7) is merged in: bounces and complaints are
+    logged against their campaign, and nothing pauses it."""
+
+    def note(self, campaign_id: str, kind: Literal["bounced", "complained"]) -> None:
+        logging.getLogger(__name__).info("campaign %s: one more %s", campaign_id, kind)
 
 
 @lru_cache(maxsize=1)

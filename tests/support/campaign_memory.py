@@ -167,6 +167,16 @@ class MemoryLedger:
                           updated_at=now))  # fmt: skip
         return True
 
+    def settle_sent(self, campaign_id, email_key, provider, message_id, now) -> bool:
+        d = self.get(campaign_id, email_key)
+        if d is None or d.status is not DeliveryStatus.FAILED:
+            return False
+        if not (d.reason or "").startswith("interrupted"):
+            return False
+        self._put(replace(d, status=DeliveryStatus.SENT, provider=provider,
+                          provider_message_id=message_id, updated_at=now))  # fmt: skip
+        return True
+
     def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
         return iter(
             [

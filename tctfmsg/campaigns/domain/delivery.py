@@ -75,6 +75,7 @@ class Reason(StrEnum):
     UNSUBSCRIBED = "unsubscribed"
     BOUNCED = "bounced"
     COMPLAINED = "complained"
+    SUPPRESSED = "suppressed"  # on the suppression list, whatever the subscriber's status
     NO_SUBSCRIBER = "no-subscriber"
     REJECTED = "rejected"  # the provider refused this recipient for good
     RENDER_ERROR = "render-error"
