@@ -102,11 +102,9 @@ class CampaignsRoot:
             claim_for=timedelta(seconds=self.delivery_visibility_s),
         )
 
-    @cached_property
+    @property
     def suppressions(self) -> DynamoSuppressionList:
-        return DynamoSuppressionList(
-            self.clients.names["suppressions"], self.clients.client("dynamodb")
-        )
+        return self.email.suppressions
 
     @cached_property
     def event_deps(self) -> EventDeps:

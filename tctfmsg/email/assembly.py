@@ -23,7 +23,7 @@ from tctfmsg.email.pacer import Pacer
 from tctfmsg.email.ports import EmailProvider
 from tctfmsg.email.providers import resend, sendgrid
 from tctfmsg.email.providers.ses import SesProvider
-from tctfmsg.email.suppression import DynamoSuppressionList
+from tctfmsg.email.suppression import DynamoSuppressionList, SuppressionList
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,9 @@ class EmailBackbone:
     endpoints: ProviderEndpoints
 
 
-def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
+def assemble(
+    clients: Clients, pacer: Pacer, suppressions: SuppressionList | None = None
+) -> EmailBackbone:
     s = clients.settings
     endpoints = provider_endpoints(clients)
     dynamodb = clients.client("dynamodb")
@@ -75,7 +77,8 @@ def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
         ),
     }
     configs = CachedConfigs(config_store.load, s.provider_config_ttl_s, time.monotonic)
-    suppressions = DynamoSuppressionList(clients.names["suppressions"], dynamodb)
+    if suppressions is None:
+        suppressions = DynamoSuppressionList(clients.names["suppressions"], dynamodb)
     sender = FailoverSender(providers, configs, storages, pacer, suppressions=suppressions)
     return EmailBackbone(sender, config_store, storages, endpoints)
 

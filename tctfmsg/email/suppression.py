@@ -9,7 +9,7 @@ the count reaches its limit and the address is suppressed (docs/decisions/0077).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -45,6 +45,10 @@ def suppression_key(address: str) -> str:
 class SuppressionList(Protocol):
     def find(self, address: str) -> Suppression | None: ...
 
+    def find_many(self, addresses: Sequence[str]) -> dict[str, Suppression]:
+        """The suppressed ones among `addresses` (at most 100), by suppression_key."""
+        ...
+
     def add(self, suppression: Suppression) -> bool:
         """Suppresses the address; False if it already was (the first reason stays)."""
         ...
@@ -74,6 +78,21 @@ class DynamoSuppressionList:
     def find(self, address: str) -> Suppression | None:
         item = self.client.get_item(TableName=self.table, Key=_key(address)).get("Item")
         return _suppression(item) if item else None
+
+    def find_many(self, addresses: Sequence[str]) -> dict[str, Suppression]:
+        keys = list({suppression_key(a): _key(a) for a in addresses}.values())[:100]
+        found: dict[str, Suppression] = {}
+        request = {self.table: {"Keys": keys}} if keys else {}
+        for _ in range(8):  # unprocessed keys come back under load; ask again for those
+            if not request:
+                break
+            answer = self.client.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(self.table, []):
+                entry = _suppression(item)
+                if entry is not None:
+                    found[entry.key] = entry
+            request = answer.get("UnprocessedKeys") or {}
+        return found
 
     def add(self, suppression: Suppression) -> bool:
         values = {
