@@ -261,6 +261,12 @@ class MemorySubscribers:
     def get_many(self, keys: Sequence[str]) -> dict[str, Subscriber]:
         return {k: self.people[k] for k in keys if k in self.people}
 
+    def set_status(self, key: str, status: SubscriberStatus, at: datetime) -> Subscriber:
+        if key not in self.people:
+            raise NotFound(f"no subscriber {key}")
+        self.people[key] = replace(self.people[key], status=status, updated_at=at)
+        return self.people[key]
+
     def page(self, list_name: str, cursor: str | None, limit: int) -> AudiencePage:
         keys = sorted(k for k, s in self.people.items() if list_name in s.lists)
         keys = [k for k in keys if cursor is None or k > cursor]
