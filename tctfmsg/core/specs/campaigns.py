@@ -165,7 +165,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         secrets=("webhook_keys",),
     ),
     FunctionSpec(
-        "provider_events",
+        "provider_event_consumer",  # not "provider_events": that names its queue
         "campaigns",
         "lambdas.campaigns.provider_events:handler",
         timeout_s=50,  # below the queue's visibility timeout
