@@ -91,7 +91,7 @@ def import_(
                 rejects,
                 options,
                 progress=lambda done: bar.update(task, completed=done),
-                suppressions=state(ctx).email.suppressions,
+                suppressions=state(ctx).campaigns.suppressions,
             )
         finally:
             rejects.close()
