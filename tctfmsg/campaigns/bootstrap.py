@@ -120,7 +120,14 @@ class CampaignsRoot:
             transient_bounce_limit=self.settings.transient_bounce_limit,
         )
 
+    @cached_property
+    def provider_event_queue(self) -> SqsProviderEventQueue:
+        names, sqs = self.clients.names, self.clients.client("sqs")
+        return SqsProviderEventQueue(names["provider_events"], sqs)
+
     def webhook_deps(self, count_refusal: Callable[[str, str], None]) -> WebhookDeps:
+        """Cheap to call per request: the queue (its URL looked up once) and the secrets'
+        cache are the root's."""
         secrets, name = self.clients.secrets, self.clients.names["webhook_keys"]
 
         def keys() -> Mapping[str, str]:
@@ -129,9 +136,7 @@ class CampaignsRoot:
 
         return WebhookDeps(
             keys=keys,
-            queue=SqsProviderEventQueue(
-                self.clients.names["provider_events"], self.clients.client("sqs")
-            ),
+            queue=self.provider_event_queue,
             clock=SystemClock(),
             count_refusal=count_refusal,
             tolerance_s=self.settings.webhook_tolerance_s,
