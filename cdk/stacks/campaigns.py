@@ -7,6 +7,7 @@ from typing import Any
 
 from constructs import Construct
 
+from cdk.components.email_events import subscribe_to_email_events
 from cdk.components.hosted_templates import HostedTemplates
 from cdk.stacks.service_stack import ServiceStack
 
@@ -20,3 +21,5 @@ class CampaignsStack(ServiceStack):
         super().__init__(scope, stage=stage, **kwargs)
         self.hosted_templates = HostedTemplates(self, "HostedTemplates", stage=stage)
         self.hosted_templates.grant_send(self.functions.functions[CONSUMER])
+        # SES's bounces, complaints and deliveries come in on the provider_events queue
+        subscribe_to_email_events(self, stage, self.resources.queues["provider_events"])

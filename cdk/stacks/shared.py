@@ -12,6 +12,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from cdk.components.api_gateway_logging import ApiGatewayLogging
+from cdk.components.email_events import EmailEventsPublishing
 from cdk.components.spec_resources import SpecResources
 from tctfmsg.core import resources
 
@@ -29,4 +30,5 @@ class SharedStack(cdk.Stack):
         self.stage = stage
         self.resources = SpecResources(self, "Resources", owner=resources.SHARED, stage=stage)
         self.api_logging = ApiGatewayLogging(self, "ApiGatewayLogging")
+        self.email_events = EmailEventsPublishing(self, "EmailEvents", stage=stage)
         cdk.Tags.of(self).add("service", resources.SHARED)

@@ -6,6 +6,7 @@ it. Tests build any piece by passing their own Clients, TemplateRoot or EmailRoo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
 from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
 from tctfmsg.campaigns.adapters.failed_messages import DynamoFailedMessageStore
 from tctfmsg.campaigns.adapters.pause_alarm import MetricPauseAlarm
+from tctfmsg.campaigns.adapters.provider_events import SqsProviderEventQueue
 from tctfmsg.campaigns.adapters.sender_identities import (
     EmbeddedSenderVerification,
     SesSenderVerification,
@@ -24,9 +26,13 @@ from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
 from tctfmsg.campaigns.domain.campaign import Thresholds
 from tctfmsg.campaigns.ports import SenderVerification
 from tctfmsg.campaigns.services.campaign_checks import Readiness
+from tctfmsg.campaigns.services.campaign_guard import CampaignReputation
+from tctfmsg.campaigns.services.campaign_progress import Books
 from tctfmsg.campaigns.services.campaigns import CampaignDeps
 from tctfmsg.campaigns.services.consumer import ConsumerDeps
 from tctfmsg.campaigns.services.dlq import DlqDeps
+from tctfmsg.campaigns.services.provider_events import EventDeps
+from tctfmsg.campaigns.services.provider_webhooks import WebhookDeps
 from tctfmsg.campaigns.services.scheduler import FanoutConfig
 from tctfmsg.campaigns.services.unsubscribe_links import LinkDeps
 from tctfmsg.core import clients as clients_module
@@ -35,6 +41,7 @@ from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.resources import table
 from tctfmsg.email.bootstrap import EmailRoot
+from tctfmsg.email.suppression import DynamoSuppressionList
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.unsubscribe import unsubscribe_url
 
@@ -154,6 +161,48 @@ class CampaignsRoot:
         with, read when a link is checked."""
         templates = self.templates
         return LinkDeps(self.subscribers, SystemClock(), lambda: templates.unsubscribe_key)
+
+    @property
+    def suppressions(self) -> DynamoSuppressionList:
+        return self.email.suppressions
+
+    @cached_property
+    def event_deps(self) -> EventDeps:
+        deps = self.dlq_deps
+        return EventDeps(
+            subscribers=self.subscribers,
+            suppressions=self.suppressions,
+            campaigns=deps.campaigns,
+            ledger=deps.ledger,
+            failures=deps.failures,
+            reputation=CampaignReputation(
+                Books(deps.campaigns, deps.ledger, deps.clock, self.thresholds, self.pause_alarm)
+            ),
+            clock=deps.clock,
+            transient_bounce_limit=self.settings.transient_bounce_limit,
+        )
+
+    @cached_property
+    def provider_event_queue(self) -> SqsProviderEventQueue:
+        names, sqs = self.clients.names, self.clients.client("sqs")
+        return SqsProviderEventQueue(names["provider_events"], sqs)
+
+    def webhook_deps(self, count_refusal: Callable[[str, str], None]) -> WebhookDeps:
+        """Cheap to call per request: the queue (its URL looked up once) and the secrets'
+        cache are the root's."""
+        secrets, name = self.clients.secrets, self.clients.names["webhook_keys"]
+
+        def keys() -> Mapping[str, str]:
+            value = secrets.get(name, transform="json", max_age=300)
+            return value if isinstance(value, dict) else {}
+
+        return WebhookDeps(
+            keys=keys,
+            queue=self.provider_event_queue,
+            clock=SystemClock(),
+            count_refusal=count_refusal,
+            tolerance_s=self.settings.webhook_tolerance_s,
+        )
 
     @property
     def delivery_visibility_s(self) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters, Window
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.core.errors import Conflict
+from tctfmsg.email.events.model import ProviderEvent
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,13 @@ class DeliveryLedger(Protocol):
         """`expected` → `to` without a claim (cancel, interrupted, dead-lettered, retry)."""
         ...
 
+    def settle_sent(
+        self, campaign_id: str, email_key: str, provider: str, message_id: str, now: datetime
+    ) -> bool:
+        """FAILED as `interrupted` → SENT with the provider's message id, once: the provider's
+        own event says it went out (docs/decisions/0077)."""
+        ...
+
     def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
         """Recipients whose delivery is still PENDING or SENDING (or just `status`)."""
         ...
@@ -279,3 +287,18 @@ class PauseAlarm(Protocol):
     def auto_paused(self, campaign_id: str, reason: str) -> None:
         """A campaign paused itself: raise it where operators look (a metric, an alarm)."""
         ...
+
+
+# ---- provider events (docs/decisions/0077) -------------------------------------------------
+
+
+class ProviderEventQueue(Protocol):
+    def send(self, events: Sequence[ProviderEvent]) -> int:
+        """Enqueues every event (retrying partial failures) and returns how many."""
+        ...
+
+
+class Reputation(Protocol):
+    """What a campaign's bounces and complaints mean for it (it may pause itself)."""
+
+    def note(self, campaign_id: str, kind: Literal["bounced", "complained"]) -> None: ...

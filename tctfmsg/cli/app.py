@@ -18,6 +18,7 @@ from tctfmsg.cli import (
     notify,
     providers,
     subscriber,
+    suppression,
     template,
     user,
 )
@@ -89,6 +90,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(notify.app, name="notify")
 app.add_typer(user.app, name="user")
 app.add_typer(chat.app, name="chat")
+app.add_typer(suppression.app, name="suppression")
 app.command("demo")(demo.demo_command)
 
 

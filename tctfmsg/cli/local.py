@@ -199,10 +199,42 @@ def fault(
             help="push only: answer sends to this device token 404 UNREGISTERED from now on.",
         ),
     ] = None,
+    bounce: Annotated[
+        str | None,
+        typer.Option(
+            "--bounce",
+            metavar="ADDRESS",
+            help="Email providers: accept sends to ADDRESS, then report a permanent bounce "
+            "as the real provider would (SES event, signed webhook).",
+        ),
+    ] = None,
+    complain: Annotated[
+        str | None,
+        typer.Option(
+            "--complain", metavar="ADDRESS", help="Likewise, but report a spam complaint."
+        ),
+    ] = None,
+    deliver: Annotated[
+        str | None,
+        typer.Option("--deliver", metavar="ADDRESS", help="Stop bouncing or complaining for it."),
+    ] = None,
 ) -> None:
     """Make one local provider misbehave until told otherwise (`--up`)."""
     from tctfmsg.local.providers import control
 
+    told_to = (("bounce", bounce), ("complain", complain), ("none", deliver))
+    feedback = [(k, a) for k, a in told_to if a is not None]
+    if feedback:
+        if len(feedback) > 1 or unregister is not None or down or up or throttle or slow:
+            raise InvalidInput(
+                "--bounce, --complain and --deliver go alone",
+                "`tctfmsg local fault ses --bounce ana@example.com`",
+            )
+        kind, address = feedback[0]
+        control.set_feedback(_running(ctx), provider, address, kind)
+        told = {"bounce": "bounces", "complain": "complains", "none": "delivers normally"}[kind]
+        console.print(f"{provider} now {told} for {literal(address)}")
+        return
     modes = [m for m, on in (("down", down), ("up", up), ("throttle", throttle)) if on]
     if unregister is not None:
         if provider != "push" or modes or slow is not None:

@@ -38,7 +38,16 @@ app = typer.Typer(no_args_is_help=True, help="Manage subscribers of the campaign
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 SHOWN_REJECTIONS = 20
-REPORT_COUNTS = ("read", "imported", "updated", "unchanged", "skipped", "duplicates", "rejected")
+REPORT_COUNTS = (
+    "read",
+    "imported",
+    "updated",
+    "unchanged",
+    "skipped",
+    "duplicates",
+    "rejected",
+    "suppressed",  # of the rows above: on the suppression list, so never subscribed
+)
 
 
 @app.command("import")
@@ -82,6 +91,7 @@ def import_(
                 rejects,
                 options,
                 progress=lambda done: bar.update(task, completed=done),
+                suppressions=state(ctx).campaigns.suppressions,
             )
         finally:
             rejects.close()

@@ -62,12 +62,15 @@ class RecipientUnreachable(TctfmsgError):
     rejected content). `forget`: the address is dead and is removed from the user (an FCM
     UNREGISTERED token)."""
 
-    def __init__(self, channel: str, to: str, reason: str, *, forget: bool = False) -> None:
+    def __init__(
+        self, channel: str, to: str, reason: str, *, forget: bool = False, suppressed: bool = False
+    ) -> None:
         super().__init__(f"{channel} cannot reach {to[:24]}: {reason}")
         self.channel = channel
         self.to = to
         self.reason = reason
         self.forget = forget
+        self.suppressed = suppressed  # on the suppression list: recorded as suppressed
 
 
 class Channel(Protocol):

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     resend_api_url: str | None = None
     sendgrid_api_url: str | None = None
     ses_endpoint_url: str | None = None
+    # Provider events (docs/decisions/0077): SES's configuration set (unset: the spec's, for the
+    # stage; empty: none), transient bounces in a row that suppress an address, and how old a
+    # signed webhook may be.
+    ses_configuration_set: str | None = Field(default=None, max_length=64)
+    transient_bounce_limit: int = Field(default=3, ge=1, le=100)
+    webhook_tolerance_s: int = Field(default=300, ge=1, le=3600)
     # Communication (issue 11): the non-email channels' APIs. Unset: the real ones in AWS, the
     # embedded stack's endpoints in local mode (where unset is refused, never the real API).
     sms_endpoint_url: str | None = None  # End User Messaging SMS (pinpoint-sms-voice-v2)

@@ -3,6 +3,7 @@ themselves are in tctfmsg.core.specs, one module per owner; tctfmsg.core.resourc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -78,6 +79,8 @@ class SecretSpec:
     local_value: dict[str, str] = field(default_factory=dict)
     # keys whose local value is generated when the secret is created, never written down
     generated: tuple[str, ...] = ()
+    # values that must be generated together (a key pair), likewise never written down
+    generate: Callable[[], dict[str, str]] | None = None
 
     def physical_name(self, stage: str) -> str:
         return f"tctfmsg/{stage}/{self.logical}"
@@ -85,7 +88,9 @@ class SecretSpec:
     def initial_value(self) -> dict[str, str]:
         import secrets
 
-        return {**self.local_value, **{k: secrets.token_urlsafe(32) for k in self.generated}}
+        together = self.generate() if self.generate else {}
+        random = {k: secrets.token_urlsafe(32) for k in self.generated}
+        return {**self.local_value, **random, **together}
 
 
 def physical_name(stage: str, logical: str) -> str:
@@ -113,7 +118,10 @@ class Uses:
 
 # What sending through the email backbone takes, so every sending function of every service is
 # granted it without naming it: provider settings, the shared breakers, the providers' API keys.
-SENDING = Uses(tables_read=("config",), tables_write=("breakers",), secrets=("provider_keys",))
+# The suppression list is read before every send (docs/decisions/0077).
+SENDING = Uses(
+    tables_read=("config", "suppressions"), tables_write=("breakers",), secrets=("provider_keys",)
+)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.spec_types import physical_name
+from tctfmsg.core.specs.shared import EVENTS_CONFIGURATION_SET
 from tctfmsg.email.breaker_storage import DynamoBreakerStorage
 from tctfmsg.email.config_store import CachedConfigs, DynamoProviderConfigStore
 from tctfmsg.email.failover import FailoverSender
@@ -21,6 +23,7 @@ from tctfmsg.email.pacer import Pacer
 from tctfmsg.email.ports import EmailProvider
 from tctfmsg.email.providers import resend, sendgrid
 from tctfmsg.email.providers.ses import SesProvider
+from tctfmsg.email.suppression import DynamoSuppressionList, SuppressionList
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,9 @@ class EmailBackbone:
     endpoints: ProviderEndpoints
 
 
-def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
+def assemble(
+    clients: Clients, pacer: Pacer, suppressions: SuppressionList | None = None
+) -> EmailBackbone:
     s = clients.settings
     endpoints = provider_endpoints(clients)
     dynamodb = clients.client("dynamodb")
@@ -56,6 +61,7 @@ def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
             clients.send_client("ses", endpoints.ses, s.email_timeout_s),
             # moto answers hosted-template sends only on the v1 API
             template_api="v1" if s.target == "local" else "v2",
+            configuration_set=ses_configuration_set(clients),
         ),
         "resend": resend.ResendProvider(
             keys.for_provider("resend"),
@@ -71,8 +77,19 @@ def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
         ),
     }
     configs = CachedConfigs(config_store.load, s.provider_config_ttl_s, time.monotonic)
-    sender = FailoverSender(providers, configs, storages, pacer)
+    if suppressions is None:
+        suppressions = DynamoSuppressionList(clients.names["suppressions"], dynamodb)
+    sender = FailoverSender(providers, configs, storages, pacer, suppressions=suppressions)
     return EmailBackbone(sender, config_store, storages, endpoints)
+
+
+def ses_configuration_set(clients: Clients) -> str | None:
+    """SES sends through the configuration set that publishes its events (bounces, complaints,
+    deliveries) to the provider-events topic; an empty setting sends through none."""
+    configured = clients.settings.ses_configuration_set
+    if configured is not None:
+        return configured or None
+    return physical_name(clients.names.stage, EVENTS_CONFIGURATION_SET)
 
 
 def provider_endpoints(clients: Clients) -> ProviderEndpoints:

@@ -16,6 +16,7 @@ from tctfmsg.core.clients import Clients
 from tctfmsg.email.assembly import EmailBackbone, assemble
 from tctfmsg.email.failover import FailoverSender
 from tctfmsg.email.pacer import Pacer, share_for
+from tctfmsg.email.suppression import DynamoSuppressionList
 
 
 class EmailRoot:
@@ -39,7 +40,13 @@ class EmailRoot:
     @cached_property
     def backbone(self) -> EmailBackbone:
         """The sender plus what operators inspect: provider config and shared breakers."""
-        return assemble(self.clients, self.pacer)
+        return assemble(self.clients, self.pacer, self.suppressions)
+
+    @cached_property
+    def suppressions(self) -> DynamoSuppressionList:
+        """The suppression list every send consults (docs/decisions/0077)."""
+        names, dynamodb = self.clients.names, self.clients.client("dynamodb")
+        return DynamoSuppressionList(names["suppressions"], dynamodb)
 
     @property
     def sender(self) -> FailoverSender:

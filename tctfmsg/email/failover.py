@@ -12,6 +12,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from email.utils import getaddresses
 
 import pybreaker
 
@@ -23,11 +24,13 @@ from tctfmsg.email.message import (
     ProviderConfig,
     ProviderUnavailable,
     RecipientRejected,
+    RecipientSuppressed,
     SendReceipt,
     SendWithdrawn,
 )
 from tctfmsg.email.pacer import Pacer
 from tctfmsg.email.ports import EmailProvider
+from tctfmsg.email.suppression import SuppressionList
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,10 @@ class FailoverSender:
         storages: Mapping[str, SharedBreakerStorage],
         pacer: Pacer | None = None,
         clock: Clock | None = None,
+        suppressions: SuppressionList | None = None,
     ) -> None:
         self.providers = dict(providers)
+        self.suppressions = suppressions  # consulted before every send
         self.configs = configs
         self.storages = dict(storages)
         self.pacer = pacer or Pacer()
@@ -60,6 +65,7 @@ class FailoverSender:
     def send(
         self, message: EmailMessage, *, proceed: Callable[[], bool] | None = None
     ) -> SendReceipt:
+        self._refuse_suppressed(message.to)
         if not message.idempotency_key:
             # one key for every attempt of this call, so a guarded provider never sends it twice
             message = dataclasses.replace(message, idempotency_key=uuid.uuid4().hex)
@@ -108,6 +114,15 @@ class FailoverSender:
         raise AllProvidersUnavailable(
             tuple(attempts), min(waits) if waits else None, uncertain=tuple(uncertain)
         )
+
+    def _refuse_suppressed(self, to: str) -> None:
+        if self.suppressions is None:
+            return
+        found = self.suppressions.find(getaddresses([to])[0][1] or to)
+        if found is not None:
+            error = RecipientSuppressed(to, found.reason.value)
+            error.attempts = (f"suppression list: {found.reason.value}",)
+            raise error
 
     def _route(self) -> list[ProviderConfig]:
         enabled = [c for c in self.configs() if c.enabled and c.name in self.providers]

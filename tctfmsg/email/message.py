@@ -101,6 +101,15 @@ class RecipientRejected(TctfmsgError):
         self.reason = reason
 
 
+class RecipientSuppressed(RecipientRejected):
+    """The address is on the suppression list (it bounced for good, complained, or an operator
+    put it there): no provider is asked, for every service alike."""
+
+    def __init__(self, recipient: str, reason: str) -> None:
+        super().__init__("suppression list", recipient, f"suppressed: {reason}")
+        self.suppressed_for = reason
+
+
 class SendWithdrawn(TctfmsgError):
     """The caller no longer wants the message sent (its campaign was paused or cancelled while
     the send waited for its rate slot). Nothing was sent; no provider is to blame."""

@@ -41,6 +41,43 @@ def verify_senders(ses: Any, senders: list[str]) -> list[str]:
     return domains
 
 
+def provision_email_events(stage: str, sns: Any, ses: Any, sqs: Any) -> str:
+    """SES's configuration set publishing to the events topic, and the provider_events queue
+    subscribed to it, as the stacks deploy them in AWS. Idempotent; returns the topic's ARN."""
+    from botocore.exceptions import ClientError
+
+    from tctfmsg.core.spec_types import physical_name
+    from tctfmsg.core.specs.shared import EVENTS_CONFIGURATION_SET, EVENTS_TOPIC
+
+    topic_arn = str(sns.create_topic(Name=physical_name(stage, EVENTS_TOPIC))["TopicArn"])
+    queue_url = sqs.get_queue_url(QueueName=resources.queue("provider_events").physical_name(stage))
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=queue_url["QueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    subscribed = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    if not any(s["Endpoint"] == queue_arn for s in subscribed):
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    name = physical_name(stage, EVENTS_CONFIGURATION_SET)
+    destination = {
+        "Name": f"{name}-sns",
+        "Enabled": True,
+        "MatchingEventTypes": ["send", "reject", "bounce", "complaint", "delivery"],
+        "SNSDestination": {"TopicARN": topic_arn},
+    }
+    for create in (
+        lambda: ses.create_configuration_set(ConfigurationSet={"Name": name}),
+        lambda: ses.create_configuration_set_event_destination(
+            ConfigurationSetName=name, EventDestination=destination
+        ),
+    ):
+        try:
+            create()
+        except ClientError as exc:  # already there from an earlier start
+            if "AlreadyExists" not in exc.response["Error"].get("Code", ""):
+                raise
+    return topic_arn
+
+
 def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
     name = spec.physical_name(stage)
     request: dict[str, Any] = {

@@ -188,6 +188,16 @@ class MemoryLedger:
                           updated_at=now))  # fmt: skip
         return True
 
+    def settle_sent(self, campaign_id, email_key, provider, message_id, now) -> bool:
+        d = self.get(campaign_id, email_key)
+        if d is None or d.status is not DeliveryStatus.FAILED:
+            return False
+        if not (d.reason or "").startswith("interrupted"):
+            return False
+        self._put(replace(d, status=DeliveryStatus.SENT, provider=provider,
+                          provider_message_id=message_id, updated_at=now))  # fmt: skip
+        return True
+
     def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
         return iter(
             [
@@ -271,6 +281,12 @@ class MemorySubscribers:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Subscriber]:
         return {k: self.people[k] for k in keys if k in self.people}
+
+    def set_status(self, key: str, status: SubscriberStatus, at: datetime) -> Subscriber:
+        if key not in self.people:
+            raise NotFound(f"no subscriber {key}")
+        self.people[key] = replace(self.people[key], status=status, updated_at=at)
+        return self.people[key]
 
     def page(self, list_name: str, cursor: str | None, limit: int) -> AudiencePage:
         keys = sorted(k for k, s in self.people.items() if list_name in s.lists)

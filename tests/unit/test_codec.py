@@ -14,6 +14,7 @@ from tctfmsg.campaigns.domain.campaign import (
     Campaign,
     CampaignStatus,
     Counters,
+    RenderMode,
     Window,
 )
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
@@ -169,6 +170,7 @@ STORED = {
             "window_settled": {"N": "0"},
             "window_failed": {"N": "0"},
             "window_prev_failed": {"N": "0"},
+            "render": {"S": "runtime"},  # since decision 0080: who renders it
         },
     ),
     "failed message": (
@@ -265,7 +267,7 @@ def test_attributes_older_items_lack_read_as_their_defaults():
     sparse_campaign = {
         k: v
         for k, v in STORED["campaign"][2].items()
-        if k not in (*COUNTERS, "fanout_done", "failure_counts", "failure_samples")
+        if k not in (*COUNTERS, "fanout_done", "failure_counts", "failure_samples", "render")
         and not k.startswith("window_")
     }
     sparse_failure = {
@@ -279,6 +281,7 @@ def test_attributes_older_items_lack_read_as_their_defaults():
 
     assert (campaign.counters, campaign.fanout_done) == (Counters(), False)
     assert (campaign.window, campaign.failures, campaign.pause_reason) == (Window(), [], None)
+    assert campaign.render is RenderMode.RUNTIME
     assert (failure.detail, failure.attempts, failure.body) == ("", 0, "")
     assert DELIVERY.from_item(bare) == Delivery("c-1", "a@x.io")
 

@@ -23,7 +23,7 @@ from tctfmsg.campaigns.adapters.delivery_records import (
     recipient,
     unclaimed,
 )
-from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus
+from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryStatus, Reason
 from tctfmsg.campaigns.ports import Created
 from tctfmsg.core.dynamodb import batch, codec
 
@@ -199,6 +199,25 @@ class DynamoDeliveryLedger:
             condition += " AND (attribute_not_exists(claimed_until) OR claimed_until <= :stale)"
             values[":stale"] = codec.to_time(stale_before)
         return self._update(campaign_id, email_key, sets, remove, condition, values)
+
+    def settle_sent(
+        self, campaign_id: str, email_key: str, provider: str, message_id: str, now: datetime
+    ) -> bool:
+        sets: dict[str, str | None] = {"#s": DeliveryStatus.SENT.value}
+        sets["updated_at"] = codec.to_time(now)
+        sets |= {"provider": provider, "provider_message_id": message_id or None}
+        sets["reason"] = f"{Reason.INTERRUPTED}: settled by {provider}'s event"
+        return self._update(
+            campaign_id,
+            email_key,
+            sets,
+            remove=(),
+            condition="#s = :failed AND begins_with(reason, :interrupted)",
+            condition_values={
+                ":failed": DeliveryStatus.FAILED.value,
+                ":interrupted": Reason.INTERRUPTED.value,
+            },
+        )
 
     def open_keys(self, campaign_id: str, status: DeliveryStatus | None = None) -> Iterator[str]:
         # Recipients with an open item of their own first (the index; cheap), then those their

@@ -137,3 +137,14 @@ def note_reputation(books: Books, campaign_id: str, kind: Reputation) -> Campaig
         f" over {limit * 100:g} %"
     )
     return pause_now(books, campaign_id, reason) or campaign
+
+
+@dataclass(frozen=True)
+class CampaignReputation:
+    """The provider events' Reputation port over the guard: each bounce or complaint a
+    provider reports is counted on its campaign, which pauses itself past the threshold."""
+
+    books: Books
+
+    def note(self, campaign_id: str, kind: Reputation) -> None:
+        note_reputation(self.books, campaign_id, kind)

@@ -42,6 +42,7 @@ from tctfmsg.email.message import (
     EmailMessage,
     ProviderUnavailable,
     RecipientRejected,
+    RecipientSuppressed,
     SendWithdrawn,
 )
 from tctfmsg.email.ports import EmailSender
@@ -215,6 +216,11 @@ def _send(
         receipt = deps.sender.send(message, proceed=claim)
     except SendWithdrawn:
         return claim.not_taken(tally)
+    except RecipientSuppressed:  # refused before any provider, so maybe not claimed
+        delivery = claim.delivery or _claim(deps, request, token)
+        if delivery is None:
+            return _not_claimed(deps, request, tally)
+        return _finish(deps, tally, delivery, token, DeliveryStatus.SKIPPED, Reason.SUPPRESSED)
     except RecipientRejected as exc:
         delivery = _claimed(claim)
         return _finish(deps, tally, delivery, token, DeliveryStatus.FAILED, Reason.REJECTED, exc)

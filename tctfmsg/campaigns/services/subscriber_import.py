@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
-from tctfmsg.campaigns.domain.subscriber import Subscriber
+from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
 from tctfmsg.campaigns.domain.subscriber_rows import SourceRecord, subscriber_from_record
 from tctfmsg.campaigns.ports import SubscriberStore
 from tctfmsg.core.clock import Clock
 from tctfmsg.core.errors import InvalidInput, Unavailable
+from tctfmsg.email.suppression import SuppressionList, SuppressionReason
 
 CHUNK = 100
 
@@ -48,6 +49,9 @@ class ImportReport:
     skipped: int = 0
     duplicates: int = 0
     rejected: int = 0
+    # on the suppression list: stored (or kept) bounced, complained or unsubscribed, never
+    # subscribed; counted among the rows above as well
+    suppressed: int = 0
     reject_file: str | None = None
     rejections: list[Rejection] = field(default_factory=list)
     uncertain: int = 0  # subscribers of writes that failed part-way: some may be stored
@@ -88,6 +92,7 @@ class _Outcome:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
+    suppressed: int = 0
     skipped: list[str] = field(default_factory=list)
     failure: Unavailable | None = None  # the store failed: nothing above is confirmed
     uncertain: int = 0  # subscribers whose write failed part-way
@@ -111,7 +116,10 @@ def import_subscribers(
     rejects: RejectSink,
     options: ImportOptions = ImportOptions(),
     progress: Progress | None = None,
+    suppressions: SuppressionList | None = None,
 ) -> ImportReport:
+    """A suppressed address is never (re-)subscribed: it is stored with the status its
+    suppression means (docs/decisions/0077)."""
     report = ImportReport()
     seen: set[str] = set()
     chunk: dict[str, Subscriber] = {}
@@ -128,6 +136,7 @@ def import_subscribers(
         report.imported += outcome.imported
         report.updated += outcome.updated
         report.unchanged += outcome.unchanged
+        report.suppressed += outcome.suppressed
         report.skipped += len(outcome.skipped)
         skipped.update(outcome.skipped)
         if progress:
@@ -149,12 +158,12 @@ def import_subscribers(
                 seen.add(key)
                 chunk[key] = subscriber
             if len(chunk) == CHUNK:
-                in_flight.append(pool.submit(_apply, chunk, store, clock, options))
+                in_flight.append(pool.submit(_apply, chunk, store, clock, options, suppressions))
                 chunk = {}
                 while len(in_flight) > 2 * options.workers:
                     collect(in_flight.popleft())
         if chunk and not failures:
-            in_flight.append(pool.submit(_apply, chunk, store, clock, options))
+            in_flight.append(pool.submit(_apply, chunk, store, clock, options, suppressions))
         while in_flight:
             collect(in_flight.popleft())
     if failures:
@@ -192,10 +201,16 @@ def _valid(
 
 
 def _apply(
-    candidates: dict[str, Subscriber], store: SubscriberStore, clock: Clock, options: ImportOptions
+    candidates: dict[str, Subscriber],
+    store: SubscriberStore,
+    clock: Clock,
+    options: ImportOptions,
+    suppressions: SuppressionList | None = None,
 ) -> _Outcome:
     outcome = _Outcome()
     try:
+        if suppressions is not None:
+            candidates = _held_back(candidates, suppressions, outcome)
         existing = store.get_many(list(candidates))
     except Unavailable as exc:
         return _Outcome(failure=exc)
@@ -224,6 +239,25 @@ def _apply(
         except Unavailable as exc:
             return _Outcome(failure=exc, uncertain=len(to_save))
     return outcome
+
+
+_HELD_AS = {
+    SuppressionReason.BOUNCED: SubscriberStatus.BOUNCED,
+    SuppressionReason.COMPLAINED: SubscriberStatus.COMPLAINED,
+    SuppressionReason.MANUAL: SubscriberStatus.UNSUBSCRIBED,
+}
+
+
+def _held_back(
+    candidates: dict[str, Subscriber], suppressions: SuppressionList, outcome: _Outcome
+) -> dict[str, Subscriber]:
+    found = suppressions.find_many([s.email for s in candidates.values()])
+    held = dict(candidates)
+    for key, entry in found.items():
+        if key in held:
+            outcome.suppressed += 1
+            held[key] = replace(held[key], status=_HELD_AS[entry.reason])
+    return held
 
 
 def _merge_late(

@@ -10,7 +10,12 @@ from tctfmsg.communication.ports import (
     RecipientUnreachable,
 )
 from tctfmsg.email.headers import header_text
-from tctfmsg.email.message import AllProvidersUnavailable, EmailMessage, RecipientRejected
+from tctfmsg.email.message import (
+    AllProvidersUnavailable,
+    EmailMessage,
+    RecipientRejected,
+    RecipientSuppressed,
+)
 from tctfmsg.email.ports import EmailSender
 
 
@@ -42,6 +47,8 @@ class EmailChannel:
                     f"uncertain: {', '.join(exc.uncertain)} may have delivered it ({tried})",
                 ) from exc
             raise ChannelUnavailable("email", tried or exc.message, exc.retry_after_s) from exc
+        except RecipientSuppressed as exc:
+            raise RecipientUnreachable("email", message.to, exc.reason, suppressed=True) from exc
         except RecipientRejected as exc:
             raise RecipientUnreachable("email", message.to, exc.reason) from exc
         return ChannelReceipt(receipt.provider, receipt.message_id, receipt.attempts)

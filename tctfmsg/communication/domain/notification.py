@@ -39,6 +39,7 @@ class AttemptOutcome(StrEnum):
     FAILED = "failed"  # permanent for this channel: the next channel is tried
     UNAVAILABLE = "unavailable"  # every provider of the channel down
     SKIPPED = "skipped"  # opted out, no address, rate limited
+    SUPPRESSED = "suppressed"  # the address is on the suppression list: nothing was sent
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class Outcome(StrEnum):
     DEFERRED = "deferred"
     FAILED = "failed"
     SKIPPED = "skipped"
+    SUPPRESSED = "suppressed"
     MISSING = "missing"
 
 
@@ -103,6 +104,7 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
     # record changes once, when it ends (or when it must come back).
     reasons: list[str] = []
     unavailable = False
+    suppressed = 0
     for channel in plan.channels:
         attempt = _attempt(deps, notification, entry, user, channel, token)
         if attempt.outcome == AttemptOutcome.SENT:
@@ -115,7 +117,10 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
                 provider_message_id=attempt.provider_message_id,
             )
         unavailable |= attempt.outcome == AttemptOutcome.UNAVAILABLE
+        suppressed += attempt.outcome == AttemptOutcome.SUPPRESSED
         reasons.append(f"{channel}: {attempt.error}")
+    if suppressed == len(reasons):  # every channel tried refused it as suppressed
+        return _finish(deps, notification, NotificationStatus.SUPPRESSED, reason="; ".join(reasons))
     if unavailable:
         # kept on the record, so a message the queue finally gives up says why
         deps.notifications.update(
@@ -151,7 +156,8 @@ def _attempt(
     except ChannelUnavailable as exc:
         attempt = Attempt(channel, AttemptOutcome.UNAVAILABLE, to, error=exc.reason, at=now)
     except RecipientUnreachable as exc:
-        attempt = Attempt(channel, AttemptOutcome.FAILED, exc.to, error=exc.reason, at=now)
+        outcome = AttemptOutcome.SUPPRESSED if exc.suppressed else AttemptOutcome.FAILED
+        attempt = Attempt(channel, outcome, exc.to, error=exc.reason, at=now)
     except TctfmsgError as exc:  # it does not render for this channel, or has no part for it
         attempt = Attempt(channel, AttemptOutcome.FAILED, to, error=exc.message, at=now)
     else:
@@ -283,4 +289,4 @@ def _finish(
             deps.events.published(done)
         except Exception:  # the status stands; the event is a courtesy to the caller
             log.exception("could not publish the status of %s", notification.notification_id)
-    return Outcome(status.value)  # sent, failed or skipped
+    return Outcome(status.value)  # sent, failed, skipped or suppressed

@@ -68,9 +68,57 @@ QUEUES: tuple[QueueSpec, ...] = (
         max_receives=5,
         purpose="one message per campaign recipient",
     ),
+    QueueSpec(
+        "provider_events_dlq",
+        "campaigns",
+        retention_s=14 * 24 * 3600,
+        purpose="provider events that could not be applied after every retry",
+    ),
+    QueueSpec(
+        "provider_events",
+        "campaigns",
+        visibility_timeout_s=60,
+        dead_letter="provider_events_dlq",
+        max_receives=5,
+        purpose="bounces, complaints, deliveries and sends from every provider: SES's through "
+        "its SNS topic, Resend's and SendGrid's from the verified webhooks (decision 0077)",
+    ),
 )
 
-SECRETS: tuple[SecretSpec, ...] = ()
+
+def _local_webhook_keys() -> dict[str, str]:
+    """What the providers would give us, made up for the embedded stack: Resend's whsec_
+    secret, and a P-256 key pair whose public half SendGrid would show; the private half
+    signs the local SendGrid endpoint's webhooks and exists only locally."""
+    import base64
+    import secrets
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "resend": "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        "sendgrid": base64.b64encode(public).decode(),
+        "sendgrid_local_signing": base64.b64encode(private).decode(),
+    }
+
+
+SECRETS: tuple[SecretSpec, ...] = (
+    SecretSpec(
+        "webhook_keys",
+        "campaigns",
+        purpose="what verifies provider webhooks: 'resend' (Svix whsec_ secret), 'sendgrid' "
+        "(the Event Webhook's ECDSA verification key)",
+        generate=_local_webhook_keys,
+    ),
+)
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -105,6 +153,26 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         queue_source=QueueSource("delivery_dlq", batch_size=10, max_concurrency=1),
         purpose="records every dead delivery message as a failed-message item",
         tables_write=("campaigns", "deliveries", "failed_messages"),
+    ),
+    FunctionSpec(
+        "provider_webhooks",
+        "campaigns",
+        "lambdas.campaigns.provider_webhooks:handler",
+        timeout_s=10,
+        http_routes=("POST /webhooks/resend", "POST /webhooks/sendgrid"),
+        purpose="verifies Resend's and SendGrid's signed webhooks and queues their events",
+        queues_send=("provider_events",),
+        secrets=("webhook_keys",),
+    ),
+    FunctionSpec(
+        "provider_event_consumer",  # not "provider_events": that names its queue
+        "campaigns",
+        "lambdas.campaigns.provider_events:handler",
+        timeout_s=50,  # below the queue's visibility timeout
+        queue_source=QueueSource("provider_events", batch_size=10, max_concurrency=2),
+        purpose="applies bounces, complaints and deliveries: subscriber status, suppression "
+        "list, interrupted deliveries settled, campaign reputation",
+        tables_write=("subscribers", "suppressions", "campaigns", "deliveries", "failed_messages"),
     ),
     FunctionSpec(
         "campaign_api",

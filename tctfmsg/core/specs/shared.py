@@ -26,7 +26,20 @@ TABLES: tuple[TableSpec, ...] = (
         ttl_attribute="expiration",
         purpose="Powertools idempotency records of every service, keyed by function",
     ),
+    TableSpec(
+        "suppressions",
+        SHARED,
+        Key("email_key"),
+        purpose="addresses no service sends to (bounced, complained, manual), and the count of "
+        "each address's transient bounces in a row (docs/decisions/0077)",
+    ),
 )
+
+# SES sends through this configuration set, which publishes its bounce, complaint, delivery,
+# reject and send events to the topic of the same logical name; the campaigns' provider_events
+# queue is subscribed to it (docs/decisions/0077).
+EVENTS_CONFIGURATION_SET = "email_events"
+EVENTS_TOPIC = "email_events"
 
 QUEUES: tuple[QueueSpec, ...] = ()
 

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any, Literal
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tctfmsg.local.providers.feedback import KINDS, FeedbackRules, Publish, report_later
 
 Mode = Literal["up", "down", "throttle"]
 MODES: tuple[str, ...] = ("up", "down", "throttle")
@@ -60,6 +63,9 @@ class Outbox:
                     except ValueError:
                         break  # a line torn by a crash: it was never acknowledged
 
+    # told of every message recorded (bounces and complaints: local/providers/feedback.py)
+    listener: Callable[[dict[str, Any]], None] | None = None
+
     def record(self, **message: Any) -> dict[str, Any]:
         now = time.time()
         # every record has the message's headers, {} for a channel that has none
@@ -68,6 +74,8 @@ class Outbox:
             if self.path is not None:
                 self._append(json.dumps(entry).encode() + b"\n")
             self.messages.append(entry)
+        if self.listener is not None:
+            self.listener(entry)
         return entry
 
     def _append(self, line: bytes) -> None:
@@ -100,7 +108,9 @@ class ProviderEndpoint:
 
     def __init__(self) -> None:
         self.fault = Fault()
-        self.outbox = Outbox(self.name)
+        self.feedback = FeedbackRules()
+        self.publish: Publish | None = None  # set for an email provider by its component
+        self.outbox = Outbox(self.name, listener=self._sent)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -152,6 +162,14 @@ class ProviderEndpoint:
             self.fault = Fault(mode, slow_ms)
         if what == "fault" and request.method in ("GET", "PUT"):
             return json_response({"provider": self.name, **asdict(self.fault)})
+        if what == "feedback" and request.method == "PUT":
+            body = request.get_json(silent=True) or {}
+            address, kind = body.get("address"), body.get("kind")
+            if self.publish is None or not valid_address(address) or kind not in KINDS:
+                return json_response({"error": "give an address and bounce, complain or none"}, 400)
+            self.feedback.set(str(address), str(kind))
+        if what == "feedback" and request.method in ("GET", "PUT"):
+            return json_response({"provider": self.name, "feedback": self.feedback.snapshot()})
         extra = self.control(what, request)
         if extra is not None:
             return extra
@@ -175,6 +193,11 @@ class ProviderEndpoint:
 
     def handle(self, request: Request) -> Response:
         raise NotImplementedError
+
+    def _sent(self, entry: dict[str, Any]) -> None:
+        kind = self.feedback.get(str(entry.get("to", "")))
+        if kind is not None and self.publish is not None:
+            report_later(self.publish, kind, entry)
 
     def outage(self, request: Request) -> Response:
         return json_response({"message": "service unavailable (local fault)"}, 503)

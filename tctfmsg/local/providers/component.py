@@ -11,6 +11,7 @@ from tctfmsg.core import resources
 from tctfmsg.email.message import DEFAULT_CONFIG
 from tctfmsg.local.components import StackContext
 from tctfmsg.local.providers.base import ProviderEndpoint
+from tctfmsg.local.providers.feedback import SnsPublisher, WebhookPoster
 from tctfmsg.local.providers.resend import ResendEndpoint
 from tctfmsg.local.providers.sendgrid import SendGridEndpoint
 from tctfmsg.local.providers.ses import SesProxy
@@ -43,6 +44,7 @@ class EmailProvidersComponent:
         }
         urls = {n: e.start(context.port(n), context.home) for n, e in self.endpoints.items()}
         _prepare(context)
+        _report_feedback(context, self.endpoints)
         log.info("email providers at %s", urls)
         return urls
 
@@ -77,3 +79,23 @@ def _host_campaign_templates(runtime: Clients) -> None:
     for template in hosted:
         templates.hosted.publish(template)
     log.info("SES-hosted campaign templates %s", [t.name for t in hosted])
+
+
+def _report_feedback(context: StackContext, endpoints: dict[str, ProviderEndpoint]) -> None:
+    """How each provider reports the bounces and complaints it is told to make: SES to its
+    events topic, Resend and SendGrid as signed webhooks to the web endpoint (decision 0077)."""
+    from tctfmsg.core import clients
+    from tctfmsg.local.provision import provision_email_events
+
+    runtime = clients.default()
+    topic = provision_email_events(
+        context.stage, runtime.client("sns"), runtime.client("ses"), runtime.client("sqs")
+    )
+    keys = runtime.secrets.get(runtime.names["webhook_keys"], transform="json")
+    assert isinstance(keys, dict)
+    web = f"http://127.0.0.1:{context.port('web')}"
+    endpoints["ses"].publish = SnsPublisher(runtime.client("sns"), topic)
+    endpoints["resend"].publish = WebhookPoster("resend", f"{web}/webhooks/resend", keys["resend"])
+    endpoints["sendgrid"].publish = WebhookPoster(
+        "sendgrid", f"{web}/webhooks/sendgrid", keys["sendgrid_local_signing"]
+    )

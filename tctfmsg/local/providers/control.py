@@ -54,6 +54,16 @@ def set_fault(running: StackState, provider: str, mode: str, slow_ms: int = 0) -
     return _call("PUT", url, {"mode": mode, "slow_ms": slow_ms})
 
 
+def set_feedback(running: StackState, provider: str, address: str, kind: str) -> dict[str, Any]:
+    """Make an email provider bounce or complain (or stop: "none") for sends to `address`."""
+    if provider not in PROVIDERS:
+        raise InvalidInput(
+            f"{provider} cannot bounce or complain", f"choose one of {', '.join(PROVIDERS)}"
+        )
+    url = endpoint(running, provider) + "/_local/feedback"
+    return _call("PUT", url, {"address": address, "kind": kind})
+
+
 def fault(running: StackState, provider: str) -> dict[str, Any]:
     return _call("GET", endpoint(running, provider) + "/_local/fault")
 

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.support.cli_roots import CampaignWorld, error_line
+from tests.support.suppression_memory import MemorySuppressions
 from tests.unit.cli.conftest import Cli
 from tests.unit.subscribers.fakes import FakeSubscriberStore
 from tests.unit.subscribers.test_hostile_imports import StoreGoesAway
@@ -44,7 +45,7 @@ def test_a_hostile_export_imports_its_valid_rows_and_reports_the_rest(
     cli: Cli, tmp_path: Path
 ) -> None:
     store = FakeSubscriberStore()
-    cli.campaigns = SimpleNamespace(subscribers=store)
+    cli.campaigns = SimpleNamespace(subscribers=store, suppressions=MemorySuppressions())
     path = tmp_path / "hostile.jsonl"
     lines = [
         {"email": "ok@x.io"},
@@ -82,7 +83,7 @@ def test_an_import_the_store_drops_part_way_says_what_was_written_in_one_line(
     cli: Cli, tmp_path: Path
 ) -> None:
     store = StoreGoesAway(writes_before_failing=2)
-    cli.campaigns = SimpleNamespace(subscribers=store)
+    cli.campaigns = SimpleNamespace(subscribers=store, suppressions=MemorySuppressions())
     path = tmp_path / "many.csv"
     path.write_text("email\n" + "".join(f"p{i:04d}@x.io\n" for i in range(2_000)))
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
+from tests.support.suppression_memory import MemorySuppressions
 from tests.unit.cli.conftest import Cli
 from tests.unit.subscribers.fakes import FakeSubscriberStore
 
@@ -32,7 +33,7 @@ class Untouchable:
 @pytest.fixture
 def store(cli: Cli) -> FakeSubscriberStore:
     store = FakeSubscriberStore()
-    cli.campaigns = SimpleNamespace(subscribers=store)
+    cli.campaigns = SimpleNamespace(subscribers=store, suppressions=MemorySuppressions())
     return store
 
 
