@@ -51,12 +51,7 @@ def assemble(clients: Clients, pacer: Pacer) -> EmailBackbone:
     }
     keys = ProviderKeys(clients.names["provider_keys"], clients.client("secretsmanager"))
     providers: dict[str, EmailProvider] = {
-        "ses": SesProvider(
-            clients.send_client("sesv2", endpoints.ses, s.email_timeout_s),
-            clients.send_client("ses", endpoints.ses, s.email_timeout_s),
-            # moto answers hosted-template sends only on the v1 API
-            template_api="v1" if s.target == "local" else "v2",
-        ),
+        "ses": SesProvider(clients.send_client("sesv2", endpoints.ses, s.email_timeout_s)),
         "resend": resend.ResendProvider(
             keys.for_provider("resend"),
             endpoints.resend,
