@@ -76,7 +76,7 @@ def send_templated(core: Any, params: dict[str, Any]) -> Any:
     subject, text, html = (_render(name, str(stored.get(part) or ""), data) for part in _PARTS)
 
     core.__process_sns_feedback__(source, destinations)
-    message = Message(get_random_message_id(), source, subject, html or text, destinations)
+    message: Any = Message(get_random_message_id(), source, subject, html or text, destinations)
     # moto's own Message, so a snapshot that pickled it loads without this module; what a
     # templated send adds rides on the instance.
     message.template, message.template_data = name, data
