@@ -27,8 +27,9 @@ from constructs import Construct
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The packages, and the templates tctfmsg.rendering reads from beside them.
 PACKAGES = ("tctfmsg", "lambdas", "templates")
-# Dependencies of the library that only the laptop needs: the embedded stack's AWS emulator.
-LOCAL_ONLY = frozenset({"moto"})
+# Dependencies of the library that only the laptop needs: the embedded stack's AWS emulator and
+# the Handlebars it renders SES-hosted templates with (decision 0084).
+LOCAL_ONLY = frozenset({"moto", "pybars3"})
 _PIP_PLATFORMS = {
     "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
     "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),

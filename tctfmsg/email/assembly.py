@@ -58,9 +58,6 @@ def assemble(
     providers: dict[str, EmailProvider] = {
         "ses": SesProvider(
             clients.send_client("sesv2", endpoints.ses, s.email_timeout_s),
-            clients.send_client("ses", endpoints.ses, s.email_timeout_s),
-            # moto answers hosted-template sends only on the v1 API
-            template_api="v1" if s.target == "local" else "v2",
             configuration_set=ses_configuration_set(clients),
         ),
         "resend": resend.ResendProvider(

@@ -1,12 +1,14 @@
 """A `--render hosted` campaign on the embedded stack: SES renders its hosted template (the
 local SES proxy records a templated send as `(template NAME)`), and under an SES outage the
-same message, rendered here, goes through Resend: every recipient exactly once either way."""
+same message, rendered here, goes through Resend: every recipient exactly once either way, and
+every email with List-Unsubscribe (link and mailto) and List-Unsubscribe-Post (0084)."""
 
 from __future__ import annotations
 
 import hashlib
 import html
 import json
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,6 +23,7 @@ from tctfmsg.campaigns.services.consumer import compose
 from tctfmsg.core import resources
 from tctfmsg.rendering import FileTemplateStore, Renderer, load_registry, unsubscribe_url
 from tctfmsg.rendering.hosted import HostedNames
+from tctfmsg.rendering.unsubscribe import unsubscribe_mailto
 from tests.e2e.conftest import Stack
 
 READERS = {
@@ -28,6 +31,7 @@ READERS = {
     "hosted2@example.com": ("Bob", ""),
     "hosted3@example.com": ("Cy <C&Co>", "Cy"),
 }
+_TARGETS = re.compile(r"<([^>]*)>")
 
 
 def _json(stack: Stack, *args: str) -> Any:
@@ -79,6 +83,10 @@ def test_a_hosted_campaign_goes_out_as_ses_templated_sends(stack: Stack, tmp_pat
     assert subject.startswith("(template tctfmsg-local-newsletter-")
     name = subject.removeprefix("(template ").removesuffix(")")
     assert _boto(stack, "ses").get_template(TemplateName=name)["Template"]["HtmlPart"]
+    ours = _expected(stack, created)
+    for message in received:
+        _assert_unsubscribe_headers(message, stack)
+        assert message["headers"] == dict(ours[message["to"]].headers)
 
 
 def test_under_an_ses_outage_the_same_message_goes_through_resend_rendered_here(
@@ -98,6 +106,8 @@ def test_under_an_ses_outage_the_same_message_goes_through_resend_rendered_here(
     ours = _expected(stack, created)
     for message in received:
         mine = ours[message["to"]]
+        _assert_unsubscribe_headers(message, stack)
+        assert message["headers"] == dict(mine.headers)
         assert message["subject"] == mine.subject == "Hosted & rendered"
         assert message["html_sha256"] == hashlib.sha256(mine.html.encode()).hexdigest()
         assert message["text_sha256"] == hashlib.sha256(mine.text.encode()).hexdigest()
@@ -115,18 +125,35 @@ def _expected(stack: Stack, created: dict[str, Any]) -> dict[str, Any]:
     secret = resources.secret("signing_keys").physical_name("local")
     value = _boto(stack, "secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
     key = json.loads(value)["unsubscribe"].encode()
-    base = f"http://127.0.0.1:{stack.port}/unsubscribe"
+    base = _web(stack) + "/unsubscribe"
     campaign = Campaign(
         created["campaign_id"], created["name"], created["subject"], created["template"],
         Audience(created["list"]), created["sender"], render=RenderMode.HOSTED,
     )  # fmt: skip
     names = HostedNames(renderer, "local")
+    link = lambda c, e: unsubscribe_url(base, key, c, e)  # noqa: E731
+    mailto = lambda c, e, s: unsubscribe_mailto("unsubscribe@tctfmsg.local", key, c, e)  # noqa: E731
     expected = {}
     for email, (name, first) in READERS.items():
         reader = Subscriber(email, name, attributes={"first_name": first} if first else {})
-        link = lambda c, e: unsubscribe_url(base, key, c, e)  # noqa: E731
-        expected[email] = compose(renderer, link, campaign, reader, names)
+        expected[email] = compose(renderer, link, campaign, reader, names, mailto)
     return expected
+
+
+def _assert_unsubscribe_headers(message: dict[str, Any], stack: Stack) -> None:
+    """Both List-Unsubscribe forms, each with this recipient's token, and one-click (RFC 8058)."""
+    headers = message["headers"]
+    link, mailto = _TARGETS.findall(headers["List-Unsubscribe"])
+    token = link.partition("?token=")[2]
+    assert link.startswith(f"{_web(stack)}/unsubscribe?token="), message["to"]
+    assert mailto.startswith("mailto:unsubscribe@tctfmsg.local?subject=unsubscribe%20")
+    assert token and mailto.endswith(f"%20{token}")
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def _web(stack: Stack) -> str:
+    """The stack's web endpoint, which serves the unsubscribe link."""
+    return str(_json(stack, "local", "status")["endpoints"]["web"])
 
 
 def _words(text: str) -> str:

@@ -1,5 +1,6 @@
-"""Amazon SES: sesv2 SendEmail for every send; SES-hosted templates through sesv2 in AWS, or
-through the v1 SendTemplatedEmail where the target only offers that (moto in the embedded stack).
+"""Amazon SES: sesv2 SendEmail for every send, SES-hosted templates included (Content.Template,
+which carries the message's headers; the embedded stack's moto answers it through a patch,
+docs/decisions/0084).
 
 The clients come from the composition root without SDK retries: failing over is the retry.
 Errors are classified by their error code, never by message.
@@ -8,7 +9,7 @@ Errors are classified by their error code, never by message.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -35,31 +36,18 @@ REJECTING = {
     "InvalidRenderingParameterException",
 }
 
-TemplateApi = Literal["v2", "v1"]
-
 
 class SesProvider:
     name = "ses"
     idempotent = False
 
-    def __init__(
-        self,
-        sesv2: Any,
-        ses_v1: Any = None,
-        template_api: TemplateApi = "v2",
-        configuration_set: str | None = None,
-    ) -> None:
+    def __init__(self, sesv2: Any, configuration_set: str | None = None) -> None:
         self._v2 = sesv2
-        self._v1 = ses_v1
-        self._template_api = template_api
         self._configuration_set = configuration_set
 
     def send(self, message: EmailMessage) -> SendReceipt:
         try:
-            if message.ses_template and self._template_api == "v1":
-                response = self._v1.send_templated_email(**self._v1_request(message))
-            else:
-                response = self._v2.send_email(**self._v2_request(message))
+            response = self._v2.send_email(**self._request(message))
         except ClientError as exc:
             raise self._error(exc, message) from exc
         except (EndpointConnectionError, ConnectTimeoutError) as exc:
@@ -72,7 +60,7 @@ class SesProvider:
             raise ProviderUnavailable(self.name, f"SDK error: {type(exc).__name__}") from exc
         return SendReceipt(self.name, str(response["MessageId"]))
 
-    def _v2_request(self, message: EmailMessage) -> dict[str, Any]:
+    def _request(self, message: EmailMessage) -> dict[str, Any]:
         headers = [{"Name": k, "Value": v} for k, v in message.headers.items()]
         content: dict[str, Any]
         if message.ses_template:
@@ -105,21 +93,6 @@ class SesProvider:
             request["ReplyToAddresses"] = [message.reply_to]
         if message.tags:
             request["EmailTags"] = [{"Name": k, "Value": v} for k, v in message.tags.items()]
-        if self._configuration_set:
-            request["ConfigurationSetName"] = self._configuration_set
-        return request
-
-    def _v1_request(self, message: EmailMessage) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "Source": message.sender,
-            "Destination": {"ToAddresses": [message.to]},
-            "Template": message.ses_template,
-            "TemplateData": json.dumps(dict(message.template_data)),
-        }
-        if message.reply_to:
-            request["ReplyToAddresses"] = [message.reply_to]
-        if message.tags:
-            request["Tags"] = [{"Name": k, "Value": v} for k, v in message.tags.items()]
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
         return request

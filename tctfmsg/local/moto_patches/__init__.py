@@ -6,7 +6,8 @@ docs/decisions/0002), `dynamodb` (a table query answered from its sorted partiti
 transaction undone item by item, not from copies of whole tables, 0075) and `indexes` (an index
 query handed only the items holding its hash key value, 0075). All of them keep what moto
 answers and change only how much work it does to answer it; each keeps an equivalence test in
-tests/integration/local/test_moto_patches.py.
+tests/integration/local/test_moto_patches.py. One adds what moto lacks: `sesv2` answers a
+templated SendEmail as SES does, headers and all (0084; tests/integration/local/test_moto_sesv2.py).
 
 They reach into moto's internals, so they are written for one moto release, pinned exactly in
 pyproject.toml: `apply()` refuses any other with one line saying what to install (decision
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tctfmsg.core.errors import ConfigurationError
-from tctfmsg.local.moto_patches import dynamodb, indexes, server, sqs, transactions
+from tctfmsg.local.moto_patches import dynamodb, indexes, server, sesv2, sqs, transactions
 from tctfmsg.local.moto_patches.registry import Patches
 
 # The release the patches were written and equivalence-tested against; pyproject.toml pins it
@@ -65,6 +66,7 @@ def apply() -> None:
             transactions.apply(_patches)
             indexes.apply(_patches)
             server.apply(_patches)
+            sesv2.apply(_patches)
         except BaseException:
             _patches.undo()
             raise

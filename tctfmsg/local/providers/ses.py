@@ -1,15 +1,14 @@
 """A proxy in front of moto's SES: moto cannot be told to fail, this can.
 
 It forwards every request to the AWS endpoint unchanged and records the sends moto accepted
-(sesv2 SendEmail, v1 SendEmail and SendTemplatedEmail). Faults answer as SES does: 503
-ServiceUnavailable, and throttling as sesv2 TooManyRequestsException or v1 Throttling.
+(sesv2 SendEmail, simple or templated, with their headers; the backbone sends nothing else).
+Faults answer as SES does: 503 ServiceUnavailable, and throttling as sesv2
+TooManyRequestsException or, for a v1 request, Throttling.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from urllib.parse import parse_qs
 
 import requests
 from werkzeug.wrappers import Request, Response
@@ -25,7 +24,6 @@ _HOP_BY_HOP = {
     "content-encoding",
     "accept-encoding",
 }
-_MESSAGE_ID = re.compile(r"<MessageId>([^<]+)</MessageId>")
 V2_SEND = "/v2/email/outbound-emails"
 
 
@@ -64,46 +62,24 @@ class SesProxy(ProviderEndpoint):
         return _v1_error(400, "Throttling", "Maximum sending rate exceeded.")
 
     def _record(self, request: Request, body: bytes, answer: str) -> None:
-        if request.path == V2_SEND and request.method == "POST":
-            sent = json.loads(body)
-            content = sent.get("Content", {})
-            subject = content.get("Simple", {}).get("Subject", {}).get("Data")
-            template = content.get("Template", {}).get("TemplateName")
-            given = content.get("Simple", content.get("Template", {})).get("Headers", [])
-            headers = {h["Name"]: h["Value"] for h in given}
-            for to in sent.get("Destination", {}).get("ToAddresses", []):
-                self.outbox.record(
-                    id=json.loads(answer).get("MessageId"),
-                    to=to,
-                    sender=sent.get("FromEmailAddress"),
-                    subject=subject or f"(template {template})",
-                    tags={t["Name"]: t["Value"] for t in sent.get("EmailTags", [])},
-                    idempotency_key=None,
-                    headers=headers,
-                )
+        if request.path != V2_SEND or request.method != "POST":
             return
-        form = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
-        if form.get("Action") in ("SendEmail", "SendTemplatedEmail"):
-            found = _MESSAGE_ID.search(answer)
-            subject = form.get("Message.Subject.Data") or f"(template {form.get('Template')})"
-            for key in sorted(k for k in form if k.startswith("Destination.ToAddresses.member.")):
-                self.outbox.record(
-                    id=found.group(1) if found else None,
-                    to=form[key],
-                    sender=form.get("Source"),
-                    subject=subject,
-                    tags=_v1_tags(form),
-                    idempotency_key=None,
-                )
-
-
-def _v1_tags(form: dict[str, str]) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    n = 1
-    while f"Tags.member.{n}.Name" in form:
-        tags[form[f"Tags.member.{n}.Name"]] = form.get(f"Tags.member.{n}.Value", "")
-        n += 1
-    return tags
+        sent = json.loads(body)
+        content = sent.get("Content", {})
+        # a templated send's subject is SES's to render: recorded as the template's name
+        part = content.get("Simple") or content.get("Template") or {}
+        subject = part.get("Subject", {}).get("Data") or f"(template {part.get('TemplateName')})"
+        headers = {h["Name"]: h["Value"] for h in part.get("Headers", [])}
+        for to in sent.get("Destination", {}).get("ToAddresses", []):
+            self.outbox.record(
+                id=json.loads(answer).get("MessageId"),
+                to=to,
+                sender=sent.get("FromEmailAddress"),
+                subject=subject,
+                tags={t["Name"]: t["Value"] for t in sent.get("EmailTags", [])},
+                idempotency_key=None,
+                headers=headers,
+            )
 
 
 def _v2_error(status: int, code: str, message: str) -> Response:

@@ -26,6 +26,7 @@ def _owners() -> list[Any]:
     import moto.dynamodb.models
     import moto.dynamodb.models.table
     import moto.dynamodb.responses
+    import moto.sesv2.responses
     import moto.sqs.models
 
     return [
@@ -36,6 +37,7 @@ def _owners() -> list[Any]:
         moto.dynamodb.responses.DynamoHandler,
         moto.dynamodb.responses,
         moto.backends,
+        moto.sesv2.responses.SESV2Response,
     ]
 
 
@@ -84,6 +86,7 @@ def test_unpatch_puts_back_every_original_of_moto(unpatched: None) -> None:
     assert {"SQSBackend.send_message", "Table.query", "DynamoHandler.serialized"} <= patched
     assert "DynamoDBBackend.transact_write_items" in patched
     assert "moto.dynamodb.responses.dynamo_to_dict" in patched
+    assert "SESV2Response.send_email" in patched
     assert _changed(before, _snapshot()) == set()
     assert not moto_patches.is_applied()
 
