@@ -9,6 +9,7 @@ token, a provider's webhook signature), as a provider or a mail client cannot si
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 import jsii
@@ -60,10 +61,13 @@ class PublicHttpApi(Construct):
         self.routes: dict[str, apigwv2.HttpRoute] = {}
         for route_key, handler in routes.items():
             method, path = route_key.split(" ", 1)
-            node = handler.node.id
-            integration = integration_of.setdefault(
-                node, integrations.HttpLambdaIntegration(f"{node}Integration", handler)
-            )
+            # by the function's full path: every spec function's construct id is "Function"
+            node = re.sub(r"[^A-Za-z0-9]", "", handler.node.path)
+            integration = integration_of.get(node)
+            if integration is None:
+                integration = integration_of[node] = integrations.HttpLambdaIntegration(
+                    f"{node}Integration", handler
+                )
             (self.routes[route_key],) = self.api.add_routes(
                 path=path, methods=[apigwv2.HttpMethod(method)], integration=integration
             )

@@ -111,3 +111,24 @@ def test_only_a_service_with_http_routes_has_a_public_api(templates):
         has_routes = any(f.http_routes for f in resources.FUNCTIONS if f.service == service)
         outputs = templates[service].to_json().get("Outputs", {})
         assert (resources.public_url_output_key(service) in outputs) is has_routes
+
+
+def test_every_route_reaches_the_function_that_declares_it(template):
+    """Each function's own integration: two functions' routes never share one (every spec
+    function's construct id is the same, so an integration keyed by it would)."""
+    api_id = _api_id(template)
+    integrations = _resources(template, "AWS::ApiGatewayV2::Integration")
+    routes = [p for p in _resources(template, "AWS::ApiGatewayV2::Route").values()]
+    reached: dict[str, str] = {}
+    for props in routes:
+        if props["ApiId"] != {"Ref": api_id}:
+            continue
+        target = json.dumps(props["Target"])
+        (integration,) = [k for k in integrations if k in target]
+        reached[props["RouteKey"]] = json.dumps(integrations[integration]["IntegrationUri"])
+    for spec in resources.FUNCTIONS:
+        if spec.service != SERVICE:
+            continue
+        logical, _ = function_of(template, spec)
+        for route in spec.http_routes:
+            assert logical in reached[route], f"{route} does not reach {spec.logical}"

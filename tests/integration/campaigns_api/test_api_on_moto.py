@@ -14,6 +14,7 @@ import pytest
 from lambdas.campaigns import api
 from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.bootstrap import CampaignsRoot as Runtime
+from tctfmsg.campaigns.domain.subscriber import Subscriber
 from tctfmsg.core import resources, settings
 from tctfmsg.core.clients import Clients
 
@@ -40,6 +41,11 @@ def runtime(provisioned: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Run
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "tctfmsg-test-campaign-api")
     root = Runtime(Clients(settings.load(target="aws", stage=STAGE, region="us-east-1")))
     monkeypatch.setattr(bootstrap, "default", lambda: root)
+    # What a campaign is checked against before it is created (decision 0076): a list with a
+    # member its filter matches, and a sender SES has verified.
+    pro = Subscriber("ada@example.com", "Ada", attributes={"plan": "pro"})
+    root.subscribers.save_many([pro], [("news", pro.key)])
+    root.clients.client("ses").verify_domain_identity(Domain="example.com")
     return root
 
 
