@@ -118,7 +118,9 @@ class ProviderEndpoint:
 
     def start(self, port: int, state_dir: Path | None = None) -> str:
         if state_dir is not None:  # records kept on disk, and those of earlier runs loaded
-            self.outbox = Outbox(self.name, path=state_dir / "outbox" / f"{self.name}.jsonl")
+            self.outbox = Outbox(
+                self.name, path=state_dir / "outbox" / f"{self.name}.jsonl", listener=self._sent
+            )
         self._server = make_server(
             "127.0.0.1", port, self, threaded=True, request_handler=_QuietHandler
         )
