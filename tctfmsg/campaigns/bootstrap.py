@@ -23,6 +23,7 @@ from tctfmsg.campaigns.adapters.sender_identities import (
 )
 from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
 from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
+from tctfmsg.campaigns.adapters.webhook_keys import SecretsWebhookKeys
 from tctfmsg.campaigns.domain.campaign import Thresholds
 from tctfmsg.campaigns.ports import SenderVerification
 from tctfmsg.campaigns.services.campaign_checks import Readiness
@@ -181,6 +182,12 @@ class CampaignsRoot:
             clock=deps.clock,
             transient_bounce_limit=self.settings.transient_bounce_limit,
         )
+
+    @cached_property
+    def webhook_keys(self) -> SecretsWebhookKeys:
+        """Where the providers' webhook verification keys are set (`providers webhook-key`)."""
+        names, client = self.clients.names, self.clients.client("secretsmanager")
+        return SecretsWebhookKeys(names["webhook_keys"], client)
 
     @cached_property
     def provider_event_queue(self) -> SqsProviderEventQueue:

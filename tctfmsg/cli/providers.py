@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,8 +12,10 @@ from rich.table import Table
 from tctfmsg.cli.console import console, err_console, literal, print_json
 from tctfmsg.cli.context import state
 from tctfmsg.core.clock import SystemClock
+from tctfmsg.core.errors import InvalidInput
 from tctfmsg.email import admin as email_admin
 from tctfmsg.email.admin import ProviderRow
+from tctfmsg.email.events.keys import MAX_KEY_CHARS, checked_webhook_key
 
 app = typer.Typer(no_args_is_help=True, help="Email providers: order, breakers, test sends.")
 
@@ -128,6 +131,41 @@ def test(
         f"(message id {literal(receipt.message_id)})"
     )
     console.print("attempts: " + "; ".join(literal(a) for a in receipt.attempts))
+
+
+@app.command("webhook-key")
+def webhook_key(
+    ctx: typer.Context,
+    provider: Annotated[str, typer.Argument(help="resend or sendgrid.")],
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            help="Read the key from this file; default: ask for it (never pass it as an "
+            "argument: it would stay in your shell history).",
+        ),
+    ] = None,
+) -> None:
+    """Set the key that verifies a provider's webhooks: Resend's signing secret (whsec_…) or
+    SendGrid's Event Webhook verification key. Until it is set, that provider's webhooks are
+    refused (401) and its bounces and complaints do not count."""
+    if from_file is not None:
+        try:
+            raw = from_file.read_text(encoding="utf-8")[: MAX_KEY_CHARS + 1]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(
+                f"cannot read {literal(str(from_file))}: {type(exc).__name__}",
+                "give a readable UTF-8 file holding only the key",
+            ) from None
+    else:
+        raw = typer.prompt(f"{provider} webhook key", hide_input=True)
+    key = checked_webhook_key(provider, raw)
+    keys = state(ctx).campaigns.webhook_keys
+    keys.put(provider, key)
+    err_console.print(
+        f"{provider} webhook key stored in {literal(keys.secret_name)}; "
+        "the webhook function reads it within 5 minutes"
+    )
 
 
 def _breaker_markup(row: ProviderRow) -> str:

@@ -42,7 +42,7 @@ def verify(
         raise WebhookRefused(PROVIDER, "the timestamp is not a Unix time")
     if abs(now - int(timestamp)) > tolerance_s:
         raise WebhookRefused(PROVIDER, "the timestamp is outside the tolerance")
-    key = _public_key(public_key)
+    key = verification_key(public_key)
     try:
         der = base64.b64decode(signature, validate=True)
         key.verify(der, timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
@@ -110,7 +110,7 @@ def _event(item: dict[str, Any]) -> ProviderEvent | None:
     )
 
 
-def _public_key(value: str) -> ec.EllipticCurvePublicKey:
+def verification_key(value: str) -> ec.EllipticCurvePublicKey:
     try:
         key = serialization.load_der_public_key(base64.b64decode(value, validate=True))
     except (binascii.Error, ValueError):
