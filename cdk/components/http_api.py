@@ -8,18 +8,16 @@ token, a provider's webhook signature), as a provider or a mail client cannot si
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 
-import jsii
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk.components.access_logs import JsonAccessLogs
 from cdk.components.nag import acknowledge
 
 # A link clicked, a one-click POST from a mailbox provider, a provider's webhook burst.
@@ -79,7 +77,7 @@ class PublicHttpApi(Construct):
             stage_name="$default",
             auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
-            access_log_settings=_AccessLogs(self.access_logs),
+            access_log_settings=JsonAccessLogs(self.access_logs, ACCESS_LOG_FIELDS),
         )
         for route in self.routes.values():
             acknowledge(
@@ -94,17 +92,3 @@ class PublicHttpApi(Construct):
     def url(self) -> str:
         """https://{api}.execute-api.{region}.amazonaws.com (the $default stage has no path)."""
         return self.api.api_endpoint
-
-
-@jsii.implements(apigwv2.IAccessLogSettings)
-class _AccessLogs:
-    def __init__(self, group: logs.ILogGroup) -> None:
-        self._group = group
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        return apigwv2.LogGroupLogDestination(self._group)
-
-    @property
-    def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS))

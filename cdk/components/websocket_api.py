@@ -12,12 +12,9 @@ stack sets (cdk/components/api_gateway_logging.py).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import aws_cdk as cdk
-import jsii
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
@@ -25,6 +22,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from cdk.components.access_logs import JsonAccessLogs
 from cdk.components.nag import acknowledge
 
 ROUTE_SELECTION = "$request.body.action"
@@ -87,7 +85,7 @@ class LambdaWebSocketApi(Construct):
             stage_name=stage_name,
             auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
-            access_log_settings=_AccessLogs(self.access_logs),
+            access_log_settings=JsonAccessLogs(self.access_logs, ACCESS_LOG_FIELDS),
             detailed_metrics_enabled=True,
         )
         stage = self.stage.node.default_child
@@ -125,20 +123,6 @@ class LambdaWebSocketApi(Construct):
             "Connection ids are minted by API Gateway for each socket at run time; the "
             "wildcard stays within this API's one stage and allows only POST to a connection.",
         )
-
-
-@jsii.implements(apigwv2.IAccessLogSettings)
-class _AccessLogs:
-    def __init__(self, group: logs.ILogGroup) -> None:
-        self._group = group
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        return apigwv2.LogGroupLogDestination(self._group)
-
-    @property
-    def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS))
 
 
 def _id(route_key: str) -> str:

@@ -3,21 +3,16 @@ handlers from SQS, the local provider endpoints."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Stack
+from tests.e2e.helpers import as_json, create_campaign, outbox_counts, wait_for
 
 PROVIDERS = ("ses", "resend", "sendgrid")
-
-
-def _json(stack: Stack, *args: str) -> Any:
-    return json.loads(stack.cli(*args, "--json", check=True).stdout)
 
 
 def _import(stack: Stack, tmp_path: Path, list_name: str, emails: list[str]) -> None:
@@ -26,31 +21,8 @@ def _import(stack: Stack, tmp_path: Path, list_name: str, emails: list[str]) -> 
     stack.cli("subscriber", "import", str(source), "--list", list_name, check=True)
 
 
-def _create(stack: Stack, list_name: str) -> str:
-    created = _json(
-        stack, "campaign", "create", "--name", f"e2e {list_name}", "--template", "newsletter",
-        "--subject", "Hello", "--list", list_name,
-    )  # fmt: skip
-    return str(created["campaign_id"])
-
-
-def _wait(stack: Stack, what: str, check: Any, timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _outbox(stack: Stack, emails: list[str]) -> Counter[str]:
-    messages = _json(stack, "local", "outbox")
-    return Counter(m["to"] for m in messages if m["to"] in emails)
-
-
 def _status(stack: Stack, campaign_id: str) -> dict[str, Any]:
-    return dict(_json(stack, "campaign", "status", campaign_id))
+    return dict(as_json(stack, "campaign", "status", campaign_id))
 
 
 def test_campaign_sends_each_subscriber_once_and_skips_the_unsubscribed(
@@ -59,10 +31,10 @@ def test_campaign_sends_each_subscriber_once_and_skips_the_unsubscribed(
     emails = [f"reader{i}@example.com" for i in range(6)]
     _import(stack, tmp_path, "e2e-readers", emails)
     stack.cli("subscriber", "unsubscribe", emails[0], check=True)
-    campaign_id = _create(stack, "e2e-readers")
+    campaign_id = create_campaign(stack, "e2e-readers")
 
     stack.cli("campaign", "send-now", campaign_id, check=True)
-    final = _wait(
+    final = wait_for(
         stack,
         "the campaign to complete",
         lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
@@ -70,7 +42,7 @@ def test_campaign_sends_each_subscriber_once_and_skips_the_unsubscribed(
 
     assert final["counters"]["targeted"] == 6
     assert (final["counters"]["sent"], final["counters"]["skipped"]) == (5, 1)
-    assert _outbox(stack, emails) == dict.fromkeys(emails[1:], 1)
+    assert outbox_counts(stack, emails) == dict.fromkeys(emails[1:], 1)
     watched = stack.cli("campaign", "status", campaign_id, "--watch", check=True)
     assert "sent 5" in watched.stdout and "completed" in watched.stdout
 
@@ -80,15 +52,15 @@ def test_all_providers_down_dead_letters_then_dlq_retry_delivers_each_once(
 ) -> None:
     emails = [f"patient{i}@example.com" for i in range(3)]
     _import(stack, tmp_path, "e2e-outage", emails)
-    campaign_id = _create(stack, "e2e-outage")
+    campaign_id = create_campaign(stack, "e2e-outage")
     for provider in PROVIDERS:
         stack.cli("local", "fault", provider, "--down", check=True)
     try:
         stack.cli("campaign", "send-now", campaign_id, check=True)
-        failed = _wait(
+        failed = wait_for(
             stack,
             "every message in the failed-message table",
-            lambda: len(f := _json(stack, "dlq", "list", "--campaign", campaign_id)) == 3 and f,
+            lambda: len(f := as_json(stack, "dlq", "list", "--campaign", campaign_id)) == 3 and f,
             timeout_s=90,
         )
     finally:
@@ -98,24 +70,24 @@ def test_all_providers_down_dead_letters_then_dlq_retry_delivers_each_once(
 
     assert {f["email_key"] for f in failed} == set(emails)
     assert {f["reason"] for f in failed} == {"providers-unavailable"}
-    assert _outbox(stack, emails) == {}
-    stats = _json(stack, "dlq", "stats")
+    assert outbox_counts(stack, emails) == {}
+    stats = as_json(stack, "dlq", "stats")
     assert stats["by_campaign"][campaign_id] == 3
 
-    retried = _json(stack, "dlq", "retry", "--campaign", campaign_id)
+    retried = as_json(stack, "dlq", "retry", "--campaign", campaign_id)
     assert len(retried["retried"]) == 3
-    _wait(stack, "the retried sends", lambda: sum(_outbox(stack, emails).values()) >= 3)
+    wait_for("the retried sends", lambda: sum(outbox_counts(stack, emails).values()) >= 3)
     time.sleep(4)  # longer than a visibility timeout: a duplicate would have arrived by now
 
-    assert _outbox(stack, emails) == dict.fromkeys(emails, 1)
+    assert outbox_counts(stack, emails) == dict.fromkeys(emails, 1)
     counters = _status(stack, campaign_id)["counters"]
     assert (counters["sent"], counters["failed"]) == (3, 0)
-    assert _json(stack, "dlq", "list", "--campaign", campaign_id) == []
+    assert as_json(stack, "dlq", "list", "--campaign", campaign_id) == []
 
 
 def test_illegal_move_names_the_allowed_ones(stack: Stack, tmp_path: Path) -> None:
     _import(stack, tmp_path, "e2e-nobody", ["nobody@example.com"])  # an empty list is refused
-    campaign_id = _create(stack, "e2e-nobody")
+    campaign_id = create_campaign(stack, "e2e-nobody")
 
     result = stack.cli("campaign", "pause", campaign_id)
 
@@ -133,7 +105,7 @@ def _sent_so_far(stack: Stack, campaign_id: str, at_least: int) -> bool:
 def _paced(stack: Stack, rate_per_s: float) -> Iterator[None]:
     """SES slowed (300 ms a send) and held to a rate for the block, as a real account is: a
     60-recipient campaign then takes long enough to be paused or cancelled half way."""
-    before = next(p for p in _json(stack, "providers", "list") if p["name"] == "ses")
+    before = next(p for p in as_json(stack, "providers", "list") if p["name"] == "ses")
     stack.cli("providers", "configure", "ses", "--rate", str(rate_per_s), check=True)
     stack.cli("local", "fault", "ses", "--slow", "300", check=True)
     try:
@@ -148,26 +120,26 @@ def test_pause_mid_send_then_resume_sends_each_once_and_counts_add_up(
 ) -> None:
     emails = [f"pauser{i:02d}@example.com" for i in range(60)]
     _import(stack, tmp_path, "e2e-pause", emails)
-    campaign_id = _create(stack, "e2e-pause")
+    campaign_id = create_campaign(stack, "e2e-pause")
     with _paced(stack, rate_per_s=4):
         stack.cli("campaign", "send-now", campaign_id, check=True)
-        _wait(stack, "the first sends", lambda: _sent_so_far(stack, campaign_id, 3))
-        paused = _json(stack, "campaign", "pause", campaign_id)
+        wait_for("the first sends", lambda: _sent_so_far(stack, campaign_id, 3))
+        paused = as_json(stack, "campaign", "pause", campaign_id)
         time.sleep(2)  # a send already under way finishes; waiting ones are withdrawn
-        during_pause = sum(_outbox(stack, emails).values())
+        during_pause = sum(outbox_counts(stack, emails).values())
         time.sleep(4)
 
         assert paused["status"] == "paused"
-        assert sum(_outbox(stack, emails).values()) == during_pause < 60
+        assert sum(outbox_counts(stack, emails).values()) == during_pause < 60
         stack.cli("campaign", "resume", campaign_id, check=True)
-        final = _wait(
+        final = wait_for(
             stack,
             "the campaign to complete",
             lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
             timeout_s=90,
         )
 
-    assert _outbox(stack, emails) == dict.fromkeys(emails, 1)
+    assert outbox_counts(stack, emails) == dict.fromkeys(emails, 1)
     counters = final["counters"]
     assert counters["sent"] == counters["targeted"] == 60
     assert counters["failed"] == counters["skipped"] == counters["cancelled"] == 0
@@ -178,16 +150,16 @@ def test_cancel_mid_send_marks_the_rest_cancelled_and_sends_nothing_more(
 ) -> None:
     emails = [f"canceller{i:02d}@example.com" for i in range(60)]
     _import(stack, tmp_path, "e2e-cancel", emails)
-    campaign_id = _create(stack, "e2e-cancel")
+    campaign_id = create_campaign(stack, "e2e-cancel")
     with _paced(stack, rate_per_s=4):
         stack.cli("campaign", "send-now", campaign_id, check=True)
-        _wait(stack, "the first sends", lambda: _sent_so_far(stack, campaign_id, 3))
+        wait_for("the first sends", lambda: _sent_so_far(stack, campaign_id, 3))
         stack.cli("campaign", "cancel", campaign_id, check=True)
         time.sleep(2)  # a send already under way finishes; waiting ones are withdrawn
-        after_cancel = _outbox(stack, emails)
+        after_cancel = outbox_counts(stack, emails)
         time.sleep(4)
 
-        assert _outbox(stack, emails) == after_cancel
+        assert outbox_counts(stack, emails) == after_cancel
     final = _status(stack, campaign_id)
     counters = final["counters"]
     assert final["status"] == "cancelled"

@@ -5,10 +5,8 @@ looks; no send starts after `campaign pause` returns."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,7 +18,8 @@ import pytest
 
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
 from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
-from tests.e2e.conftest import Stack, _started
+from tests.e2e.conftest import Stack
+from tests.e2e.helpers import _started, as_json, outbox_counts, wait_for
 
 TEMPLATE = "product_update"  # made to require `plan` in this module's copy of the registry
 
@@ -41,10 +40,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     yield from _started(tmp_path_factory.mktemp("tctfmsg-safety-home"), extra)
 
 
-def _json(stack: Stack, *args: str) -> Any:
-    return json.loads(stack.cli(*args, "--json", check=True).stdout)
-
-
 def _import(stack: Stack, tmp_path: Path, list_name: str, rows: dict[str, str]) -> None:
     source = tmp_path / f"{list_name}.csv"
     source.write_text(
@@ -54,35 +49,21 @@ def _import(stack: Stack, tmp_path: Path, list_name: str, rows: dict[str, str]) 
 
 
 def _create(stack: Stack, list_name: str, template: str = TEMPLATE) -> str:
-    created = _json(
+    created = as_json(
         stack, "campaign", "create", "--name", f"e2e {list_name}", "--template", template,
         "--subject", "Hello", "--list", list_name,
     )  # fmt: skip
     return str(created["campaign_id"])
 
 
-def _wait(what: str, check: Any, timeout_s: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _status(stack: Stack, campaign_id: str) -> dict[str, Any]:
-    return dict(_json(stack, "campaign", "status", campaign_id))
-
-
-def _outbox(stack: Stack, emails: list[str]) -> Counter[str]:
-    return Counter(m["to"] for m in _json(stack, "local", "outbox") if m["to"] in emails)
+    return dict(as_json(stack, "campaign", "status", campaign_id))
 
 
 @contextmanager
 def _paced(stack: Stack, rate_per_s: float) -> Iterator[None]:
     """SES slowed and held to a rate, so a campaign lasts long enough to act on half way."""
-    before = next(p for p in _json(stack, "providers", "list") if p["name"] == "ses")
+    before = next(p for p in as_json(stack, "providers", "list") if p["name"] == "ses")
     stack.cli("providers", "configure", "ses", "--rate", str(rate_per_s), check=True)
     stack.cli("local", "fault", "ses", "--slow", "300", check=True)
     try:
@@ -93,7 +74,7 @@ def _paced(stack: Stack, rate_per_s: float) -> Iterator[None]:
 
 
 def _template_versions(stack: Stack) -> DynamoTemplateVersions:
-    endpoint = _json(stack, "local", "status")["endpoints"]["aws"]
+    endpoint = as_json(stack, "local", "status")["endpoints"]["aws"]
     dynamodb = boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
@@ -120,7 +101,7 @@ def test_a_typo_in_the_template_is_refused_in_one_line_and_nothing_is_created(
         " the names"
     ]
     assert "Traceback" not in result.stderr
-    assert [c for c in _json(stack, "campaign", "list") if c["name"] == "e2e typo"] == []
+    assert [c for c in as_json(stack, "campaign", "list") if c["name"] == "e2e typo"] == []
 
 
 def test_a_template_broken_mid_campaign_pauses_it_and_resume_after_the_fix_sends_each_once(
@@ -133,18 +114,18 @@ def test_a_template_broken_mid_campaign_pauses_it_and_resume_after_the_fix_sends
     good = FileTemplateStore(Path(stack.env["TCTFMSG_TEMPLATES_DIR"])).get(TEMPLATE)
     with _paced(stack, rate_per_s=4):
         stack.cli("campaign", "send-now", campaign_id, check=True)
-        _wait("the first sends", lambda: _status(stack, campaign_id)["counters"]["sent"] >= 3)
+        wait_for("the first sends", lambda: _status(stack, campaign_id)["counters"]["sent"] >= 3)
         versions.put(replace(good, html=good.html + "{{>no_such_partial}}"))  # broken for all
-        paused = _wait(
+        paused = wait_for(
             "the automatic pause",
             lambda: (
-                (s := _json(stack, "campaign", "show", campaign_id))["status"] == "paused" and s
+                (s := as_json(stack, "campaign", "show", campaign_id))["status"] == "paused" and s
             ),
         )
         refused = stack.cli("campaign", "resume", campaign_id)  # still broken: refused
         versions.put(good)  # the fix
         stack.cli("campaign", "resume", campaign_id, check=True)
-        final = _wait(
+        final = wait_for(
             "the campaign to complete",
             lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
         )
@@ -152,7 +133,7 @@ def test_a_template_broken_mid_campaign_pauses_it_and_resume_after_the_fix_sends
     assert paused["pause_reason"].startswith(f"auto-paused: template '{TEMPLATE}' does not render")
     assert "no_such_partial" in paused["pause_reason"]
     assert refused.returncode == 1 and "does not render" in refused.stderr
-    assert _outbox(stack, emails) == dict.fromkeys(emails, 1)
+    assert outbox_counts(stack, emails) == dict.fromkeys(emails, 1)
     counters = final["counters"]
     assert counters["sent"] == counters["targeted"] == counters["queued"] == 40
     assert counters["failed"] == 0
@@ -167,12 +148,12 @@ def test_one_subscriber_with_bad_data_is_one_failure_with_its_reason_and_no_paus
     campaign_id = _create(stack, "e2e-data")
 
     stack.cli("campaign", "send-now", campaign_id, check=True)
-    final = _wait(
+    final = wait_for(
         "the campaign to complete",
         lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
     )
-    shown = _json(stack, "campaign", "show", campaign_id)
-    listed = _json(stack, "campaign", "failures", campaign_id, "--reason", "render-error")
+    shown = as_json(stack, "campaign", "show", campaign_id)
+    listed = as_json(stack, "campaign", "failures", campaign_id, "--reason", "render-error")
 
     assert (final["counters"]["sent"], final["counters"]["failed"]) == (4, 1)
     assert final["pause_reason"] is None
@@ -193,10 +174,10 @@ def test_no_send_starts_after_pause_returns(stack: Stack, tmp_path: Path) -> Non
     campaign_id = _create(stack, "e2e-pausing")
     with _paced(stack, rate_per_s=4):
         stack.cli("campaign", "send-now", campaign_id, check=True)
-        _wait("the first sends", lambda: _status(stack, campaign_id)["counters"]["sent"] >= 3)
+        wait_for("the first sends", lambda: _status(stack, campaign_id)["counters"]["sent"] >= 3)
         stack.cli("campaign", "pause", campaign_id, check=True)
-        at_pause = sum(_outbox(stack, emails).values())
+        at_pause = sum(outbox_counts(stack, emails).values())
         time.sleep(4)  # longer than a visibility timeout: a late send would have landed
-        after = sum(_outbox(stack, emails).values())
+        after = sum(outbox_counts(stack, emails).values())
 
     assert after == at_pause < 40

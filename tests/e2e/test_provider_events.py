@@ -5,48 +5,15 @@ recorded as suppressed, and a second campaign skips it."""
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Stack
-
-
-def _json(stack: Stack, *args: str) -> Any:
-    return json.loads(stack.cli(*args, "--json", check=True).stdout)
-
-
-def _wait(what: str, check: Any, timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _campaign(stack: Stack, list_name: str) -> dict[str, Any]:
-    created = _json(
-        stack, "campaign", "create", "--name", f"e2e {list_name}", "--template", "newsletter",
-        "--subject", "Hello", "--list", list_name,
-    )  # fmt: skip
-    campaign_id = str(created["campaign_id"])
-    stack.cli("campaign", "send-now", campaign_id, check=True)
-    return dict(
-        _wait(
-            f"campaign {campaign_id} to complete",
-            lambda: (
-                (s := _json(stack, "campaign", "status", campaign_id))["status"] == "completed"
-                and s
-            ),
-        )
-    )
+from tests.e2e.helpers import as_json, send_campaign, wait_for
 
 
 def _subscriber(stack: Stack, address: str) -> dict[str, Any]:
-    listed = _json(stack, "subscriber", "list", "--list", "e2e-bounces")["subscribers"]
+    listed = as_json(stack, "subscriber", "list", "--list", "e2e-bounces")["subscribers"]
     return next(s for s in listed if s["email"] == address)
 
 
@@ -59,26 +26,26 @@ def test_a_bounce_reaches_the_subscriber_the_suppression_list_and_every_later_se
     stack.cli("subscriber", "import", str(source), "--list", "e2e-bounces", check=True)
     stack.cli("local", "fault", "ses", "--bounce", bouncing, check=True)
 
-    first = _campaign(stack, "e2e-bounces")
+    first = send_campaign(stack, "e2e-bounces")
     assert first["counters"]["sent"] == 2  # SES took both; the bounce comes back afterwards
 
-    _wait(
+    wait_for(
         "the bounce to reach the suppression list",
-        lambda: _json(stack, "suppression", "list", "--reason", "bounced")["suppressions"],
+        lambda: as_json(stack, "suppression", "list", "--reason", "bounced")["suppressions"],
     )
-    (entry,) = _json(stack, "suppression", "list", "--reason", "bounced")["suppressions"]
+    (entry,) = as_json(stack, "suppression", "list", "--reason", "bounced")["suppressions"]
     assert entry["address"] == bouncing and entry["source"].startswith("ses:")
     assert _subscriber(stack, bouncing)["status"] == "bounced"
     assert _subscriber(stack, fine)["status"] == "subscribed"
 
-    reset = _json(
+    reset = as_json(
         stack, "notify", "send", "--type", "password_reset", "--user", "e2e-bouncing",
         "--email", bouncing, "--data", '{"reset_url": "https://a.example/r"}', "--wait",
     )  # fmt: skip
     assert reset["status"] == "suppressed"
     assert [(a["channel"], a["outcome"]) for a in reset["attempts"]] == [("email", "suppressed")]
 
-    second = _campaign(stack, "e2e-bounces")
+    second = send_campaign(stack, "e2e-bounces")
     assert (second["counters"]["sent"], second["counters"]["skipped"]) == (1, 1)
-    outbox = [m["to"] for m in _json(stack, "local", "outbox")]
+    outbox = [m["to"] for m in as_json(stack, "local", "outbox")]
     assert outbox.count(bouncing) == 1 and outbox.count(fine) == 2

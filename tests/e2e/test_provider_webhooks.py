@@ -9,27 +9,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import requests
 
 from tests.e2e.conftest import Stack
+from tests.e2e.helpers import as_json, send_campaign, wait_for
 
 TIMEOUT = 10
-
-
-def _json(stack: Stack, *args: str) -> Any:
-    return json.loads(stack.cli(*args, "--json", check=True).stdout)
-
-
-def _wait(what: str, check: Any, timeout_s: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _faults(stack: Stack, mode: str, *providers: str) -> None:
@@ -39,26 +25,8 @@ def _faults(stack: Stack, mode: str, *providers: str) -> None:
             stack.cli("providers", "reset", provider, check=True)
 
 
-def _send(stack: Stack, list_name: str) -> dict[str, Any]:
-    created = _json(
-        stack, "campaign", "create", "--name", f"e2e {list_name}", "--template", "newsletter",
-        "--subject", "Hello", "--list", list_name,
-    )  # fmt: skip
-    campaign_id = str(created["campaign_id"])
-    stack.cli("campaign", "send-now", campaign_id, check=True)
-    return dict(
-        _wait(
-            f"campaign {campaign_id} to complete",
-            lambda: (
-                (s := _json(stack, "campaign", "status", campaign_id))["status"] == "completed"
-                and s
-            ),
-        )
-    )
-
-
 def _suppressed(stack: Stack, reason: str) -> dict[str, str]:
-    listed = _json(stack, "suppression", "list", "--reason", reason)["suppressions"]
+    listed = as_json(stack, "suppression", "list", "--reason", reason)["suppressions"]
     return {entry["address"]: entry["source"] for entry in listed}
 
 
@@ -71,7 +39,7 @@ def test_signed_webhooks_from_resend_and_sendgrid_suppress_and_forged_ones_are_r
         "bouncing@example.com",
         "fine@example.com",
     )
-    status = _json(stack, "local", "status")
+    status = as_json(stack, "local", "status")
     routes = {r["route"]: r["url"] for r in status["http_routes"]}
     assert {"POST /webhooks/resend", "POST /webhooks/sendgrid"} <= set(routes)
 
@@ -114,26 +82,26 @@ def test_signed_webhooks_from_resend_and_sendgrid_suppress_and_forged_ones_are_r
 
     _faults(stack, "down", "ses")  # Resend takes the first campaign
     try:
-        first = _send(stack, "e2e-webhooks")
+        first = send_campaign(stack, "e2e-webhooks")
     finally:
         _faults(stack, "up", "ses")
     assert first["counters"]["sent"] == 3
-    complained = _wait("Resend's complaint", lambda: _suppressed(stack, "complained"))
+    complained = wait_for("Resend's complaint", lambda: _suppressed(stack, "complained"))
     assert set(complained) == {complaining} and complained[complaining].startswith("resend")
 
     _faults(stack, "down", "ses", "resend")  # SendGrid takes the second
     try:
-        second = _send(stack, "e2e-webhooks")
+        second = send_campaign(stack, "e2e-webhooks")
     finally:
         _faults(stack, "up", "ses", "resend")
     assert (second["counters"]["sent"], second["counters"]["skipped"]) == (2, 1)
-    bounced = _wait("SendGrid's bounce", lambda: _suppressed(stack, "bounced"))
+    bounced = wait_for("SendGrid's bounce", lambda: _suppressed(stack, "bounced"))
     assert set(bounced) == {bouncing} and bounced[bouncing].startswith("sendgrid")
 
     statuses = {
         s["email"]: s["status"]
-        for s in _json(stack, "subscriber", "list", "--list", "e2e-webhooks")["subscribers"]
+        for s in as_json(stack, "subscriber", "list", "--list", "e2e-webhooks")["subscribers"]
     }
     assert statuses == {complaining: "complained", bouncing: "bounced", fine: "subscribed"}
-    third = _send(stack, "e2e-webhooks")
+    third = send_campaign(stack, "e2e-webhooks")
     assert (third["counters"]["sent"], third["counters"]["skipped"]) == (1, 2)
