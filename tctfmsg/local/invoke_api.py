@@ -11,17 +11,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from threading import Event
+from typing import Any, Protocol
 
+from tctfmsg.core.resources import FunctionSpec
 from tctfmsg.local import sigv4, state
 from tctfmsg.local.signature_guard import RefusalCounter, answer
-
-if TYPE_CHECKING:
-    from tctfmsg.local.runtime import FunctionRuntime
 
 log = logging.getLogger("tctfmsg.local.runtime")
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations")
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's own limit on a synchronous invoke's payload
+
+
+class Functions(Protocol):
+    """What the API starts functions on: the function runtime."""
+
+    stopping: Event
+
+    def spec(self, name: str) -> FunctionSpec | None: ...
+
+    def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> Any: ...
+
+    def invoke_async(self, spec: FunctionSpec, event: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,7 @@ class Guard:
         return cls(keys, RefusalCounter(home / "refused-lambda.json" if found else None))
 
 
-def handler(runtime: FunctionRuntime, guard: Guard) -> type[BaseHTTPRequestHandler]:
+def handler(runtime: Functions, guard: Guard) -> type[BaseHTTPRequestHandler]:
     class InvokeApi(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             try:
