@@ -159,3 +159,28 @@ def test_a_presigned_post_upload_needs_the_stack_s_signature(endpoint: tuple[str
     assert forged == 403
     with pytest.raises(ClientError):
         s3.head_object(Bucket="signed", Key="forged.txt")
+
+
+def test_a_preflight_passes_unsigned_only_with_an_origin(endpoint: tuple[str, Path]) -> None:
+    url, _ = endpoint
+    page = {"Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "POST"}
+
+    # the origin guard in front of it admits only the stack's own page (decision 0082)
+    from_page = requests.options(f"{url}/signed", headers=page, timeout=10)
+    bare = requests.options(f"{url}/signed", timeout=10)
+
+    assert from_page.status_code != 403
+    assert bare.status_code == 403
+
+
+def test_an_expired_presigned_url_is_refused(endpoint: tuple[str, Path]) -> None:
+    url, home = endpoint
+    expired = _client(url, "s3").generate_presigned_url(
+        "get_object", Params={"Bucket": "signed", "Key": "doc.txt"}, ExpiresIn=0
+    )
+    before = refused(home)["aws"].get("expired", 0)
+
+    answer = requests.get(expired, timeout=10)
+
+    assert answer.status_code == 403
+    assert refused(home)["aws"]["expired"] == before + 1
