@@ -160,9 +160,7 @@ def _query_signed(
     ):
         return Refusal("malformed", "the presigned URL's parameters are incomplete")
     timestamp = params.get("X-Amz-Date", "")
-    refused = _known_and_timely(scope, timestamp, keys, now, MAX_SKEW)
-    if refused is None and now > _parsed_time(timestamp) + timedelta(seconds=int(expires)):
-        refused = Refusal("expired", "the presigned URL has expired")
+    refused = _known_and_timely(scope, timestamp, keys, now, timedelta(seconds=int(expires)))
     if refused is not None:
         return refused
     unsigned = "&".join(f"{k}{eq}{v}" for k, eq, v in pairs if k != "X-Amz-Signature")
@@ -203,8 +201,10 @@ def _scope(credential: str) -> _Scope | None:
 
 
 def _known_and_timely(
-    scope: _Scope, timestamp: str, keys: Mapping[str, str], now: datetime, window: timedelta
+    scope: _Scope, timestamp: str, keys: Mapping[str, str], now: datetime, valid_for: timedelta
 ) -> Refusal | None:
+    """A known key, and a signing time neither in the future (beyond the clock skew AWS allows)
+    nor older than what the signature is valid for."""
     if scope.access_key not in keys:
         return Refusal("unknown_key", "the access key is not this stack's: see `tctfmsg local env`")
     try:
@@ -213,8 +213,8 @@ def _known_and_timely(
         return Refusal("malformed", "X-Amz-Date is missing or not a SigV4 timestamp")
     if timestamp[:8] != scope.date:
         return Refusal("malformed", "the credential scope's date is not X-Amz-Date's")
-    if abs(now - signed_at) > window:
-        return Refusal("expired", "the signature's time is too far from the stack's clock")
+    if signed_at - now > MAX_SKEW or now - signed_at > valid_for:
+        return Refusal("expired", "the signature has expired or its time is not the stack's")
     return None
 
 
