@@ -109,11 +109,32 @@ def _print(report: dict[str, Any]) -> None:
     for row in report["secrets"]:
         resources.add_row("secret", row["name"], "")
     console.print(resources)
+    for endpoint, counts in report.get("refused", {}).items():
+        kinds = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items()))
+        console.print(f"[bold]refused[/] by {literal(endpoint)}: {literal(kinds)}")
     if "websocket_gateway" in report:
         counts = ", ".join(
             f"{k.replace('_', ' ')} {v}" for k, v in report["websocket_gateway"].items()
         )
         console.print(f"[bold]WebSocket gateway[/] {literal(counts)}")
+
+
+@app.command()
+def env(ctx: typer.Context) -> None:
+    """Print `export` lines that point the AWS CLI and boto3 at the running stack, with its
+    own keys: eval "$(tctfmsg local env)"."""
+    from tctfmsg.local import client_env
+
+    settings = state(ctx).settings
+    running = _running(ctx)
+    keys = stack_state.credentials(settings.local_dir)
+    if keys is None:
+        raise StackNotRunning(
+            "this embedded stack has no credentials yet",
+            "restart it: `tctfmsg local down && tctfmsg local up`",
+        )
+    values = client_env.variables(running, keys, settings.region, str(settings.home))
+    typer.echo(client_env.exports(values), nl=False)
 
 
 def _running(ctx: typer.Context) -> stack_state.StackState:

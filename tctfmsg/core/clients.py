@@ -86,10 +86,15 @@ class Clients:
             connect_timeout=min(3, read_timeout),
             read_timeout=read_timeout,
             max_pool_connections=50,
+            # presigned S3 URLs signed with SigV4, the only kind the embedded stack accepts
+            signature_version="s3v4" if service == "s3" else None,
         )
-        if s.target == "local":
+        if s.target == "local":  # the stack's own keys: it refuses any other (decision 0083)
+            secret = s.local_secret_access_key
             session = boto3.session.Session(
-                aws_access_key_id="local", aws_secret_access_key="local", region_name=s.region
+                aws_access_key_id=s.local_access_key_id,
+                aws_secret_access_key=secret.get_secret_value() if secret else None,
+                region_name=s.region,
             )
         else:
             session = boto3.session.Session(profile_name=s.profile, region_name=s.region)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tctfmsg.core.errors import ConfigurationError
@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # fill these in from the running stack, so nothing below them imports `tctfmsg.local`.
     endpoint_url: str | None = None
     lambda_endpoint_url: str | None = None
+    # The embedded stack's own keys, the only ones it accepts (decision 0083); filled in like
+    # the endpoints. Unset on a local target: the SDK's usual chain (`tctfmsg local env`).
+    local_access_key_id: str | None = Field(default=None, max_length=128)
+    local_secret_access_key: SecretStr | None = None
     max_attempts: int = Field(default=8, ge=1, le=20)
     # Templates (tctfmsg/rendering): where they live, where their images are served from, and
     # the page unsubscribe links point at. Unset: the repository's templates/ and its assets.

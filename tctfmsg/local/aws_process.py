@@ -17,9 +17,10 @@ import sys
 import threading
 from pathlib import Path
 
-from tctfmsg.local import durable, moto_patches, snapshot
+from tctfmsg.local import durable, moto_patches, snapshot, state
 from tctfmsg.local.journal import Journal
 from tctfmsg.local.origin_guard import OriginGuard
+from tctfmsg.local.signature_guard import RefusalCounter, SignatureGuard
 
 log = logging.getLogger("tctfmsg.local.aws")
 READY_LINE = "AWS endpoint ready"
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--journal", type=Path, help="Journal directory; none: no journal.")
     parser.add_argument("--snapshot-every", type=int, default=SNAPSHOT_EVERY)
     parser.add_argument("--allow-origin", action="append", default=[], help="The stack's pages.")
+    parser.add_argument("--home", type=Path, required=True, help="Its keys; its refusal counts.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s aws: %(message)s")
     # One access-log line per request costs moto ~10% of its time, and the daemon relaying it.
@@ -66,7 +68,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.journal is not None:
         app.journal = Journal(args.journal, last_seq)
-    guarded = OriginGuard(app, frozenset(args.allow_origin))  # no browser page, decision 0082
+    keys = state.credentials(args.home)
+    if keys is None:
+        print(f"FATAL: no credentials in {args.home / state.CREDENTIALS_FILE}", flush=True)
+        return 1
+    signed = SignatureGuard(  # only the stack's own keys, decision 0083
+        app,
+        {keys.access_key_id: keys.secret_access_key},
+        RefusalCounter(args.home / "refused-aws.json"),
+    )
+    guarded = OriginGuard(signed, frozenset(args.allow_origin))  # no browser page, decision 0082
     server = make_server(
         "127.0.0.1", args.port, guarded, threaded=True, request_handler=MotoRequestHandler
     )

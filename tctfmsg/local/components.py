@@ -80,7 +80,16 @@ def endpoint_settings(base_port: int, stage: str = "local") -> dict[str, str]:
 
 
 def pointed_at(settings: Settings, base_port: int) -> Settings:
-    """settings, with every endpoint it leaves unset pointed at the stack on base_port."""
-    pointing = endpoint_settings(base_port, settings.stage)
+    """settings, with every endpoint it leaves unset pointed at the stack on base_port, and
+    the stack's own keys (from its directory) unless some are given."""
+    from pydantic import SecretStr
+
+    from tctfmsg.local import state
+
+    pointing: dict[str, object] = dict(endpoint_settings(base_port, settings.stage))
+    keys = state.credentials(settings.local_dir)
+    if keys is not None and settings.local_access_key_id is None:
+        pointing["local_access_key_id"] = keys.access_key_id
+        pointing["local_secret_access_key"] = SecretStr(keys.secret_access_key)
     unset = {k: v for k, v in pointing.items() if getattr(settings, k) is None}
     return settings.model_copy(update=unset)

@@ -139,6 +139,8 @@ class AwsProcess:
                 "--snapshot",
                 str(context.home / state.SNAPSHOT_FILE),
                 *(journal if settings.load().local_durable else []),
+                "--home",
+                str(context.home),
                 "--allow-origin",  # the chat page, which may upload attachments
                 f"http://127.0.0.1:{context.port('websocket_management')}",
             ],
@@ -193,8 +195,11 @@ def _point_sdk_at(context: StackContext) -> None:
     os.environ["TCTFMSG_TARGET"] = "local"
     for name, url in components.endpoint_settings(context.base_port, context.stage).items():
         os.environ[f"TCTFMSG_{name.upper()}"] = url
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    keys = state.ensure_credentials(context.home)  # the only keys the stack accepts (0083)
+    os.environ["TCTFMSG_LOCAL_ACCESS_KEY_ID"] = os.environ["AWS_ACCESS_KEY_ID"] = keys.access_key_id
+    os.environ["TCTFMSG_LOCAL_SECRET_ACCESS_KEY"] = keys.secret_access_key
+    os.environ["AWS_SECRET_ACCESS_KEY"] = keys.secret_access_key
+    os.environ.pop("AWS_SESSION_TOKEN", None)
 
 
 def _provision(context: StackContext) -> dict[str, list[str]]:

@@ -18,9 +18,7 @@ AWS would run them (docs/decisions/0044).
 from __future__ import annotations
 
 import importlib
-import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -29,18 +27,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from tctfmsg.core import resources
 from tctfmsg.core.resources import FunctionSpec
+from tctfmsg.local import invoke_api
 from tctfmsg.local.components import StackContext
 
 log = logging.getLogger("tctfmsg.local.runtime")
 
 ACCOUNT = "123456789012"
 Handler = Callable[[dict[str, Any], Any], Any]
-_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations")
 
 
 @dataclass
@@ -114,7 +112,8 @@ class FunctionRuntime:
             self.schedule_s = current.local_schedule_s
         for spec in self.functions:
             self._handlers[spec.logical] = _load(spec.handler)
-        self._server = ThreadingHTTPServer(("127.0.0.1", context.port("lambda")), _invoke_api(self))
+        api = invoke_api.handler(self, invoke_api.Guard.of(context.home))  # signed only (0083)
+        self._server = ThreadingHTTPServer(("127.0.0.1", context.port("lambda")), api)
         self._spawn("invoke-api", self._server.serve_forever)
         for spec in self.functions:
             if spec.queue_source:
@@ -345,56 +344,3 @@ def _load(reference: str) -> Handler:
     module, _, attribute = reference.partition(":")
     handler: Handler = getattr(importlib.import_module(module), attribute)
     return handler
-
-
-def _invoke_api(runtime: FunctionRuntime) -> type[BaseHTTPRequestHandler]:
-    class InvokeApi(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            match = _INVOKE_PATH.match(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            payload = self.rfile.read(length) if length else b"{}"
-            if match is None:
-                return self._error(404, "UnknownOperationException", f"no route {self.path}")
-            spec = runtime.spec(match["name"])
-            if spec is None:
-                message = f"Function not found: {match['name']}"
-                return self._error(404, "ResourceNotFoundException", message)
-            if runtime.stopping.is_set():
-                return self._error(409, "ResourceConflictException", "the stack is stopping")
-            try:
-                event = json.loads(payload or b"{}")
-            except ValueError:
-                return self._error(400, "InvalidRequestContentException", "payload is not JSON")
-            kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-            if kind == "DryRun":
-                return self._answer(204, b"")
-            if kind == "Event":
-                runtime.invoke_async(spec, event)
-                return self._answer(202, b"")
-            try:
-                result = runtime.invoke(spec, event)
-            except Exception as exc:
-                body = {"errorMessage": str(exc), "errorType": type(exc).__name__}
-                return self._answer(
-                    200, json.dumps(body).encode(), {"X-Amz-Function-Error": "Unhandled"}
-                )
-            return self._answer(200, json.dumps(result, default=str).encode())
-
-        def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("X-Amz-Executed-Version", "$LATEST")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _error(self, status: int, code: str, message: str) -> None:
-            body = json.dumps({"Type": "User", "message": message}).encode()
-            self._answer(status, body, {"x-amzn-ErrorType": code})
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("invoke api: " + format, *args)
-
-    return InvokeApi

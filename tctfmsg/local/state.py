@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ STATE_FILE = "stack.json"
 SNAPSHOT_FILE = "snapshot.pickle"
 JOURNAL_DIR = "journal"  # every acknowledged write since the snapshot (decision 0082)
 LOG_FILE = "stack.log"
+CREDENTIALS_FILE = "credentials.json"  # the stack's own SigV4 keys, owner-only (decision 0083)
 DAEMON_MODULE = "tctfmsg.local.daemon"
 
 
@@ -62,3 +64,40 @@ def running(directory: Path) -> StackState | None:
     if state is not None and is_daemon(state.pid):
         return state
     return None
+
+
+@dataclass(frozen=True)
+class StackCredentials:
+    """The keys every request to the stack is signed with; repr never shows the secret."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+def credentials(directory: Path) -> StackCredentials | None:
+    try:
+        data = json.loads((directory / CREDENTIALS_FILE).read_text())
+        return StackCredentials(str(data["access_key_id"]), str(data["secret_access_key"]))
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+
+
+def ensure_credentials(directory: Path) -> StackCredentials:
+    """The stack's keys, generated on first start. A file others could read is replaced: its
+    secret may have been seen."""
+    path = directory / CREDENTIALS_FILE
+    existing = credentials(directory)
+    if existing is not None and path.stat().st_mode & 0o077 == 0:
+        return existing
+    directory.mkdir(parents=True, exist_ok=True)
+    generated = StackCredentials(
+        access_key_id="TCTF" + secrets.token_hex(8).upper(),
+        secret_access_key=secrets.token_urlsafe(30),
+    )
+    tmp = directory / f".{CREDENTIALS_FILE}.tmp"
+    tmp.unlink(missing_ok=True)
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(asdict(generated), handle)
+    tmp.replace(path)
+    return generated

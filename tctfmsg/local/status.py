@@ -8,6 +8,7 @@ from typing import Any
 from tctfmsg.core import resources
 from tctfmsg.core.clients import Clients
 from tctfmsg.local import supervisor
+from tctfmsg.local.signature_guard import refused
 from tctfmsg.local.state import StackState
 from tctfmsg.local.websocket import control as websocket_control
 
@@ -42,6 +43,8 @@ def collect(running: StackState, runtime: Clients, home: Path | None = None) -> 
         "tables": tables,
         "queues": queues,
         "secrets": [{"name": names[s.logical]} for s in resources.SECRETS],
+        # unsigned, wrongly signed or browser requests turned away, by endpoint and kind (0083)
+        "refused": refused(home) if home is not None else {},
     }
     report["http_routes"] = http_routes(running.endpoints.get("web"))
     gateway = websocket_control.stats(running)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,28 @@ class Stack:
         if check and result.returncode != 0:
             raise AssertionError(f"tctfmsg {' '.join(args)} failed:\n{result.stderr}")
         return result
+
+    def aws(self, service: str, endpoint: str = "aws", secret: str | None = None) -> Any:
+        """A boto3 client signed with this stack's own keys (or with `secret` instead)."""
+        import boto3
+        from botocore.config import Config
+
+        from tctfmsg.local import state
+        from tctfmsg.local.components import PORT_OFFSETS
+
+        keys = state.credentials(self.home / "local")
+        assert keys is not None, "the stack generated no credentials"
+        return boto3.client(
+            service,
+            endpoint_url=f"http://127.0.0.1:{self.port + PORT_OFFSETS[endpoint]}",
+            region_name="us-east-1",
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=secret or keys.secret_access_key,
+            config=Config(
+                retries={"total_max_attempts": 1},
+                signature_version="s3v4" if service == "s3" else None,
+            ),
+        )
 
 
 @pytest.fixture(scope="session")

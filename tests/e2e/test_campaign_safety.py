@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
@@ -74,15 +73,7 @@ def _paced(stack: Stack, rate_per_s: float) -> Iterator[None]:
 
 
 def _template_versions(stack: Stack) -> DynamoTemplateVersions:
-    endpoint = as_json(stack, "local", "status")["endpoints"]["aws"]
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    return DynamoTemplateVersions("tctfmsg-local-config", dynamodb)
+    return DynamoTemplateVersions("tctfmsg-local-config", stack.aws("dynamodb"))
 
 
 def test_a_typo_in_the_template_is_refused_in_one_line_and_nothing_is_created(

@@ -14,7 +14,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pybars
 
 from tctfmsg.campaigns.domain.campaign import Audience, Campaign, RenderMode
@@ -66,10 +65,7 @@ def _received(stack: Stack, campaign_id: str) -> list[dict[str, Any]]:
 
 
 def _boto(stack: Stack, service: str) -> Any:
-    return boto3.client(
-        service, endpoint_url=f"http://127.0.0.1:{stack.port}", region_name="us-east-1",
-        aws_access_key_id="local", aws_secret_access_key="local",
-    )  # fmt: skip
+    return stack.aws(service)
 
 
 def test_a_hosted_campaign_goes_out_as_ses_templated_sends(stack: Stack, tmp_path: Path) -> None:

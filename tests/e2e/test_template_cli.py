@@ -4,21 +4,13 @@ import json
 import re
 import struct
 
-import boto3
-
 from tctfmsg.rendering.store import FileTemplateStore
 
 SHIPPED = len(FileTemplateStore().names())  # every template folder
 
 
 def ses_client(stack):
-    return boto3.client(
-        "ses",
-        endpoint_url=f"http://127.0.0.1:{stack.port}",
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return stack.aws("ses")
 
 
 def listing(stack) -> dict:

@@ -24,6 +24,8 @@ _HOP_BY_HOP = {
     "content-encoding",
     "accept-encoding",
 }
+# Host is forwarded as it came: the client signed it, and the AWS endpoint checks (0083).
+_NOT_FORWARDED = _HOP_BY_HOP - {"host"}
 V2_SEND = "/v2/email/outbound-emails"
 
 
@@ -41,7 +43,7 @@ class SesProxy(ProviderEndpoint):
             request.method,
             self.upstream + request.full_path.rstrip("?"),
             data=body,
-            headers={k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP},
+            headers={k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED},
             timeout=60,
         )
         if upstream.status_code == 200:

@@ -134,7 +134,9 @@ def test_a_moto_other_than_the_pinned_one_is_refused_before_anything_is_patched(
 def test_the_aws_process_exits_with_that_line_before_serving(
     unpatched: None, other_moto: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = aws_process.main(["--port", "1", "--snapshot", str(tmp_path / "state.json")])
+    code = aws_process.main(
+        ["--port", "1", "--snapshot", str(tmp_path / "state.json"), "--home", str(tmp_path)]
+    )
 
     printed = capsys.readouterr().out.splitlines()
     assert code == 1

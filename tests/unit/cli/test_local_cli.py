@@ -136,7 +136,7 @@ def test_status_json_reports_every_resource_of_the_spec(
     report = json.loads(result.stdout)
     assert set(report) == {
         "pid", "started_at", "endpoints", "components", "http_routes", "tables", "queues",
-        "secrets",
+        "secrets", "refused",
     }  # fmt: skip
     routes = {r["route"]: r["url"] for r in report["http_routes"]}
     assert (
@@ -175,6 +175,57 @@ def test_status_table_shows_endpoints_and_resources(
     delivery = next(line for line in out.splitlines() if "tctfmsg-local-delivery " in line)
     assert "queue" in delivery and "7 visible, 2 in flight" in delivery
     assert "tctfmsg/local/signing_keys" in out
+
+
+def test_status_shows_what_each_endpoint_refused(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack_running_in(monkeypatch, cli.settings.local_dir)
+    cli.clients = FakeAwsClients()
+    cli.settings.local_dir.mkdir(parents=True, exist_ok=True)
+    (cli.settings.local_dir / "refused-aws.json").write_text('{"missing": 3, "mismatch": 1}')
+
+    human = cli("local", "status")
+    as_json = cli("local", "status", "--json")
+
+    assert "refused by aws: mismatch 1, missing 3" in human.stdout
+    assert json.loads(as_json.stdout)["refused"] == {"aws": {"missing": 3, "mismatch": 1}}
+
+
+# env
+
+
+def test_env_prints_quoted_exports_of_the_running_stack_s_endpoint_and_keys(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack_running_in(monkeypatch, cli.settings.local_dir)
+    keys = stack_state.ensure_credentials(cli.settings.local_dir)
+
+    result = cli("local", "env")
+
+    assert result.exit_code == 0, result.output
+    exports = dict(
+        line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
+    )
+    assert exports["AWS_ENDPOINT_URL"] == RUNNING.endpoint
+    assert exports["AWS_ACCESS_KEY_ID"] == keys.access_key_id
+    assert exports["AWS_SECRET_ACCESS_KEY"].strip("'") == keys.secret_access_key
+    assert exports["AWS_REGION"] == cli.settings.region
+    assert exports["TCTFMSG_LOCAL_PORT"] == str(RUNNING.port)
+
+
+def test_env_quotes_what_a_shell_would_expand(tmp_path: Path) -> None:
+    from tctfmsg.local import client_env
+
+    printed = client_env.exports({"TCTFMSG_HOME": "/tmp/a b/$(rm -rf x)'"})
+
+    assert printed == "export TCTFMSG_HOME='/tmp/a b/$(rm -rf x)'\"'\"''\n"
+
+
+def test_env_without_a_running_stack_is_one_line(cli: Cli) -> None:
+    result = cli("local", "env")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert NOT_RUNNING in error_line(result)
 
 
 def _health(directory: Path, components: dict[str, dict[str, object]]) -> None:
