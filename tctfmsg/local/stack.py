@@ -44,6 +44,8 @@ def up(directory: Path, port: int, stage: str = "local", reset: bool = False) ->
             f"stop what holds it, or pick other ports with `tctfmsg local up --port {port + 10}`",
         )
     directory.mkdir(parents=True, exist_ok=True)
+    # owner-only: the snapshot, the journal and the outboxes hold subscriber data and keys
+    directory.chmod(0o700)
     snapshot = directory / state.SNAPSHOT_FILE
     if reset and snapshot.exists():
         # keep one copy of what --reset discarded, so a slip of the finger is recoverable

@@ -70,10 +70,12 @@ def test_the_invoke_api_refuses_unsigned_forged_and_browser_requests(stack: Stac
     assert _error(signed) == (404, "ResourceNotFoundException")
 
 
-def test_the_stack_s_keys_are_readable_by_their_owner_only(stack: Stack) -> None:
+def test_the_stack_s_keys_and_state_are_readable_by_their_owner_only(stack: Stack) -> None:
     mode = (stack.home / "local" / "credentials.json").stat().st_mode
+    state_dir = (stack.home / "local").stat().st_mode  # snapshot, journal, outboxes inside
 
     assert stat.S_IMODE(mode) == 0o600
+    assert stat.S_IMODE(state_dir) == 0o700
 
 
 def test_local_env_points_a_users_own_boto3_script_at_the_stack(stack: Stack) -> None:
