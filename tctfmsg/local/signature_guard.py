@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from tctfmsg.local import sigv4
+from tctfmsg.local import sigv4, state
 from tctfmsg.local.sigv4 import Received, Refusal
 
 log = logging.getLogger("tctfmsg.local.signatures")
@@ -66,11 +66,34 @@ def refused(home: Path) -> dict[str, dict[str, int]]:
     return counts
 
 
+Answer = Callable[[Refusal, Mapping[str, str]], tuple[str, list[tuple[str, str]], bytes]]
+
+
+def signed_only(
+    app: WSGIApp, home: Path, name: str, answer_with: Answer | None = None
+) -> SignatureGuard:
+    """`app` behind the stack's own keys (from its state directory `home`), its refusals
+    counted as `name`'s. No keys yet is a broken stack: refuse to start, do not open up."""
+    keys = state.credentials(home)
+    if keys is None:
+        raise RuntimeError(f"no credentials in {home / state.CREDENTIALS_FILE}")
+    counter = RefusalCounter(home / f"{REFUSED_PREFIX}{name}.json")
+    keyring = {keys.access_key_id: keys.secret_access_key}
+    return SignatureGuard(app, keyring, counter, answer_with or answer)
+
+
 class SignatureGuard:
-    def __init__(self, app: WSGIApp, keys: Mapping[str, str], counter: RefusalCounter) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        keys: Mapping[str, str],
+        counter: RefusalCounter,
+        answer_with: Answer | None = None,
+    ) -> None:
         self.app = app
         self.keys = keys
         self.counter = counter
+        self.answer_with = answer_with or answer
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("REQUEST_METHOD") == "OPTIONS" and environ.get("HTTP_ORIGIN"):
@@ -97,7 +120,7 @@ class SignatureGuard:
             return self.app(environ, start_response)
         self.counter.add(refusal.kind)
         log.warning("refused %s %s: %s", received.method, received.raw_uri[:100], refusal.message)
-        status, answer_headers, content = answer(refusal, headers)
+        status, answer_headers, content = self.answer_with(refusal, headers)
         start_response(status, answer_headers)
         return [content]
 
@@ -124,6 +147,17 @@ def answer(
             "<RequestId>local-refused</RequestId></ErrorResponse>"
         ).encode()
         extra = [("Content-Type", "text/xml")]
+    return "403 Forbidden", [*extra, ("Content-Length", str(len(body)))], body
+
+
+def api_gateway_answer(
+    refusal: Refusal, headers: Mapping[str, str]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """API Gateway's 403 for an IAM-authorized route: `{"message": ...}`."""
+    message = "Missing Authentication Token" if refusal.kind == "missing" else refusal.message
+    code = _CODES[refusal.kind][0]
+    body = json.dumps({"message": message}).encode()
+    extra = [("x-amzn-ErrorType", code), ("Content-Type", "application/json")]
     return "403 Forbidden", [*extra, ("Content-Length", str(len(body)))], body
 
 

@@ -10,6 +10,7 @@ import json
 import pytest
 import requests
 
+from tctfmsg.local import state
 from tests.e2e.conftest import Stack
 from tests.support.websocket_handlers import management_client
 
@@ -17,7 +18,9 @@ from tests.support.websocket_handlers import management_client
 def test_the_gateway_is_listed_and_its_management_api_answers_like_aws(stack: Stack) -> None:
     status = json.loads(stack.cli("local", "status", "--json", check=True).stdout)
     endpoints = status["endpoints"]
-    client = management_client(endpoints["websocket_management"])
+    client = management_client(
+        endpoints["websocket_management"], state.credentials(stack.home / "local")
+    )
 
     assert endpoints["websocket"] == f"ws://127.0.0.1:{stack.port + 3}"
     assert endpoints["websocket_management"] == f"http://127.0.0.1:{stack.port + 9}/local"

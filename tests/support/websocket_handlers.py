@@ -18,6 +18,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from tctfmsg.core.spec_types import FunctionSpec
+from tctfmsg.local.state import StackCredentials
 
 Event = dict[str, Any]
 
@@ -27,6 +28,7 @@ class Recorder:
         self._events: list[Event] = []
         self._changed = threading.Condition()
         self.management_url = ""  # where `post_self` posts, set by the test's gateway
+        self.credentials: StackCredentials | None = None  # the gateway's stack keys, likewise
 
     def record(self, event: Event) -> None:
         with self._changed:
@@ -61,13 +63,16 @@ class Recorder:
 RECORDED = Recorder()
 
 
-def management_client(endpoint_url: str) -> Any:
+def management_client(endpoint_url: str, keys: StackCredentials | None = None) -> Any:
+    """Signed with the stack's keys (`keys`, or the test gateway's): nothing else gets in."""
+    keys = keys or RECORDED.credentials
+    assert keys is not None, "no stack keys: start the gateway first"
     return boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=endpoint_url,
         region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
     )
 
 

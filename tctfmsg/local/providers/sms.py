@@ -30,6 +30,7 @@ MAX_CONTEXT = 5
 class SmsEndpoint(ProviderEndpoint):
     name = "end-user-messaging-sms"
     channel = "sms"
+    sigv4 = True  # pinpoint-sms-voice-v2 is an AWS API
 
     def __init__(self) -> None:
         super().__init__()

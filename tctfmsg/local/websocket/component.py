@@ -56,7 +56,9 @@ class WebSocketGatewayComponent:
             api, self.routes, self.invoke, limits, origins=frozenset({page_origin})
         )
         self.server.start()
-        self.management = ManagementApi(self.server, context.stage, ChatPage(ws_url))
+        self.management = ManagementApi(
+            self.server, context.stage, ChatPage(ws_url), signed_home=context.home
+        )
         try:
             management_url = self.management.start(management_port)
         except BaseException:

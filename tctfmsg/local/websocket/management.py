@@ -19,12 +19,14 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tctfmsg.local.signature_guard import api_gateway_answer, signed_only
 from tctfmsg.local.websocket.chat_page import ChatPage
 from tctfmsg.local.websocket.connections import ClientBusy, ConnectionGone
 from tctfmsg.local.websocket.control import STATS_PATH
@@ -34,9 +36,22 @@ _CONNECTION = re.compile(r"^/(?P<stage>[^/?]+)/(?:@|%40)connections/(?P<id>[^/?]
 
 
 class ManagementApi:
-    def __init__(self, gateway: WebSocketServer, stage: str, page: ChatPage | None = None) -> None:
+    def __init__(
+        self,
+        gateway: WebSocketServer,
+        stage: str,
+        page: ChatPage | None = None,
+        signed_home: Path | None = None,
+    ) -> None:
+        """With `signed_home`, `/@connections` answers only requests signed with the stack's
+        own keys, as API Gateway answers only IAM-signed ones (decision 0083)."""
         self.gateway, self.stage, self.page = gateway, stage, page
         self._server: BaseWSGIServer | None = None
+        self._signed = (
+            signed_only(self._unsigned, signed_home, "websocket-management", api_gateway_answer)
+            if (signed_home is not None)
+            else None
+        )
 
     def start(self, port: int) -> str:
         self._server = make_server(
@@ -53,6 +68,12 @@ class ManagementApi:
             self._server.server_close()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        raw_path = str(environ.get("RAW_URI") or environ.get("PATH_INFO", "")).split("?", 1)[0]
+        if self._signed is not None and _CONNECTION.match(raw_path):
+            return self._signed(environ, start_response)
+        return self._unsigned(environ, start_response)
+
+    def _unsigned(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         response = self._answer(request, environ.get("RAW_URI") or request.path)
         response.headers["x-amzn-RequestId"] = str(uuid.uuid4())

@@ -14,6 +14,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tctfmsg.core.spec_types import FunctionSpec
+from tctfmsg.local import state
 from tctfmsg.local.components import StackContext
 from tctfmsg.local.runtime import FunctionRuntime
 from tctfmsg.local.websocket.component import WebSocketGatewayComponent
@@ -58,6 +59,7 @@ def running_gateway(
     home: Path, functions: tuple[FunctionSpec, ...] = SPECS, **limits: float
 ) -> Iterator[Gateway]:
     context = StackContext(home=home, stage="local", base_port=free_base_port())
+    RECORDED.credentials = state.ensure_credentials(home)  # the management API wants them
     runtime = FunctionRuntime(functions=functions)
     runtime.start(context)
     component = WebSocketGatewayComponent(runtime.invoke, functions, **limits)

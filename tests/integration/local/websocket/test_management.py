@@ -111,6 +111,7 @@ def test_unsigned_or_browser_requests_and_other_stages_are_refused(gateway: Gate
         connection_id = gateway.connection_id("guarded")
         url = f"{gateway.management_url}/@connections/{connection_id}"
         unsigned = requests.post(url, data=b"x", timeout=5)
+        forged = _signed_post(gateway, connection_id, b"x", secret="not-the-stacks-secret")
         from_a_page = _signed_post(gateway, connection_id, b"x", {"Origin": "http://evil.test"})
         other_stage = gateway.management_url.rsplit("/", 1)[0] + "/prod"
         with pytest.raises(ClientError) as wrong_stage:
@@ -122,6 +123,10 @@ def test_unsigned_or_browser_requests_and_other_stages_are_refused(gateway: Gate
         "message": "Missing Authentication Token"
     }
     assert from_a_page.status_code == 403
+    assert (forged.status_code, forged.headers["x-amzn-ErrorType"]) == (
+        403,
+        "InvalidSignatureException",
+    )
     assert wrong_stage.value.response["Error"]["Code"] == "ForbiddenException"
 
 
@@ -154,7 +159,11 @@ def test_local_status_reads_the_gateways_counters(gateway: Gateway) -> None:
 
 
 def _signed_post(
-    gateway: Gateway, connection_id: str, data: bytes, headers: dict[str, str] | None = None
+    gateway: Gateway,
+    connection_id: str,
+    data: bytes,
+    headers: dict[str, str] | None = None,
+    secret: str | None = None,
 ) -> requests.Response:
     """A POST signed as boto3 signs it, with extra headers a boto3 client would not add."""
     from botocore.auth import SigV4Auth
@@ -163,5 +172,8 @@ def _signed_post(
 
     url = f"{gateway.management_url}/@connections/{connection_id}"
     request = AWSRequest("POST", url, data=data, headers=headers or {})
-    SigV4Auth(Credentials("local", "local"), "execute-api", "us-east-1").add_auth(request)
+    keys = gateway.recorded.credentials
+    assert keys is not None
+    signing = Credentials(keys.access_key_id, secret or keys.secret_access_key)
+    SigV4Auth(signing, "execute-api", "us-east-1").add_auth(request)
     return requests.post(url, data=data, headers=dict(request.headers), timeout=5)
