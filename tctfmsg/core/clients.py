@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 
+NO_STACK_KEY = "no-embedded-stack-key"  # refused by the stack: `tctfmsg local up` makes keys
+
+
 class Clients:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -90,10 +93,12 @@ class Clients:
             signature_version="s3v4" if service == "s3" else None,
         )
         if s.target == "local":  # the stack's own keys: it refuses any other (decision 0083)
+            # With no stack keys yet (none started), a key the stack refuses by name: never the
+            # default credential chain, which would reach for a real account or the network.
             secret = s.local_secret_access_key
             session = boto3.session.Session(
-                aws_access_key_id=s.local_access_key_id,
-                aws_secret_access_key=secret.get_secret_value() if secret else None,
+                aws_access_key_id=s.local_access_key_id or NO_STACK_KEY,
+                aws_secret_access_key=secret.get_secret_value() if secret else NO_STACK_KEY,
                 region_name=s.region,
             )
         else:
