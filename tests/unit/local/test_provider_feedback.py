@@ -125,9 +125,7 @@ def test_local_delivery_webhooks_read_back_as_deliveries_with_the_message_id(
     for _, body, headers in resend_calls:
         resend.verify(secret, headers, body, time.time(), 300)
         assert json.loads(body)["type"] == "email.delivered"
-    delivered = [
-        event for _, body, h in resend_calls for event in resend.parse(h["svix-id"], body)
-    ]
+    delivered = [event for _, body, h in resend_calls for event in resend.parse(h["svix-id"], body)]
     (_, sg_body, sg_headers) = sendgrid_calls[0]
     sendgrid.verify(public, sg_headers, sg_body, time.time(), 300)
     delivered += sendgrid.parse(sg_body)
