@@ -72,6 +72,11 @@ class ReportQueue:
         self._count("queued", 1)
         return True
 
+    @property
+    def waiting(self) -> int:
+        """Reports queued that the worker has not taken yet."""
+        return self._queue.qsize()
+
     def drain(self, timeout_s: float) -> bool:
         """Waits until every queued report has been handed on; False if time ran out."""
         deadline = time.monotonic() + timeout_s

@@ -101,7 +101,7 @@ def test_a_full_queue_takes_the_report_when_room_comes_within_the_wait() -> None
     reports = ReportQueue("ses", publish, capacity=1, batch=1, block_s=5)
     reports.start()
     reports.report(_sent(0), None)  # the worker takes it and waits at the gate
-    assert _until(lambda: reports._queue.qsize() == 0)
+    assert _until(lambda: reports.waiting == 0)
     reports.report(_sent(1), None)  # fills the queue
 
     threading.Timer(0.2, gate.set).start()
