@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # Embedded stack only: journal every acknowledged write (decision 0082); off only to
     # measure what it costs (bench/durability_bench.py).
     local_durable: bool = True
+    # Embedded stack only: the local email providers report a delivery for every send they
+    # take, as the real ones do (decision 0077); off only for a benchmark that must not pay it.
+    local_delivery_reports: bool = True
     # Campaign safety (issue 13, decision 0076): when a sending campaign pauses itself.
     campaign_failure_window: int = Field(default=200, ge=10, le=100_000)
     campaign_failure_rate: float = Field(default=0.05, gt=0, le=1)

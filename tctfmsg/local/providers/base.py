@@ -17,13 +17,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from tctfmsg.local.providers.feedback import KINDS, FeedbackRules, Publish, report_later
+from tctfmsg.local.providers.feedback import KINDS, FeedbackRules
 from tctfmsg.local.signature_guard import signed_only
+
+if TYPE_CHECKING:
+    from tctfmsg.local.providers.reports import ReportQueue
 
 Mode = Literal["up", "down", "throttle"]
 MODES: tuple[str, ...] = ("up", "down", "throttle")
@@ -64,7 +67,7 @@ class Outbox:
                     except ValueError:
                         break  # a line torn by a crash: it was never acknowledged
 
-    # told of every message recorded (bounces and complaints: local/providers/feedback.py)
+    # told of every message recorded (what the provider reports: local/providers/reports.py)
     listener: Callable[[dict[str, Any]], None] | None = None
 
     def record(self, **message: Any) -> dict[str, Any]:
@@ -114,7 +117,7 @@ class ProviderEndpoint:
         self.fault = Fault()
         self._signed: Any = None  # the SignatureGuard in front of the provider's API
         self.feedback = FeedbackRules()
-        self.publish: Publish | None = None  # set for an email provider by its component
+        self.reports: ReportQueue | None = None  # set for an email provider by its component
         self.outbox = Outbox(self.name, listener=self._sent)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -179,7 +182,7 @@ class ProviderEndpoint:
         if what == "feedback" and request.method == "PUT":
             body = request.get_json(silent=True) or {}
             address, kind = body.get("address"), body.get("kind")
-            if self.publish is None or not valid_address(address) or kind not in KINDS:
+            if self.reports is None or not valid_address(address) or kind not in KINDS:
                 return json_response({"error": "give an address and bounce, complain or none"}, 400)
             self.feedback.set(str(address), str(kind))
         if what == "feedback" and request.method in ("GET", "PUT"):
@@ -209,9 +212,8 @@ class ProviderEndpoint:
         raise NotImplementedError
 
     def _sent(self, entry: dict[str, Any]) -> None:
-        kind = self.feedback.get(str(entry.get("to", "")))
-        if kind is not None and self.publish is not None:
-            report_later(self.publish, kind, entry)
+        if self.reports is not None:  # after the answer has left, as the provider reports
+            self.reports.report(entry, self.feedback.get(str(entry.get("to", ""))))
 
     def outage(self, request: Request) -> Response:
         return json_response({"message": "service unavailable (local fault)"}, 503)

@@ -11,7 +11,8 @@ from tctfmsg.core import resources
 from tctfmsg.email.message import DEFAULT_CONFIG
 from tctfmsg.local.components import StackContext
 from tctfmsg.local.providers.base import ProviderEndpoint
-from tctfmsg.local.providers.feedback import SnsPublisher, WebhookPoster
+from tctfmsg.local.providers.feedback import Publish, SnsPublisher, WebhookPoster
+from tctfmsg.local.providers.reports import ReportQueue
 from tctfmsg.local.providers.resend import ResendEndpoint
 from tctfmsg.local.providers.sendgrid import SendGridEndpoint
 from tctfmsg.local.providers.ses import SesProxy
@@ -51,6 +52,9 @@ class EmailProvidersComponent:
     def stop(self) -> None:
         for endpoint in self.endpoints.values():
             endpoint.stop()
+        for endpoint in self.endpoints.values():
+            if endpoint.reports is not None:
+                endpoint.reports.stop()
 
     def alive(self) -> bool:
         return all(endpoint.alive() for endpoint in self.endpoints.values())
@@ -82,9 +86,10 @@ def _host_campaign_templates(runtime: Clients) -> None:
 
 
 def _report_feedback(context: StackContext, endpoints: dict[str, ProviderEndpoint]) -> None:
-    """How each provider reports the bounces and complaints it is told to make: SES to its
-    events topic, Resend and SendGrid as signed webhooks to the web endpoint (decision 0077)."""
-    from tctfmsg.core import clients
+    """How each provider reports its deliveries and the bounces and complaints it is told to
+    make: SES to its events topic, Resend and SendGrid as signed webhooks to the web endpoint,
+    each through its own worker queue (decision 0077)."""
+    from tctfmsg.core import clients, settings
     from tctfmsg.local.provision import provision_email_events
 
     runtime = clients.default()
@@ -94,8 +99,15 @@ def _report_feedback(context: StackContext, endpoints: dict[str, ProviderEndpoin
     keys = runtime.secrets.get(runtime.names["webhook_keys"], transform="json")
     assert isinstance(keys, dict)
     web = f"http://127.0.0.1:{context.port('web')}"
-    endpoints["ses"].publish = SnsPublisher(runtime.client("sns"), topic)
-    endpoints["resend"].publish = WebhookPoster("resend", f"{web}/webhooks/resend", keys["resend"])
-    endpoints["sendgrid"].publish = WebhookPoster(
-        "sendgrid", f"{web}/webhooks/sendgrid", keys["sendgrid_local_signing"]
-    )
+    publishers: dict[str, Publish] = {
+        "ses": SnsPublisher(runtime.client("sns"), topic),
+        "resend": WebhookPoster("resend", f"{web}/webhooks/resend", keys["resend"]),
+        "sendgrid": WebhookPoster(
+            "sendgrid", f"{web}/webhooks/sendgrid", keys["sendgrid_local_signing"]
+        ),
+    }
+    deliveries = settings.current().local_delivery_reports
+    for name, publish in publishers.items():
+        reports = ReportQueue(name, publish, deliveries=deliveries)
+        reports.start()
+        endpoints[name].reports = reports

@@ -1,8 +1,9 @@
-"""Bounces and complaints on the embedded stack: a local provider told to bounce or complain
-for an address (`tctfmsg local fault ses --bounce ADDRESS`) accepts the send as usual, then
-reports it the way the real provider would: SES publishes its event record to the events
-topic (which feeds the provider_events queue); Resend and SendGrid post signed webhooks to the
-stack's web endpoint (docs/decisions/0077)."""
+"""What the embedded stack's providers report after a send, as the real ones do: a delivery for
+every accepted send, or, for an address a provider is told to bounce or complain for
+(`tctfmsg local fault ses --bounce ADDRESS`), that instead. SES publishes its event record to
+the events topic (which feeds the provider_events queue); Resend and SendGrid post signed
+webhooks to the stack's web endpoint (docs/decisions/0077). The reports leave through one
+worker queue per provider (local/providers/reports.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -21,16 +22,20 @@ from tctfmsg.email.events import resend, sendgrid
 
 log = logging.getLogger("tctfmsg.local.providers")
 
-Kind = Literal["bounce", "complain"]
-KINDS: tuple[str, ...] = ("bounce", "complain", "none")
-Publish = Callable[[Kind, dict[str, Any]], None]
+Kind = Literal["bounce", "complain", "delivery"]
+Rule = Literal["bounce", "complain"]
+KINDS: tuple[str, ...] = ("bounce", "complain", "none")  # what an address can be told to do
+Report = tuple[Kind, dict[str, Any]]  # what happened, and the outbox record of the send
+Publish = Callable[[Sequence[Report]], None]
+SNS_BATCH = 10  # PublishBatch's limit
+SENDGRID_BATCH = 100  # SendGrid posts its events in arrays
 
 
 class FeedbackRules:
     """Which addresses bounce or complain, by case-folded address."""
 
     def __init__(self) -> None:
-        self._rules: dict[str, Kind] = {}
+        self._rules: dict[str, Rule] = {}
         self._lock = threading.Lock()
 
     def set(self, address: str, kind: str) -> None:
@@ -40,7 +45,7 @@ class FeedbackRules:
             elif kind in ("bounce", "complain"):
                 self._rules[address.strip().lower()] = kind  # type: ignore[assignment]
 
-    def get(self, address: str) -> Kind | None:
+    def get(self, address: str) -> Rule | None:
         with self._lock:
             return self._rules.get(address.strip().lower())
 
@@ -51,6 +56,12 @@ class FeedbackRules:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _since_ms(received_at: object) -> int:
+    if not isinstance(received_at, int | float):
+        return 0
+    return max(0, int((time.time() - received_at) * 1000))
 
 
 def ses_record(kind: Kind, sent: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +77,18 @@ def ses_record(kind: Kind, sent: dict[str, Any]) -> dict[str, Any]:
         "tags": {name: [value] for name, value in (sent.get("tags") or {}).items()},
     }
     feedback = f"local-{uuid.uuid4()}"
+    if kind == "delivery":
+        return {
+            "eventType": "Delivery",
+            "mail": mail,
+            "delivery": {
+                "timestamp": now,
+                "processingTimeMillis": _since_ms(sent.get("received_at")),
+                "recipients": [to],
+                "smtpResponse": "250 2.6.0 Message received",
+                "reportingMTA": "local.tctfmsg",
+            },
+        }
     if kind == "bounce":
         return {
             "eventType": "Bounce",
@@ -98,6 +121,14 @@ def ses_record(kind: Kind, sent: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+RESEND_TYPES = {
+    "bounce": "email.bounced",
+    "complain": "email.complained",
+    "delivery": "email.delivered",
+}
+SENDGRID_EVENTS = {"bounce": "bounce", "complain": "spamreport", "delivery": "delivered"}
+
+
 def resend_payload(kind: Kind, sent: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "created_at": _now(),
@@ -114,46 +145,71 @@ def resend_payload(kind: Kind, sent: dict[str, Any]) -> dict[str, Any]:
             "type": "Permanent",
         }
     return {
-        "type": "email.bounced" if kind == "bounce" else "email.complained",
+        "type": RESEND_TYPES[kind],
         "created_at": _now(),
         "data": data,
     }
 
 
-def sendgrid_payload(kind: Kind, sent: dict[str, Any]) -> list[dict[str, Any]]:
+def sendgrid_event(kind: Kind, sent: dict[str, Any]) -> dict[str, Any]:
     event: dict[str, Any] = {
         "email": sent["to"],
         "timestamp": int(time.time()),
-        "event": "bounce" if kind == "bounce" else "spamreport",
+        "event": SENDGRID_EVENTS[kind],
         "sg_event_id": uuid.uuid4().hex,
         "sg_message_id": f"{sent.get('id') or ''}.filterdrecv-local-1",
         **(sent.get("tags") or {}),  # custom_args come back as top-level fields
     }
     if kind == "bounce":
         event |= {"type": "bounce", "status": "5.1.1", "reason": "550 5.1.1 user unknown"}
-    return [event]
+    if kind == "delivery":
+        event |= {"response": "250 OK", "smtp-id": f"<{sent.get('id') or ''}@local.tctfmsg>"}
+    return event
 
 
 class SnsPublisher:
-    """SES's side: the event record, published to the topic as SES's event destination does."""
+    """SES's side: each event record published to the topic as SES's event destination does,
+    one SNS notification per record (PublishBatch only saves the local calls)."""
 
     def __init__(self, sns: Any, topic_arn: str) -> None:
         self.sns, self.topic_arn = sns, topic_arn
 
-    def __call__(self, kind: Kind, sent: dict[str, Any]) -> None:
-        self.sns.publish(TopicArn=self.topic_arn, Message=json.dumps(ses_record(kind, sent)))
+    def __call__(self, reports: Sequence[Report]) -> None:
+        for start in range(0, len(reports), SNS_BATCH):
+            entries = [
+                {"Id": str(i), "Message": json.dumps(ses_record(kind, sent))}
+                for i, (kind, sent) in enumerate(reports[start : start + SNS_BATCH])
+            ]
+            answer = self.sns.publish_batch(
+                TopicArn=self.topic_arn, PublishBatchRequestEntries=entries
+            )
+            if answer.get("Failed"):
+                raise ReportNotTaken(f"SNS refused {len(answer['Failed'])} of {len(entries)}")
+
+
+class ReportNotTaken(Exception):
+    """The topic or the web endpoint did not take a report."""
 
 
 class WebhookPoster:
-    """Resend's or SendGrid's side: the event, signed, posted to the web endpoint."""
+    """Resend's or SendGrid's side: the events, signed, posted to the web endpoint: Resend one
+    event a request, SendGrid arrays of them."""
 
     def __init__(self, provider: str, url: str, signing_key: str) -> None:
         self.provider, self.url, self.signing_key = provider, url, signing_key
 
-    def __call__(self, kind: Kind, sent: dict[str, Any]) -> None:
+    def __call__(self, reports: Sequence[Report]) -> None:
+        if self.provider == "resend":
+            for kind, sent in reports:
+                self._post(json.dumps(resend_payload(kind, sent)).encode())
+            return
+        for start in range(0, len(reports), SENDGRID_BATCH):
+            chunk = reports[start : start + SENDGRID_BATCH]
+            self._post(json.dumps([sendgrid_event(kind, sent) for kind, sent in chunk]).encode())
+
+    def _post(self, body: bytes) -> None:
         stamp = int(time.time())
         if self.provider == "resend":
-            body = json.dumps(resend_payload(kind, sent)).encode()
             message_id = f"msg_{uuid.uuid4().hex}"
             headers = {
                 "svix-id": message_id,
@@ -161,7 +217,6 @@ class WebhookPoster:
                 "svix-signature": resend.sign(self.signing_key, message_id, stamp, body),
             }
         else:
-            body = json.dumps(sendgrid_payload(kind, sent)).encode()
             headers = {
                 sendgrid.SIGNATURE: sendgrid.sign(self.signing_key, stamp, body),
                 sendgrid.TIMESTAMP: str(stamp),
@@ -169,16 +224,4 @@ class WebhookPoster:
         headers["Content-Type"] = "application/json"
         answer = requests.post(self.url, data=body, headers=headers, timeout=10)
         if answer.status_code != 200:
-            log.warning("%s webhook to %s answered %s", self.provider, self.url, answer.status_code)
-
-
-def report_later(publish: Publish, kind: Kind, sent: dict[str, Any]) -> None:
-    """After the send's answer has left, as a provider reports a bounce some time later."""
-
-    def run() -> None:
-        try:
-            publish(kind, sent)
-        except Exception:  # a lost report must not take the endpoint down
-            log.exception("could not report a %s for a local send", kind)
-
-    threading.Thread(target=run, name="local-feedback", daemon=True).start()
+            raise ReportNotTaken(f"{self.provider} webhook answered {answer.status_code}")

@@ -106,16 +106,16 @@ def test_an_ses_event_published_to_the_topic_arrives_on_the_provider_events_queu
         "tags": {"campaign_id": "c-1"},
     }
 
-    SnsPublisher(sns, topic)("bounce", sent)
+    delivered = {**sent, "id": "m-2", "to": "bo@example.com"}
 
-    (body,) = _receive(provisioned["sqs"], "tctfmsg-test-provider-events")
-    assert json.loads(body)["Type"] == "Notification"
-    (event,) = ses.events_from_sns(body)
-    assert (event.kind, event.recipient, event.campaign_id, event.message_id) == (
-        EventKind.BOUNCED,
-        "ada@example.com",
-        "c-1",
-        "m-1",
-    )
+    SnsPublisher(sns, topic)([("bounce", sent), ("delivery", delivered)])
+
+    bodies = _receive(provisioned["sqs"], "tctfmsg-test-provider-events")
+    assert all(json.loads(body)["Type"] == "Notification" for body in bodies)
+    events = sorted((e for body in bodies for e in ses.events_from_sns(body)), key=lambda e: e.kind)
+    assert [(e.kind, e.recipient, e.campaign_id, e.message_id) for e in events] == [
+        (EventKind.BOUNCED, "ada@example.com", "c-1", "m-1"),
+        (EventKind.DELIVERED, "bo@example.com", "c-1", "m-2"),
+    ]  # one notification, and one queue message, per record
     config_sets = sesv1.list_configuration_sets()["ConfigurationSets"]
     assert [c["Name"] for c in config_sets] == ["tctfmsg-test-email-events"]
