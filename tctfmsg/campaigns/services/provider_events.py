@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from tctfmsg.campaigns.domain.delivery import DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailureState, failure_id
 from tctfmsg.campaigns.domain.subscriber import SubscriberStatus, email_key
 from tctfmsg.campaigns.ports import (
@@ -25,11 +26,15 @@ from tctfmsg.campaigns.ports import (
 )
 from tctfmsg.campaigns.services import campaign_progress
 from tctfmsg.core.clock import Clock
-from tctfmsg.core.errors import NotFound
+from tctfmsg.core.errors import NotFound, TctfmsgError
 from tctfmsg.email.events.model import EventKind, ProviderEvent
 from tctfmsg.email.suppression import Suppression, SuppressionList, SuppressionReason
 
 log = logging.getLogger(__name__)
+
+
+class OutcomePending(TctfmsgError):
+    """Transient: the delivery an event is for has no outcome yet; the event must come back."""
 
 
 class Applied(StrEnum):
@@ -118,6 +123,14 @@ def _reconcile(deps: EventDeps, event: ProviderEvent) -> Applied:
         return Applied.NOTED
     key, now = email_key(event.recipient), deps.clock.now()
     if not deps.ledger.settle_sent(event.campaign_id, key, event.provider, event.message_id, now):
+        current = deps.ledger.get(event.campaign_id, key)
+        if current is not None and current.status is DeliveryStatus.SENDING:
+            # The consumer has not written its outcome yet (it may be about to write
+            # `interrupted`): the event comes back later rather than being lost.
+            raise OutcomePending(
+                f"the delivery to {key} in {event.campaign_id} is still being sent",
+                "the event is retried once the consumer has recorded its outcome",
+            )
         return Applied.NOTED
     campaign_progress.count(deps.books, event.campaign_id, {"failed": -1, "sent": 1})
     # never recorded (the consumer stopped before it could): nothing to settle

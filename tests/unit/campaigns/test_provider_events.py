@@ -5,6 +5,7 @@ delivery is settled as sent by the provider's own event, once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from tctfmsg.campaigns.domain.failed_message import FailureState
 from tctfmsg.campaigns.domain.subscriber import SubscriberStatus
 from tctfmsg.campaigns.services import consumer, provider_events
 from tctfmsg.campaigns.services.consumer import Outcome
-from tctfmsg.campaigns.services.provider_events import Applied, EventDeps
+from tctfmsg.campaigns.services.provider_events import Applied, EventDeps, OutcomePending
 from tctfmsg.email.events.model import EventKind, ProviderEvent
 from tctfmsg.email.message import AllProvidersUnavailable
 from tctfmsg.email.suppression import SuppressionReason
@@ -176,6 +177,29 @@ def test_a_duplicate_send_event_settles_an_interrupted_delivery_once(
     assert outcomes == [Applied.RECONCILED, Applied.NOTED]
     counters = world.store.get(campaign_id).counters
     assert (counters.sent, counters.failed) == (1, 0)
+
+
+def test_an_event_for_a_delivery_still_being_sent_comes_back_later(
+    world: World, events: Events
+) -> None:
+    """The provider's event can overtake the consumer's record of the send: dropped, an
+    `interrupted` written a moment later would never be settled."""
+    world.seed(1)
+    campaign = world.started()
+    request = world.queue.take()[0]
+    now = world.clock.now()
+    claimed = world.ledger.claim(
+        campaign.campaign_id, request.email_key, "t1", now + timedelta(minutes=3), now
+    )
+    assert claimed is not None
+    delivered = event(EventKind.DELIVERED, campaign_id=campaign.campaign_id, message_id="m-1")
+
+    with pytest.raises(OutcomePending, match="still being sent"):
+        provider_events.apply(events.deps, delivered)
+
+    assert world.ledger.get(campaign.campaign_id, request.email_key).status is (
+        DeliveryStatus.SENDING
+    )
 
 
 def test_a_send_event_never_touches_a_delivery_that_failed_for_another_reason(
