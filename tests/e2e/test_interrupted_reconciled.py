@@ -7,18 +7,15 @@ recipient got exactly one message."""
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
 from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
 from tctfmsg.campaigns.domain.delivery import DeliveryStatus
 from tests.e2e.conftest import Stack, _started
+from tests.e2e.helpers import as_json, wait_for
 
 TIMEOUT_S = 1  # the backbone's read timeout on this stack
 SLOW_MS = 4000  # SES answers after this: well past the timeout, so the consumer gives up first
@@ -31,30 +28,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     yield from _started(home, {"TCTFMSG_EMAIL_TIMEOUT_S": str(TIMEOUT_S)})
 
 
-def _json(stack: Stack, *args: str) -> Any:
-    return json.loads(stack.cli(*args, "--json", check=True).stdout)
-
-
-def _wait(what: str, check: Any, timeout_s: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _ledger(stack: Stack) -> DynamoDeliveryLedger:
-    endpoint = _json(stack, "local", "status")["endpoints"]["aws"]
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    return DynamoDeliveryLedger("tctfmsg-local-deliveries", dynamodb)
+    return DynamoDeliveryLedger("tctfmsg-local-deliveries", stack.aws("dynamodb"))
 
 
 def test_an_interrupted_delivery_is_settled_as_sent_by_the_providers_delivery_event(
@@ -66,7 +41,7 @@ def test_an_interrupted_delivery_is_settled_as_sent_by_the_providers_delivery_ev
     for provider in ("resend", "sendgrid"):
         stack.cli("local", "fault", provider, "--down", check=True)
     stack.cli("local", "fault", "ses", "--slow", str(SLOW_MS), check=True)
-    created = _json(
+    created = as_json(
         stack, "campaign", "create", "--name", "e2e late", "--template", "newsletter",
         "--subject", "Hello", "--list", "e2e-late",
     )  # fmt: skip
@@ -75,29 +50,29 @@ def test_an_interrupted_delivery_is_settled_as_sent_by_the_providers_delivery_ev
 
     stack.cli("campaign", "send-now", campaign_id, check=True)
 
-    interrupted = _wait(
+    interrupted = wait_for(
         "the consumer to give the delivery up as interrupted",
         lambda: (d := ledger.get(campaign_id, LATE)) and d.status is DeliveryStatus.FAILED and d,
     )
     assert interrupted.reason and interrupted.reason.startswith("interrupted")
-    settled = _wait(
+    settled = wait_for(
         "SES's Delivery event to settle it",
         lambda: (d := ledger.get(campaign_id, LATE)) and d.status is DeliveryStatus.SENT and d,
     )
-    (sent,) = [m for m in _json(stack, "local", "outbox") if m["to"] == LATE]
+    (sent,) = [m for m in as_json(stack, "local", "outbox") if m["to"] == LATE]
     assert (settled.provider, settled.provider_message_id) == ("ses", sent["id"])
     assert sent["provider"] == "ses"
 
-    final = _wait(
+    final = wait_for(
         "the campaign's counters to say sent",
         lambda: (
-            (s := _json(stack, "campaign", "status", campaign_id))["counters"]["sent"] == 1 and s
+            (s := as_json(stack, "campaign", "status", campaign_id))["counters"]["sent"] == 1 and s
         ),
     )
     assert (final["counters"]["failed"], final["status"]) == (0, "completed")
-    assert _json(stack, "campaign", "failures", campaign_id) == []
-    assert _json(stack, "dlq", "list", "--campaign", campaign_id) == []
-    (resolved,) = _json(stack, "dlq", "list", "--campaign", campaign_id, "--state", "resolved")
+    assert as_json(stack, "campaign", "failures", campaign_id) == []
+    assert as_json(stack, "dlq", "list", "--campaign", campaign_id) == []
+    (resolved,) = as_json(stack, "dlq", "list", "--campaign", campaign_id, "--state", "resolved")
     assert resolved["reason"] == "interrupted"
 
-    assert [m["to"] for m in _json(stack, "local", "outbox")].count(LATE) == 1
+    assert [m["to"] for m in as_json(stack, "local", "outbox")].count(LATE) == 1
