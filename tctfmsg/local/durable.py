@@ -25,7 +25,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -34,10 +34,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from tctfmsg.local import journal as journal_files
 from tctfmsg.local.journal import Journal
+from tctfmsg.local.wsgi import WSGIApp, read_body
 
 log = logging.getLogger("tctfmsg.local.aws")
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 READ_PREFIXES = ("Get", "List", "Describe", "Scan", "Query", "BatchGet", "TransactGet", "Head")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RECEIVE = "ReceiveMessage"
@@ -155,7 +155,7 @@ class DurableEndpoint:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if self.journal is None:
             return self.app(environ, start_response)
-        body = _read_body(environ)
+        body = read_body(environ)
         environ["CONTENT_LENGTH"] = str(len(body))  # read whole: as recorded, as replayed
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ.pop("wsgi.input_terminated", None)
@@ -236,18 +236,6 @@ class DurableEndpoint:
 
 
 _Answer = tuple[str, list[tuple[str, str]], bytes]
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > 0:
-        return bytes(environ["wsgi.input"].read(length))
-    if environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream for us
-        return bytes(environ["wsgi.input"].read())
-    return b""
 
 
 def _call(app: WSGIApp, environ: dict[str, Any], body: bytes) -> _Answer:

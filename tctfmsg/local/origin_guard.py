@@ -7,10 +7,10 @@ sits in front of it (decision 0082)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+from tctfmsg.local.wsgi import WSGIApp
 
 
 class OriginGuard:

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -18,9 +18,9 @@ from xml.sax.saxutils import escape
 
 from tctfmsg.local import sigv4, state
 from tctfmsg.local.sigv4 import Received, Refusal
+from tctfmsg.local.wsgi import WSGIApp, read_body
 
 log = logging.getLogger("tctfmsg.local.signatures")
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 REFUSED_PREFIX = "refused-"
 MAX_FORM_BYTES = 64 * 1024 * 1024  # a presigned upload's form is parsed whole: bounded
 
@@ -100,7 +100,7 @@ class SignatureGuard:
             # A CORS preflight is never signed and reads or writes nothing; the origin guard
             # in front lets only the stack's own pages' origin this far (decision 0082).
             return self.app(environ, start_response)
-        body = _read_body(environ)
+        body = read_body(environ)
         headers = sigv4.received_headers(environ)
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ.pop("wsgi.input_terminated", None)
@@ -192,15 +192,3 @@ def _post_form(
     except (HTTPException, ValueError):
         return None
     return {key.lower(): value for key, value in form.items()}
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > 0:
-        return bytes(environ["wsgi.input"].read(length))
-    if environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream for us
-        return bytes(environ["wsgi.input"].read())
-    return b""
