@@ -17,8 +17,8 @@ import pytest
 
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
 from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
-from tests.e2e.conftest import Stack
-from tests.e2e.helpers import _started, as_json, outbox_counts, wait_for
+from tests.e2e.conftest import Stack, _started
+from tests.e2e.helpers import as_json, outbox_counts, wait_for
 
 TEMPLATE = "product_update"  # made to require `plan` in this module's copy of the registry
 

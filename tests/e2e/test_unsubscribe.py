@@ -12,26 +12,20 @@ from typing import Any
 import requests
 
 from tests.e2e.conftest import Stack
-from tests.e2e.test_campaign_pipeline import _create, _import, _json, _status, _wait
+from tests.e2e.helpers import as_json, send_campaign
+from tests.e2e.test_campaign_pipeline import _import
 
 TIMEOUT = 10
 _TARGETS = re.compile(r"<([^>]*)>")
 
 
 def _send(stack: Stack, list_name: str) -> str:
-    campaign_id = _create(stack, list_name)
-    stack.cli("campaign", "send-now", campaign_id, check=True)
-    _wait(
-        stack,
-        f"campaign {campaign_id} to complete",
-        lambda: _status(stack, campaign_id)["status"] == "completed",
-    )
-    return campaign_id
+    return str(send_campaign(stack, list_name)["campaign_id"])
 
 
 def _received(stack: Stack, campaign_id: str) -> list[dict[str, Any]]:
     return [
-        m for m in _json(stack, "local", "outbox") if m["tags"].get("campaign_id") == campaign_id
+        m for m in as_json(stack, "local", "outbox") if m["tags"].get("campaign_id") == campaign_id
     ]
 
 
@@ -48,7 +42,7 @@ def test_every_provider_carries_both_unsubscribe_forms_and_the_link_unsubscribes
     stack = fresh_stack
     readers = [f"reader{i}@example.com" for i in range(3)]
     _import(stack, tmp_path, "unsub-e2e", readers)
-    status = _json(stack, "local", "status")
+    status = as_json(stack, "local", "status")
     web = status["endpoints"]["web"]
     assert {"route": "POST /unsubscribe", "function": "campaign_unsubscribe",
             "url": f"{web}/unsubscribe"} in status["http_routes"]  # fmt: skip
@@ -77,18 +71,18 @@ def test_every_provider_carries_both_unsubscribe_forms_and_the_link_unsubscribes
 
     page = requests.get(link, timeout=TIMEOUT)
     assert page.status_code == 200 and 'method="post"' in page.text
-    assert _json(stack, "subscriber", "show", readers[0])["status"] == "subscribed"
+    assert as_json(stack, "subscriber", "show", readers[0])["status"] == "subscribed"
 
     altered = link[:-1] + ("B" if link[-1] != "B" else "C")
     forged = requests.post(altered, data={"List-Unsubscribe": "One-Click"}, timeout=TIMEOUT)
     assert forged.status_code == 400
-    assert _json(stack, "subscriber", "show", readers[0])["status"] == "subscribed"
+    assert as_json(stack, "subscriber", "show", readers[0])["status"] == "subscribed"
 
     done = requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=TIMEOUT)
     assert done.status_code == 200
-    assert _json(stack, "subscriber", "show", readers[0])["status"] == "unsubscribed"
-    assert _json(stack, "subscriber", "show", readers[1])["status"] == "subscribed"
+    assert as_json(stack, "subscriber", "show", readers[0])["status"] == "unsubscribed"
+    assert as_json(stack, "subscriber", "show", readers[1])["status"] == "subscribed"
 
     after = _send(stack, "unsub-e2e")
     assert sorted(m["to"] for m in _received(stack, after)) == readers[1:]
-    assert _status(stack, after)["counters"]["skipped"] == 1
+    assert as_json(stack, "campaign", "status", after)["counters"]["skipped"] == 1
