@@ -25,7 +25,11 @@ def backbone_health(
     usable = [r for r in rows if r.config.enabled and r.breaker.state != "open"]
     if not usable:
         findings.append(
-            Finding(SERVICE, "no enabled provider with a closed breaker: every send fails", RUNBOOK)
+            Finding(
+                SERVICE,
+                "no enabled provider has a breaker that lets sends through: every send fails",
+                RUNBOOK,
+            )
         )
     return ServiceHealth(
         SERVICE,

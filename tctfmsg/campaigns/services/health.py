@@ -63,7 +63,9 @@ def campaigns_health(
     stalled = [
         c
         for c in sending
-        if not queued and _work_left(c) and _idle_s(c, now.timestamp()) > limits.stalled_after_s
+        if not queued
+        and not c.finished_sending
+        and _idle_s(c, now.timestamp()) > limits.stalled_after_s
     ]
     auto_paused = [c for c in live if c.status is CampaignStatus.PAUSED and c.pause_reason]
     findings += [
@@ -93,11 +95,6 @@ def campaigns_health(
         },
         tuple(findings),
     )
-
-
-def _work_left(campaign: Campaign) -> bool:
-    c = campaign.counters
-    return not campaign.fanout_done or c.sent + c.failed + c.skipped + c.cancelled < c.targeted
 
 
 def _idle_s(campaign: Campaign, now_s: float) -> float:
