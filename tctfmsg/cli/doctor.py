@@ -6,6 +6,7 @@ from functools import partial
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from tctfmsg.campaigns.services.health import CampaignHealthDeps, CampaignLimits, campaigns_health
 from tctfmsg.cli.console import console, literal, print_json
@@ -82,10 +83,19 @@ def _probes(
 
 
 def _print(report: health.Report) -> None:
+    queues = Table("service", "queue", "visible", "in flight", "delayed", "oldest age",
+                   title="Queues", title_justify="left")  # fmt: skip
+    for service in report.services:
+        for name, q in service.figures.get("queues", {}).items():
+            age = "unknown" if q["oldest_age_s"] is None else f"{q['oldest_age_s']:.0f}s"
+            queues.add_row(service.service, name, str(q["visible"]), str(q["in_flight"]),
+                           str(q["delayed"]), age)  # fmt: skip
+    console.print(queues)
     for service in report.services:
         console.print(f"[bold]{service.service}[/]")
         for key, value in service.figures.items():
-            console.print(f"  {key}: {literal(_flat(value), 400)}")
+            if key != "queues":
+                console.print(f"  {key}: {literal(_flat(value), 400)}")
     if not report.findings:
         console.print("[green]ok:[/] nothing needs attention")
         return
@@ -94,9 +104,15 @@ def _print(report: health.Report) -> None:
         console.print(f"  [red]![/] {literal(finding.line(), 400)}")
 
 
-def _flat(value: Any) -> str:
+def _flat(value: Any, nested: bool = False) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) or "-"
+        inner = " ".join(f"{k}={_flat(v, True)}" for k, v in value.items())
+        if not nested:
+            inner = ", ".join(
+                f"{k} ({_flat(v, True)})" if isinstance(v, dict) else f"{k}={_flat(v, True)}"
+                for k, v in value.items()
+            )
+        return inner or "-"
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "-"
     return "unknown" if value is None else str(value)

@@ -16,7 +16,13 @@ SICK = {
     **HEALTHY,
     "campaigns": lambda: ServiceHealth(
         "campaigns",
-        {"open_failed_messages": 1, "stalled": []},
+        {
+            "queues": {
+                "delivery_dlq": {"visible": 2, "in_flight": 0, "delayed": 0, "oldest_age_s": None}
+            },
+            "open_failed_messages": 1,
+            "stalled": [],
+        },
         (Finding("campaigns", "1 open failed message(s) [bold]x[/]", "dead-letters.md"),),
     ),
 }
@@ -45,7 +51,7 @@ def test_healthy_target_says_ok_and_exits_0(cli, probes) -> None:
 
     assert result.exit_code == 0, result.output
     assert probes.built == 1
-    assert "providers: ses=breaker=closed" in result.output
+    assert "providers: ses (breaker=closed)" in result.output
     assert "ok: nothing needs attention" in result.output
 
 
@@ -56,6 +62,9 @@ def test_each_finding_is_one_line_with_its_runbook_and_exit_1(cli, probes) -> No
 
     assert result.exit_code == 1
     assert "stalled: -" in result.output
+    row = next(line for line in result.output.splitlines() if "delivery_dlq" in line)
+    assert row.split()[1:] == ["campaigns", "│", "delivery_dlq", "│", "2", "│", "0", "│", "0",
+                               "│", "unknown", "│"]  # fmt: skip
     assert (
         "campaigns: 1 open failed message(s) [bold]x[/] (runbook: docs/runbooks/dead-letters.md)"
         in result.output
