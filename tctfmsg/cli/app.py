@@ -14,6 +14,7 @@ from tctfmsg.cli import (
     chat,
     demo,
     dlq,
+    doctor,
     local,
     notify,
     providers,
@@ -92,6 +93,7 @@ app.add_typer(user.app, name="user")
 app.add_typer(chat.app, name="chat")
 app.add_typer(suppression.app, name="suppression")
 app.command("demo")(demo.demo_command)
+app.command("doctor")(doctor.doctor_command)
 
 
 @app.callback()
