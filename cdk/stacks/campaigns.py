@@ -7,6 +7,7 @@ from typing import Any
 
 from constructs import Construct
 
+from cdk.components.alarms import add_campaign_alarms
 from cdk.components.email_events import subscribe_to_email_events
 from cdk.components.hosted_templates import HostedTemplates
 from cdk.stacks.service_stack import ServiceStack
@@ -23,3 +24,4 @@ class CampaignsStack(ServiceStack):
         self.hosted_templates.grant_send(self.functions.functions[CONSUMER])
         # SES's bounces, complaints and deliveries come in on the provider_events queue
         subscribe_to_email_events(self, stage, self.resources.queues["provider_events"])
+        add_campaign_alarms(self.alarms)

@@ -14,6 +14,7 @@ from typing import Any
 
 from constructs import Construct
 
+from cdk.components.alarms import add_notification_alarms
 from cdk.components.channel_grants import grant_send_sms, grant_status_events
 from cdk.components.function_settings import stage_setting
 from cdk.stacks.service_stack import ServiceStack
@@ -33,3 +34,4 @@ class CommunicationStack(ServiceStack):
         if bus:  # empty: the worker publishes nothing (tctfmsg/communication/bootstrap.py)
             grant_status_events(worker, bus=bus, source=STATUS_EVENT_SOURCE)
         grant_send_sms(worker)
+        add_notification_alarms(self.alarms)

@@ -8,6 +8,14 @@ from typing import Any, ClassVar
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.alarm_topic import alarm_topic_of
+from cdk.components.alarms import (
+    FIVE_MINUTES,
+    AlarmSet,
+    add_api_alarms,
+    add_function_alarms,
+    add_queue_alarms,
+)
 from cdk.components.http_api import PublicHttpApi
 from cdk.components.shared_references import SharedReferences
 from cdk.components.spec_functions import SpecFunctions
@@ -43,7 +51,22 @@ class ServiceStack(cdk.Stack):
             reserved=self.reserved,
         )
         self.public_api = self._public_api()
+        self.alarms = self._alarms()
         cdk.Tags.of(self).add("service", self.service)
+
+    def _alarms(self) -> AlarmSet:
+        """The alarms every service has, from its part of the spec (docs/decisions/0085); a
+        stack adds those only it can say."""
+        alarms = AlarmSet(self, "Alarms", stage=self.stage, topic=alarm_topic_of(self, self.stage))
+        add_queue_alarms(alarms, self.service)
+        add_function_alarms(alarms, self.service)
+        rest = {
+            logical: api.api.metric_server_error(period=FIVE_MINUTES, statistic="Sum")
+            for logical, api in self.functions.apis.items()
+        }
+        public = self.public_api.api if self.public_api else None
+        add_api_alarms(alarms, self.service, rest, public)
+        return alarms
 
     def _public_api(self) -> PublicHttpApi | None:
         """The service's public HTTP API, when a function of it declares http_routes; every

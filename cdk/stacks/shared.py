@@ -11,7 +11,10 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.alarm_topic import AlarmTopic
+from cdk.components.alarms import AlarmSet, add_backbone_alarms
 from cdk.components.api_gateway_logging import ApiGatewayLogging
+from cdk.components.dashboard import StageDashboard
 from cdk.components.email_events import EmailEventsPublishing
 from cdk.components.spec_resources import SpecResources
 from tctfmsg.core import resources
@@ -31,4 +34,9 @@ class SharedStack(cdk.Stack):
         self.resources = SpecResources(self, "Resources", owner=resources.SHARED, stage=stage)
         self.api_logging = ApiGatewayLogging(self, "ApiGatewayLogging")
         self.email_events = EmailEventsPublishing(self, "EmailEvents", stage=stage)
+        # The stage's alarm topic, the backbone's alarms and the stage's dashboard (0085).
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", stage=stage)
+        self.alarms = AlarmSet(self, "Alarms", stage=stage, topic=self.alarm_topic.topic)
+        add_backbone_alarms(self.alarms)
+        self.dashboard = StageDashboard(self, "Dashboard", stage=stage)
         cdk.Tags.of(self).add("service", resources.SHARED)

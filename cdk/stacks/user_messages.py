@@ -16,6 +16,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from cdk.components.alarms import add_websocket_alarms
 from cdk.components.attachments_bucket import AttachmentsBucket, upload_origins
 from cdk.components.function_settings import stage_setting
 from cdk.components.nag import acknowledge
@@ -61,6 +62,7 @@ class UserMessagesStack(ServiceStack):
             stage_name=stage,
         )
         self._acknowledge_routes()
+        add_websocket_alarms(self.alarms, self.websocket.api, stage)
         for logical in PUSHERS:
             self.websocket.grant_push(functions[logical].role)
             functions[logical].function.add_environment(

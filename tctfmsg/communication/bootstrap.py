@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache
 from tctfmsg.communication.adapters.attempts import DynamoAttemptLedger
 from tctfmsg.communication.adapters.email_channel import EmailChannel
 from tctfmsg.communication.adapters.events import EventBridgeStatusEvents, NoStatusEvents
+from tctfmsg.communication.adapters.latency_metric import MetricLatency
 from tctfmsg.communication.adapters.notifications import DynamoNotificationStore
 from tctfmsg.communication.adapters.sqs import SqsNotificationQueue
 from tctfmsg.communication.adapters.users import DynamoUserStore
@@ -101,7 +102,15 @@ class CommunicationRoot:
             events=self.events,
             clock=self.clock,
             claim_for=timedelta(seconds=self.visibility_s),
+            latency=self.latency,
         )
+
+    @cached_property
+    def latency(self) -> MetricLatency:
+        from aws_lambda_powertools import Metrics
+
+        # the namespace and service of the handlers' Metrics: it shares their metric set
+        return MetricLatency(Metrics(namespace="tctfmsg", service="communication"))
 
     @property
     def visibility_s(self) -> int:

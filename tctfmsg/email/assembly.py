@@ -8,6 +8,7 @@ providers' real APIs.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tctfmsg.core.clients import Clients
@@ -42,7 +43,10 @@ class EmailBackbone:
 
 
 def assemble(
-    clients: Clients, pacer: Pacer, suppressions: SuppressionList | None = None
+    clients: Clients,
+    pacer: Pacer,
+    suppressions: SuppressionList | None = None,
+    breaker_opened: Callable[[str], None] | None = None,
 ) -> EmailBackbone:
     s = clients.settings
     endpoints = provider_endpoints(clients)
@@ -76,7 +80,14 @@ def assemble(
     configs = CachedConfigs(config_store.load, s.provider_config_ttl_s, time.monotonic)
     if suppressions is None:
         suppressions = DynamoSuppressionList(clients.names["suppressions"], dynamodb)
-    sender = FailoverSender(providers, configs, storages, pacer, suppressions=suppressions)
+    sender = FailoverSender(
+        providers,
+        configs,
+        storages,
+        pacer,
+        suppressions=suppressions,
+        breaker_opened=breaker_opened,
+    )
     return EmailBackbone(sender, config_store, storages, endpoints)
 
 

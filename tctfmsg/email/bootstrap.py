@@ -13,7 +13,9 @@ from collections.abc import Callable
 from functools import cached_property
 
 from tctfmsg.core.clients import Clients
+from tctfmsg.core.resources import function
 from tctfmsg.email.assembly import EmailBackbone, assemble
+from tctfmsg.email.breaker_metric import MetricBreakerAlarm
 from tctfmsg.email.failover import FailoverSender
 from tctfmsg.email.pacer import Pacer, share_for
 from tctfmsg.email.suppression import DynamoSuppressionList
@@ -40,7 +42,18 @@ class EmailRoot:
     @cached_property
     def backbone(self) -> EmailBackbone:
         """The sender plus what operators inspect: provider config and shared breakers."""
-        return assemble(self.clients, self.pacer, self.suppressions)
+        return assemble(self.clients, self.pacer, self.suppressions, self._breaker_opened())
+
+    def _breaker_opened(self) -> Callable[[str], None] | None:
+        """A sending function counts the breakers it opens (the stage's breaker alarms watch
+        the count, docs/decisions/0085); an operator's CLI sends count nothing."""
+        if self.sends_as is None:
+            return None
+        from aws_lambda_powertools import Metrics
+
+        service = function(self.sends_as).service
+        # the namespace and service of the handlers' Metrics: it shares their metric set
+        return MetricBreakerAlarm(Metrics(namespace="tctfmsg", service=service)).opened
 
     @cached_property
     def suppressions(self) -> DynamoSuppressionList:

@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from email.utils import getaddresses
+from typing import Any
 
 import pybreaker
 
@@ -53,8 +54,10 @@ class FailoverSender:
         pacer: Pacer | None = None,
         clock: Clock | None = None,
         suppressions: SuppressionList | None = None,
+        breaker_opened: Callable[[str], None] | None = None,
     ) -> None:
         self.providers = dict(providers)
+        self.breaker_opened = breaker_opened  # told the provider whose breaker this one opened
         self.suppressions = suppressions  # consulted before every send
         self.configs = configs
         self.storages = dict(storages)
@@ -148,7 +151,8 @@ class FailoverSender:
         )
         breaker = breakers.get(config.name)
         if breaker is None:
-            breaker = pybreaker.CircuitBreaker(
+            breaker = _ReportingBreaker(
+                self.breaker_opened,
                 fail_max=config.fail_max,
                 reset_timeout=config.reset_timeout_s,
                 exclude=[RecipientRejected, SendWithdrawn, _CallerError],
@@ -163,6 +167,24 @@ class FailoverSender:
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
+
+
+class _ReportingBreaker(pybreaker.CircuitBreaker):
+    """Tells `on_open` when this breaker trips: `open` runs in the one process whose failure
+    opened it, never in those that later read the open state from the shared storage."""
+
+    def __init__(self, on_open: Callable[[str], None] | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_open = on_open
+
+    def open(self) -> bool:
+        tripped = super().open()
+        if self._on_open is not None:
+            try:
+                self._on_open(self.name or "")
+            except Exception:  # a metric must never change what the send does
+                log.exception("could not report the %s breaker opening", self.name)
+        return tripped
 
 
 class _CallerError(Exception):

@@ -79,6 +79,11 @@ class WorkerDeps:
     events: StatusEvents
     clock: Clock
     claim_for: timedelta  # a claim older than this, still unsettled, was cut off by a crash
+    latency: LatencySink | None = None  # told how long each sent notification took
+
+
+class LatencySink(Protocol):
+    def sent(self, latency_ms: float) -> None: ...
 
 
 def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
@@ -108,6 +113,11 @@ def deliver(deps: WorkerDeps, notification_id: str, token: str) -> Outcome:
     for channel in plan.channels:
         attempt = _attempt(deps, notification, entry, user, channel, token)
         if attempt.outcome == AttemptOutcome.SENT:
+            if deps.latency is not None:  # measured from when it was due: after quiet hours
+                due = max(
+                    notification.created_at, notification.not_before or notification.created_at
+                )
+                deps.latency.sent((deps.clock.now() - due).total_seconds() * 1000)
             return _finish(
                 deps,
                 notification,
