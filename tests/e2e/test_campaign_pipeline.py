@@ -35,7 +35,6 @@ def test_campaign_sends_each_subscriber_once_and_skips_the_unsubscribed(
 
     stack.cli("campaign", "send-now", campaign_id, check=True)
     final = wait_for(
-        stack,
         "the campaign to complete",
         lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
     )
@@ -58,7 +57,6 @@ def test_all_providers_down_dead_letters_then_dlq_retry_delivers_each_once(
     try:
         stack.cli("campaign", "send-now", campaign_id, check=True)
         failed = wait_for(
-            stack,
             "every message in the failed-message table",
             lambda: len(f := as_json(stack, "dlq", "list", "--campaign", campaign_id)) == 3 and f,
             timeout_s=90,
@@ -133,7 +131,6 @@ def test_pause_mid_send_then_resume_sends_each_once_and_counts_add_up(
         assert sum(outbox_counts(stack, emails).values()) == during_pause < 60
         stack.cli("campaign", "resume", campaign_id, check=True)
         final = wait_for(
-            stack,
             "the campaign to complete",
             lambda: (s := _status(stack, campaign_id))["status"] == "completed" and s,
             timeout_s=90,
