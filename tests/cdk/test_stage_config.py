@@ -244,3 +244,9 @@ def test_dev_tables_can_be_deleted_with_their_stack() -> None:
     tables = Template.from_stack(stack).find_resources("AWS::DynamoDB::Table").values()
 
     assert tables and all(not t["Properties"].get("DeletionProtectionEnabled") for t in tables)
+
+
+def test_the_example_stage_file_configures_a_stage() -> None:
+    app = build_app({"stage": "example", "bundling": "skip"})
+
+    assert app.node.find_child(resources.stack_name("example", "campaigns"))
