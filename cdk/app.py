@@ -30,6 +30,7 @@ import aws_cdk as cdk  # noqa: E402
 from cdk.components.bundling import SKIP  # noqa: E402
 from cdk.components.function_settings import function_settings  # noqa: E402
 from cdk.components.nag import apply_checks  # noqa: E402
+from cdk.components.stage_config import KEYS as STAGE_KEYS  # noqa: E402
 from cdk.components.stage_config import stage_config, with_stage_file  # noqa: E402
 from cdk.stacks import STACKS, SharedStack  # noqa: E402
 from tctfmsg.core import settings  # noqa: E402
@@ -39,9 +40,13 @@ DEFAULT_STAGE = "dev"
 
 
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
-    context = dict(context or {})
-    stage = _stage(context.get("stage"))
-    app = cdk.App(context=with_stage_file(stage, context), outdir=outdir)
+    app = cdk.App(context=dict(context or {}), outdir=outdir)
+    stage = stage_of(app)
+    # The stage file under the context (given here, by the CDK CLI or cdk.json), set while the
+    # app has no children yet, so everything below reads one context.
+    given = {key: app.node.try_get_context(key) for key in STAGE_KEYS}
+    for key, value in with_stage_file(stage, given).items():
+        app.node.set_context(key, value)
     # before any stack: a bad or missing value is one line, not a traceback
     function_settings(app)
     stage_config(app, stage)
@@ -56,11 +61,7 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
 
 
 def stage_of(app: cdk.App) -> str:
-    return _stage(app.node.try_get_context("stage"))
-
-
-def _stage(given: object) -> str:
-    stage = given or os.environ.get("TCTFMSG_STAGE") or DEFAULT_STAGE
+    stage = app.node.try_get_context("stage") or os.environ.get("TCTFMSG_STAGE") or DEFAULT_STAGE
     # The settings object owns the rule for a valid stage name; the stacks must not disagree.
     return settings.load(stage=str(stage)).stage
 

@@ -63,17 +63,18 @@ class StageConfig:
 def with_stage_file(
     stage: str, context: Mapping[str, Any], stages_dir: Path | None = None
 ) -> dict[str, Any]:
-    """The app's context with the stage file's values under it (context wins, key by key)."""
+    """The stage's values of KEYS: its file's, with the context's over them key by key (and
+    field by field within `settings` and `concurrency`). Context left unset (None) is absent."""
+    given = {key: context[key] for key in KEYS if context.get(key) is not None}
     path = (stages_dir or STAGES_DIR) / f"{stage}.toml"
-    merged = dict(context)
     if not path.is_file():
-        return merged
-    from_file = _read(path)
-    for key, value in from_file.items():
+        return given
+    merged = dict(given)
+    for key, value in _read(path).items():
         if key == "alarm_email":
             merged.setdefault(key, value)
         else:
-            merged[key] = {**value, **_object(context.get(key), key)}
+            merged[key] = {**value, **_object(given.get(key), key)}
     return merged
 
 

@@ -5,6 +5,9 @@ invocations and tables follow AWS's advice."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from tctfmsg.core.errors import ConfigurationError
 from .conftest import CONCURRENCY, OFFLINE, STAGE, STAGE_SETTINGS
 from .roles import function_of, queue_id
 
+REPO = Path(__file__).resolve().parents[2]
 BARE = {"stage": "prod", "bundling": "skip"}
 EVERYTHING_MISSING = (
     "stage prod is missing settings.sender, settings.asset_base_url, alarm_email, "
@@ -166,6 +170,48 @@ def test_a_configured_stage_file_reaches_the_template(
         "AWS::Lambda::EventSourceMapping", {"Properties": {"FunctionName": {"Ref": consumer_id}}}
     ).values()
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 20}
+
+
+_AS_THE_CLI_RUNS_IT = """
+import json, sys
+from pathlib import Path
+from cdk.components import stage_config
+stage_config.STAGES_DIR = Path(sys.argv[1])
+from cdk.app import build_app
+app = build_app({"bundling": "skip"}, outdir=sys.argv[2])
+print(json.dumps({k: app.node.try_get_context(k) for k in ("stage", "concurrency", "alarm_email")}))
+"""
+
+
+def test_under_the_cdk_cli_its_context_goes_over_the_stage_file(tmp_path: Path) -> None:
+    # GIVEN the stage file, and `cdk deploy -c stage=prod -c concurrency=...`, which the CDK CLI
+    # hands the app as CDK_CONTEXT_JSON (read by the jsii process: hence a process of its own)
+    stages = _stage_file(
+        tmp_path,
+        'alarm_email = "ops@example.com"\n'
+        '[settings]\nsender = "news@example.com"\nasset_base_url = "https://a.example.com"\n'
+        "[concurrency]\ncampaign_consumer = 20\nnotification_worker = 5\n",
+    )
+    cli = {"stage": "prod", "concurrency": json.dumps({"campaign_consumer": 7})}
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(cli), "PYTHONPATH": str(REPO)}
+
+    # WHEN the app is built as the CLI runs it
+    done = subprocess.run(
+        [sys.executable, "-c", _AS_THE_CLI_RUNS_IT, str(stages), str(tmp_path / "out")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    # THEN the CLI's value wins for what it names, the file gives the rest
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "stage": "prod",
+        "concurrency": {"campaign_consumer": 7, "notification_worker": 5},
+        "alarm_email": "ops@example.com",
+    }
 
 
 @pytest.mark.parametrize(
