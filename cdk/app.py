@@ -7,7 +7,9 @@ the templates, deployed once per stage), then one independent stack per service.
 Run directly, Lambda code is not bundled unless `-c bundling=local` is given, so it synthesizes
 offline; under the CDK CLI it is bundled (cdk/components/bundling.py), ready to deploy.
 
-The stage comes from context `stage`, else TCTFMSG_STAGE, else "dev".
+The stage comes from context `stage`, else TCTFMSG_STAGE, else "dev". What the stage needs
+decided (sender, asset URL, alarm email, concurrency) comes from cdk/stages/<stage>.toml and
+context (cdk/components/stage_config.py); only "dev" deploys without them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ if str(REPO_ROOT) not in sys.path:  # `python cdk/app.py` and `cdk synth` both r
 import aws_cdk as cdk  # noqa: E402
 
 from cdk.components.bundling import SKIP  # noqa: E402
+from cdk.components.function_settings import function_settings  # noqa: E402
 from cdk.components.nag import apply_checks  # noqa: E402
+from cdk.components.stage_config import KEYS as STAGE_KEYS  # noqa: E402
+from cdk.components.stage_config import stage_config, with_stage_file  # noqa: E402
 from cdk.stacks import STACKS, SharedStack  # noqa: E402
 from tctfmsg.core import settings  # noqa: E402
 from tctfmsg.core.errors import ConfigurationError  # noqa: E402
@@ -37,6 +42,14 @@ DEFAULT_STAGE = "dev"
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> cdk.App:
     app = cdk.App(context=dict(context or {}), outdir=outdir)
     stage = stage_of(app)
+    # The stage file under the context (given here, by the CDK CLI or cdk.json), set while the
+    # app has no children yet, so everything below reads one context.
+    given = {key: app.node.try_get_context(key) for key in STAGE_KEYS}
+    for key, value in with_stage_file(stage, given).items():
+        app.node.set_context(key, value)
+    # before any stack: a bad or missing value is one line, not a traceback
+    function_settings(app)
+    stage_config(app, stage)
     shared = SharedStack(app, stage=stage)
     for stack_class in STACKS:
         # Order only: nothing is imported from the shared stack, its names come from the stage.

@@ -8,7 +8,9 @@ functions it starts, SES sending and what sending takes of the shared slice if i
 service beyond that. A table or secret of the shared slice is granted by its stage-derived name
 (docs/decisions/0063); a sender's environment carries its share of the provider rate budget.
 A stack may reserve a queue-fed function's instances (`reserved`): its reserved concurrency is
-the spec's max_concurrency, which the account's other functions can then never take (0071).
+its maximum concurrency, which the account's other functions can then never take (0071). That
+maximum is the stage's (cdk/stages/<stage>.toml), else the spec's; a function invoked
+asynchronously sends what failed every retry to its spec's `on_failure` queue (0087).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -30,6 +33,7 @@ from cdk.components.nag import acknowledge
 from cdk.components.python_function import PythonFunction
 from cdk.components.shared_references import SharedReferences
 from cdk.components.spec_resources import SpecResources, publish_name
+from cdk.components.stage_config import stage_config
 from tctfmsg.core import resources
 
 # Lambda's SQS event sources cap concurrency from 2 upwards; below that, reserve concurrency.
@@ -57,6 +61,7 @@ class SpecFunctions(Construct):
         self.tables: dict[str, dynamodb.ITable] = {**shared.tables, **data.tables}
         self.secrets: dict[str, secretsmanager.ISecret] = {**shared.secrets, **data.secrets}
         self.environment = function_settings(self)
+        self.config = stage_config(self, stage)
         specs = [spec for spec in resources.FUNCTIONS if spec.service == service]
         unknown = set(reserved) - {spec.logical for spec in specs if spec.queue_source}
         if unknown:  # only a queue-fed function's instances are bounded by the spec
@@ -68,7 +73,9 @@ class SpecFunctions(Construct):
 
     def _function(self, spec: resources.FunctionSpec) -> PythonFunction:
         source = spec.queue_source
-        too_few = source and source.max_concurrency < _MIN_EVENT_SOURCE_CONCURRENCY
+        # the stage's bound on its instances (cdk/stages/<stage>.toml), else the spec's
+        instances = self.config.max_concurrency(spec) if source else None
+        too_few = instances is not None and instances < _MIN_EVENT_SOURCE_CONCURRENCY
         reserve = too_few or spec.logical in self.reserved
         fn = PythonFunction(
             self,
@@ -80,14 +87,14 @@ class SpecFunctions(Construct):
             description=spec.purpose,
             memory_mb=spec.memory_mb,
             timeout=cdk.Duration.seconds(spec.timeout_s),
-            reserved_concurrency=source.max_concurrency if source and reserve else None,
-            environment={**self.environment, **resources.function_environment(spec)},
+            reserved_concurrency=instances if reserve else None,
+            environment={**self.environment, **resources.function_environment(spec, instances)},
         )
         if source:
             fn.consume(
                 self.data.queues[source.queue],
                 batch_size=source.batch_size,
-                max_concurrency=None if too_few else source.max_concurrency,
+                max_concurrency=None if too_few else instances,
                 max_batching_window=cdk.Duration.seconds(source.max_batching_window_s)
                 if source.max_batching_window_s
                 else None,
@@ -99,6 +106,9 @@ class SpecFunctions(Construct):
                 schedule=events.Schedule.rate(cdk.Duration.minutes(spec.schedule_minutes)),
                 targets=[targets.LambdaFunction(fn.function)],
             )
+        if spec.on_failure:  # what failed every async retry is kept, not dropped (0087)
+            queue = _named(self.data.queues, "queue", spec.on_failure, spec)
+            fn.function.configure_async_invoke(on_failure=destinations.SqsDestination(queue))
         if spec.api:
             self.apis[spec.logical] = self._api(spec, fn)
         self._grant(fn, spec)

@@ -17,6 +17,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.components.nag import acknowledge
+from cdk.components.stage_config import DEV
 from tctfmsg.core import resources
 
 _ATTRIBUTE_TYPES = {
@@ -57,8 +58,10 @@ class SpecResources(Construct):
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             time_to_live_attribute=spec.ttl_attribute,
-            # Every table holds state someone would miss; deleting a stack must not delete it.
+            # Every table holds state someone would miss; deleting a stack must not delete it,
+            # and outside dev nothing deletes it until an operator turns this off (0087).
             removal_policy=cdk.RemovalPolicy.RETAIN,
+            deletion_protection=self.stage != DEV,
         )
         for index in spec.indexes:
             table.add_global_secondary_index(
@@ -92,6 +95,13 @@ class SpecResources(Construct):
             enforce_ssl=True,
         )
         self.queues[logical] = queue
+        if any(f.on_failure == logical for f in resources.FUNCTIONS):
+            acknowledge(
+                queue,
+                "AwsSolutions-SQS3",
+                "It is a Lambda on-failure destination: like a dead-letter queue it is where "
+                "failed asynchronous invocations end, so it has none of its own.",
+            )
         self._output(spec.logical, spec.physical_name(self.stage), spec.purpose)
         return queue
 

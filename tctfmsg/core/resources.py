@@ -67,12 +67,35 @@ _Spec = TypeVar("_Spec", TableSpec, QueueSpec, SecretSpec, FunctionSpec)
 RATE_BUDGET = RateBudget(transactional=0.25, campaign=0.70, operator=0.05)
 
 
-def function_environment(spec: FunctionSpec) -> dict[str, str]:
+def function_environment(spec: FunctionSpec, instances: int | None = None) -> dict[str, str]:
     """What a function's own settings need beyond the stage's: a sender's share of every
-    provider's rate, per instance, since each instance paces itself (tctfmsg.email.pacer)."""
-    if spec.sends_email:
+    provider's rate, per instance, since each instance paces itself (tctfmsg.email.pacer).
+    `instances` is the stage's bound on them, when it is not the spec's."""
+    if not spec.sends_email:
+        return {}
+    if instances is None:
         return {"TCTFMSG_SEND_SHARE": repr(RATE_BUDGET.instance_share(spec, FUNCTIONS))}
-    return {}
+    return {"TCTFMSG_SEND_SHARE": repr(RATE_BUDGET.function_share(spec, FUNCTIONS) / instances)}
+
+
+# AWS's advice for an SQS event source: a message stays hidden at least six times as long as
+# the function may run (throttled and retried batches), plus the batching window.
+VISIBILITY_PER_TIMEOUT = 6
+
+
+def least_visibility_timeout_s(spec: FunctionSpec) -> int:
+    """The shortest visibility timeout the queue feeding this function may have."""
+    if spec.queue_source is None:
+        raise ValueError(f"function {spec.logical} reads no queue")
+    return VISIBILITY_PER_TIMEOUT * spec.timeout_s + spec.queue_source.max_batching_window_s
+
+
+def invoked_async(spec: FunctionSpec) -> bool:
+    """Whether Lambda invokes it asynchronously: on a schedule, or from another function (the
+    invoker always uses InvocationType=Event). Such a function needs an on-failure queue."""
+    return spec.schedule_minutes is not None or any(
+        spec.logical in other.invokes for other in FUNCTIONS
+    )
 
 
 def table(logical: str) -> TableSpec:

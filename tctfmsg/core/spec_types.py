@@ -147,6 +147,10 @@ class FunctionSpec:
     queues_send: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     invokes: tuple[str, ...] = ()  # functions it starts, by logical name
+    # The queue that keeps the events of its asynchronous invocations that failed every retry
+    # (Lambda's on-failure destination); every function invoked asynchronously (a schedule, or
+    # another function's `invokes`) names one (docs/decisions/0087).
+    on_failure: str | None = None
     # Set for a function that sends email (SES, and Resend and SendGrid over HTTP): whose part
     # of each provider's rate it sends in (RATE_BUDGET). It is granted SENDING as well.
     send_class: SendClass | None = None

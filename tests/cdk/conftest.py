@@ -15,7 +15,17 @@ from cdk.app import build_app
 from tctfmsg.core import resources
 
 STAGE = "test"
-OFFLINE = {"stage": STAGE, "bundling": "skip"}
+# What a stage other than dev must decide (cdk/components/stage_config.py): the test stage's
+# concurrency differs from the spec's, so the tests see that the stage's reaches the template.
+STAGE_SETTINGS = {"sender": "News <news@example.com>", "asset_base_url": "https://cdn.example.com"}
+CONCURRENCY = {"campaign_consumer": 4, "notification_worker": 3}
+OFFLINE = {
+    "stage": STAGE,
+    "bundling": "skip",
+    "settings": STAGE_SETTINGS,
+    "alarm_email": "ops@example.com",
+    "concurrency": CONCURRENCY,
+}
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 from cdk.stacks import CommunicationStack
 from tctfmsg.core import resources
 
-from .conftest import OFFLINE, STAGE
+from .conftest import CONCURRENCY, OFFLINE, STAGE, STAGE_SETTINGS
 from .roles import (
     actions_by_resource,
     function_of,
@@ -122,10 +122,11 @@ def test_the_worker_reads_its_queue_with_its_instances_reserved(template: Templa
     ).values()
     assert WORKER.queue_source is not None
 
-    assert props["ReservedConcurrentExecutions"] == WORKER.queue_source.max_concurrency
+    # the stage's concurrency (conftest), not the spec's
+    assert props["ReservedConcurrentExecutions"] == CONCURRENCY[WORKER.logical]
     # pollers never outnumber the reserved instances, so SQS never has a message throttled
     assert mapping["Properties"]["ScalingConfig"] == {
-        "MaximumConcurrency": WORKER.queue_source.max_concurrency
+        "MaximumConcurrency": CONCURRENCY[WORKER.logical]
     }
     assert mapping["Properties"]["EventSourceArn"] == {
         "Fn::GetAtt": [queue_id(template, "notification_queue"), "Arn"]
@@ -234,7 +235,7 @@ def test_by_default_only_the_worker_publishes_on_the_default_bus_under_its_own_s
 def test_the_worker_publishes_on_the_bus_its_stage_names_and_nowhere_else(
     tmp_path: Path, bus: str, granted: str | None
 ) -> None:
-    settings = json.dumps({"status_event_bus": bus})
+    settings = json.dumps({**STAGE_SETTINGS, "status_event_bus": bus})
     app = cdk.App(context={**OFFLINE, "settings": settings}, outdir=str(tmp_path))
     template = Template.from_stack(CommunicationStack(app, stage=STAGE))
 

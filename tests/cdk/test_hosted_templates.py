@@ -8,9 +8,9 @@ from typing import Any
 from aws_cdk.assertions import Template
 
 from tctfmsg.rendering import FileTemplateStore, load_registry
-from tctfmsg.rendering.hosted import hosted_campaign_templates
+from tctfmsg.rendering.hosted import constants_for, hosted_campaign_templates
 
-from .conftest import STAGE
+from .conftest import STAGE, STAGE_SETTINGS
 
 
 def _deployed(templates: dict[str, Template]) -> dict[str, dict[str, Any]]:
@@ -25,7 +25,9 @@ def test_every_hostable_campaign_template_is_deployed_as_the_consumer_names_it(
     templates: dict[str, Template],
 ) -> None:
     files = FileTemplateStore()
-    expected = hosted_campaign_templates(files, load_registry(files.root), {}, STAGE)
+    # rendered with the stage's asset base URL, as the consumer renders them
+    constants = constants_for(STAGE_SETTINGS["asset_base_url"])
+    expected = hosted_campaign_templates(files, load_registry(files.root), constants, STAGE)
 
     deployed = _deployed(templates)
 

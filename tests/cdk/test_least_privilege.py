@@ -111,7 +111,9 @@ def test_role_sends_to_the_queues_of_its_spec_and_reads_only_its_source(
     own = [q.logical for q in resources.QUEUES if q.owner == spec.service]
     queues = {logical: queue_id(template, logical) for logical in own}
 
-    assert _with(allowed, queues, "sqs:SendMessage") == set(spec.queues_send)
+    # and its failed asynchronous invocations to its on-failure queue (0087)
+    failures = {spec.on_failure} if spec.on_failure else set()
+    assert _with(allowed, queues, "sqs:SendMessage") == set(spec.queues_send) | failures
     source = {spec.queue_source.queue} if spec.queue_source else set()
     assert _with(allowed, queues, "sqs:ReceiveMessage") == source
     assert _with(allowed, queues, "sqs:DeleteMessage") == source
@@ -163,6 +165,7 @@ def test_role_names_nothing_but_its_logs_what_its_spec_grants_and_its_stack_adds
     expected = {props["LoggingConfig"]["LogGroup"]["Ref"]}
     expected |= {table_id(template, t) for t in (*grants.tables_read, *grants.tables_write)}
     expected |= {queue_id(template, q) for q in spec.queues_send}
+    expected |= {queue_id(template, spec.on_failure)} if spec.on_failure else set()
     expected |= {queue_id(template, spec.queue_source.queue)} if spec.queue_source else set()
     expected |= {secret_id(template, s) for s in grants.secrets}
     expected |= {_invoke_arn(f) for f in spec.invokes}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from cdk.app import build_app
 from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
 
-from .conftest import OFFLINE, STAGE
+from .conftest import CONCURRENCY, OFFLINE, STAGE, STAGE_SETTINGS
 
 
 def _function(template: Template, spec: resources.FunctionSpec) -> tuple[str, dict[str, Any]]:
@@ -41,7 +42,7 @@ def test_function_has_the_handler_timeout_and_memory_of_the_spec(
 @pytest.mark.parametrize(
     "spec", [f for f in resources.FUNCTIONS if f.queue_source], ids=lambda spec: spec.logical
 )
-def test_queue_fed_function_reads_its_queue_with_the_spec_batch_and_concurrency(
+def test_queue_fed_function_reads_its_queue_with_the_spec_batch_and_the_stage_concurrency(
     templates: dict[str, Template], spec: resources.FunctionSpec
 ) -> None:
     template = templates[spec.service]
@@ -65,10 +66,11 @@ def test_queue_fed_function_reads_its_queue_with_the_spec_batch_and_concurrency(
     assert mapping_props["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert mapping_props["BatchSize"] == source.batch_size
     assert mapping_props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    if source.max_concurrency >= 2:  # the least an SQS event source can be capped to
-        assert mapping_props["ScalingConfig"] == {"MaximumConcurrency": source.max_concurrency}
+    instances = CONCURRENCY.get(spec.logical, source.max_concurrency)  # the stage's, else spec's
+    if instances >= 2:  # the least an SQS event source can be capped to
+        assert mapping_props["ScalingConfig"] == {"MaximumConcurrency": instances}
     else:
-        assert props["ReservedConcurrentExecutions"] == source.max_concurrency
+        assert props["ReservedConcurrentExecutions"] == instances
 
 
 @pytest.mark.parametrize(
@@ -77,9 +79,11 @@ def test_queue_fed_function_reads_its_queue_with_the_spec_batch_and_concurrency(
 def test_a_message_stays_invisible_while_its_function_may_still_run(
     spec: resources.FunctionSpec,
 ) -> None:
-    # Lambda refuses an SQS event source whose visibility timeout is below the function timeout.
+    # Lambda refuses an SQS event source whose visibility timeout is below the function timeout;
+    # AWS advises six times it plus the batching window (tests/unit/core/test_deploy_rules.py).
     assert spec.queue_source is not None
-    assert resources.queue(spec.queue_source.queue).visibility_timeout_s >= spec.timeout_s
+    queue = resources.queue(spec.queue_source.queue)
+    assert queue.visibility_timeout_s >= resources.least_visibility_timeout_s(spec)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,7 @@ def test_scheduled_function_runs_on_its_rate(
 
 def test_stage_settings_from_context_reach_every_function(tmp_path: Path) -> None:
     app = build_app(
-        {**OFFLINE, "settings": '{"sender": "news@example.com", "email_timeout_s": 3}'},
+        {**OFFLINE, "settings": json.dumps({**STAGE_SETTINGS, "email_timeout_s": 3})},
         outdir=str(tmp_path),
     )
     stack = app.node.find_child(resources.stack_name(STAGE, "campaigns"))
@@ -113,7 +117,7 @@ def test_stage_settings_from_context_reach_every_function(tmp_path: Path) -> Non
 
     for props in template.find_resources("AWS::Lambda::Function").values():
         env = props["Properties"]["Environment"]["Variables"]
-        assert env["TCTFMSG_SENDER"] == "news@example.com"
+        assert env["TCTFMSG_SENDER"] == STAGE_SETTINGS["sender"]
         assert env["TCTFMSG_EMAIL_TIMEOUT_S"] == "3"
         assert env["TCTFMSG_STAGE"] == STAGE
 
@@ -138,7 +142,9 @@ def test_each_sender_paces_to_its_instances_share_of_the_rate_budget(
 
     share = float(props["Environment"]["Variables"]["TCTFMSG_SEND_SHARE"])
 
-    assert share == resources.RATE_BUDGET.instance_share(spec, resources.FUNCTIONS)
+    # the stage's instances split the function's share (conftest's concurrency)
+    whole = resources.RATE_BUDGET.function_share(spec, resources.FUNCTIONS)
+    assert share == pytest.approx(whole / CONCURRENCY[spec.logical])
 
 
 def test_no_function_but_a_sender_carries_a_share(templates: dict[str, Template]) -> None:
@@ -162,15 +168,15 @@ def test_the_shares_deployed_to_every_stack_sum_to_at_most_each_provider_rate(
         stack = cdk.Stack.of(app.node.find_child(resources.stack_name(STAGE, spec.service)))
         _, props = _function(Template.from_stack(stack), spec)
         share = float(props["Environment"]["Variables"]["TCTFMSG_SEND_SHARE"])
-        deployed.append(share * spec.max_instances)
+        deployed.append(share * CONCURRENCY[spec.logical])
 
     # THEN with the operator's CLI sends, no provider is asked for more than its rate, and the
     # transactional worker holds the whole transactional part
     budget = resources.RATE_BUDGET
     assert math.fsum([*deployed, budget.operator]) <= 1 + 1e-9
     assert len(deployed) == 2
-    assert budget.instance_share(worker, functions) * worker.max_instances == pytest.approx(
-        budget.transactional
+    assert deployed[[f.logical for f in functions if f.sends_email].index(worker.logical)] == (
+        pytest.approx(budget.transactional)
     )
 
 

@@ -18,7 +18,7 @@ from tctfmsg.core import resources, settings
 from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.core.specs import user_messages as chat_spec
 
-from .conftest import OFFLINE, STAGE
+from .conftest import OFFLINE, STAGE, STAGE_SETTINGS
 from .roles import actions_by_resource, function_of, logical_id, statements_of, table_id
 
 SERVICE = "user_messages"
@@ -293,7 +293,10 @@ def test_a_route_claimed_by_two_functions_fails_the_build(
 
 
 def test_the_management_url_comes_from_the_api_never_from_context_settings() -> None:
-    context = {**OFFLINE, "settings": json.dumps({"websocket_management_url": "https://x/y"})}
+    context = {
+        **OFFLINE,
+        "settings": json.dumps({**STAGE_SETTINGS, "websocket_management_url": "https://x/y"}),
+    }
 
     with pytest.raises(ConfigurationError, match="websocket_management_url"):
         UserMessagesStack(cdk.App(context=context), stage=STAGE)

@@ -13,7 +13,9 @@ def test_provision_creates_every_resource_of_the_spec(provisioned):
     url = provisioned["sqs"].get_queue_url(QueueName="tctfmsg-test-delivery")["QueueUrl"]
     attributes = provisioned["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
     assert '"maxReceiveCount": 5' in attributes["Attributes"]["RedrivePolicy"]
-    assert attributes["Attributes"]["VisibilityTimeout"] == "180"
+    assert attributes["Attributes"]["VisibilityTimeout"] == str(
+        resources.queue("delivery").visibility_timeout_s
+    )
 
 
 def test_provision_is_idempotent(provisioned):

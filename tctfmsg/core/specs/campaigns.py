@@ -57,13 +57,14 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         "delivery_dlq",
         "campaigns",
+        visibility_timeout_s=360,  # 6x its monitor's timeout, as for every event source (0087)
         retention_s=14 * 24 * 3600,
         purpose="campaign messages that failed every retry",
     ),
     QueueSpec(
         "delivery",
         "campaigns",
-        visibility_timeout_s=180,
+        visibility_timeout_s=720,
         dead_letter="delivery_dlq",
         max_receives=5,
         purpose="one message per campaign recipient",
@@ -77,11 +78,17 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         "provider_events",
         "campaigns",
-        visibility_timeout_s=60,
+        visibility_timeout_s=300,
         dead_letter="provider_events_dlq",
         max_receives=5,
         purpose="bounces, complaints, deliveries and sends from every provider: SES's through "
         "its SNS topic, Resend's and SendGrid's from the verified webhooks (decision 0077)",
+    ),
+    QueueSpec(
+        "campaign_failed_invokes",
+        "campaigns",
+        retention_s=14 * 24 * 3600,
+        purpose="scheduler runs (every minute, send-now, hand-ons) that failed every retry",
     ),
 )
 
@@ -132,12 +139,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_write=("campaigns", "deliveries"),
         queues_send=("delivery",),
         invokes=("campaign_scheduler",),  # hands a long fan-out on to itself
+        on_failure="campaign_failed_invokes",
     ),
     FunctionSpec(
         "campaign_consumer",
         "campaigns",
         "lambdas.campaigns.consumer:handler",
-        timeout_s=120,  # below the delivery queue's visibility timeout
+        timeout_s=120,  # a sixth of the delivery queue's visibility timeout
         queue_source=QueueSource("delivery", batch_size=10, max_concurrency=2),
         purpose="sends one campaign email per delivery message, at most once",
         tables_read=("subscribers", "config"),  # config: template versions (and SENDING's)
@@ -168,7 +176,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         "provider_event_consumer",  # not "provider_events": that names its queue
         "campaigns",
         "lambdas.campaigns.provider_events:handler",
-        timeout_s=50,  # below the queue's visibility timeout
+        timeout_s=50,  # a sixth of the queue's visibility timeout
         queue_source=QueueSource("provider_events", batch_size=10, max_concurrency=2),
         purpose="applies bounces, complaints and deliveries: subscriber status, suppression "
         "list, interrupted deliveries settled, campaign reputation",

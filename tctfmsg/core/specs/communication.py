@@ -59,16 +59,24 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         "notification_dlq",
         "communication",
+        visibility_timeout_s=360,  # 6x its monitor's timeout, as for every event source (0087)
         retention_s=14 * 24 * 3600,
         purpose="notification messages that failed every retry",
     ),
     QueueSpec(
         "notification_queue",
         "communication",
-        visibility_timeout_s=90,
+        visibility_timeout_s=360,
         dead_letter="notification_dlq",
         max_receives=5,
         purpose="one message per accepted notification",
+    ),
+    QueueSpec(
+        "notification_failed_invokes",
+        "communication",
+        retention_s=14 * 24 * 3600,
+        purpose="asynchronous invokes of the notification API (chat's unread notices) that "
+        "failed every retry",
     ),
 )
 
@@ -99,12 +107,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         tables_read=("config", "notification_attempts"),
         tables_write=("users", "notifications"),
         queues_send=("notification_queue",),
+        on_failure="notification_failed_invokes",  # chat invokes it asynchronously
     ),
     FunctionSpec(
         "notification_worker",
         "communication",
         "lambdas.communication.worker:handler",
-        timeout_s=60,  # below the notifications queue's visibility timeout
+        timeout_s=60,  # a sixth of the notifications queue's visibility timeout
         queue_source=QueueSource("notification_queue", batch_size=5, max_concurrency=2),
         purpose="delivers each notification over its channels in order, at most once per channel",
         tables_write=("users", "notifications", "notification_attempts", "rate_windows"),

@@ -81,7 +81,14 @@ TABLES: tuple[TableSpec, ...] = (
     ),
 )
 
-QUEUES: tuple[QueueSpec, ...] = ()
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec(
+        "chat_failed_invokes",
+        "user_messages",
+        retention_s=14 * 24 * 3600,
+        purpose="scheduled-message runs that failed every retry",
+    ),
+)
 
 SECRETS: tuple[SecretSpec, ...] = (
     # Its own secret, not a second key in the shared signing_keys: Secrets Manager generates
@@ -134,5 +141,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         purpose="delivers due scheduled messages and sends unread-message notices",
         tables_write=_EVERY_TABLE,
         invokes=("notification_api",),  # unread notices, through the communication service
+        on_failure="chat_failed_invokes",
     ),
 )
