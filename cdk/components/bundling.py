@@ -3,8 +3,12 @@
 CDK asks `LocalPipBundling.try_bundle` first; it runs `pip install --target` of the lock file
 (`requirements/lambda.txt`, hashes required, no resolution at synth time) for the Lambda's
 platform (wheels only, so nothing is compiled for the wrong machine) and copies the packages in,
-without the embedded stack and the CLI (`lambda_bundle.NOT_SHIPPED`). Docker is only the
-fallback CDK requires a recipe for; it runs the same two steps.
+without the embedded stack and the CLI (`lambda_bundle.NOT_SHIPPED`). Then, with the runtime's
+own Python (`python3.14` on PATH), it compiles everything to bytecode that is valid without
+checking the sources (unchecked-hash: the asset zip does not keep modification times), because
+/var/task is read-only and an uncompiled bundle is compiled again on every cold start (decision
+0088). Without that interpreter it says so and ships sources only. Docker is only the fallback
+CDK requires a recipe for; it runs the same steps.
 
 Context `bundling=skip` (the CDK tests use it) makes an asset of the source alone: no pip, no
 network, same handler paths. Never deploy such an asset: its dependencies are missing.
@@ -52,6 +56,12 @@ ASSET_EXCLUDE = [
 SKIP = "skip"
 
 Runner = Callable[..., Any]
+Finder = Callable[[str], str | None]
+
+
+def compile_arguments(target: str) -> list[str]:
+    """compileall for the runtime's Python: bytecode trusted without the sources' mtimes."""
+    return ["-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", target]
 
 
 def lambda_code(
@@ -84,11 +94,13 @@ class LocalPipBundling:
         python_version: str,
         source: Path = REPO_ROOT,
         run: Runner = subprocess.run,
+        find_python: Finder = shutil.which,
     ) -> None:
         self.platforms = list(platforms)
         self.python_version = python_version
         self.source = source
         self._run = run
+        self._find_python = find_python
 
     def pip_arguments(self, target: str, lock: str) -> list[str]:
         platforms = [arg for platform in self.platforms for arg in ("--platform", platform)]
@@ -120,11 +132,25 @@ class LocalPipBundling:
             copy = Path(output_dir) / path.relative_to(self.source)
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, copy)
+        self._compile(output_dir)
         return True
+
+    def _compile(self, output_dir: str) -> None:
+        runtime_python = self._find_python(f"python{self.python_version}")
+        if runtime_python is None:
+            print(
+                f"warning: python{self.python_version} not found: the Lambda bundle ships no "
+                "bytecode, so every cold start compiles what it imports (decision 0088)",
+                file=sys.stderr,
+            )
+            return
+        self._run([runtime_python, *compile_arguments(output_dir)], check=True)
 
     def docker_script(self) -> str:
         arguments = self.pip_arguments("/asset-output", f"/asset-input/{_LOCK}")
         pip = " ".join(f"'{arg}'" for arg in arguments)
         # /asset-input is the asset's source, already filtered by ASSET_EXCLUDE.
         copies = " ".join(f"/asset-input/{package}" for package in PACKAGES)
-        return f"pip {pip} && cp -r {copies} /asset-output/"
+        compile_all = " ".join(compile_arguments("/asset-output"))
+        # The bundling image's python is the runtime's.
+        return f"pip {pip} && cp -r {copies} /asset-output/ && python {compile_all}"

@@ -23,8 +23,9 @@ NOT_SHIPPED = ("tctfmsg/local", "tctfmsg/cli", "tctfmsg/samples", "tctfmsg/__mai
 LOCAL_ONLY = frozenset({"moto", "pybars3", "websockets"})
 # The admin CLI's own libraries.
 CLI_ONLY = frozenset({"typer", "rich"})
-# A bundle over this, unpacked, fails the test that measures it (Lambda's limit is 250 MB).
-BUDGET_BYTES = 100_000_000
+# A bundle over this, unpacked with its bytecode, fails the test that measures it (Lambda's
+# limit is 250 MB; today about 107 MB on arm64, a third of it babel's locale data).
+BUDGET_BYTES = 120_000_000
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
