@@ -115,13 +115,14 @@ def report(condition: str, times: dict[str, list[float]]) -> str:
 
 
 def print_costs(condition: str, module: str, prefix: Path) -> None:
-    print(f"\nbiggest import costs, {condition}, {module} (ms, cumulative, one run):")
+    print(f"\nbiggest import costs, {condition}, {module} (ms of own import time, one run):")
     for package, ms in biggest_costs(module, prefix):
         print(f"  {package:<28} {ms:>8.1f}")
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows in a log
     modules = handler_modules()
     everything = [BASELINE, *modules]
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
