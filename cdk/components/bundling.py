@@ -1,8 +1,14 @@
-"""The Lambda code asset: `tctfmsg` and `lambdas` with their dependencies, bundled without Docker.
+"""The Lambda code asset: the handlers' locked dependencies and the library, bundled without Docker.
 
-CDK asks `LocalPipBundling.try_bundle` first; it runs `pip install --target` for the Lambda's
-platform (wheels only, so nothing is compiled for the wrong machine) and copies the packages in.
-Docker is only the fallback CDK requires a recipe for; it runs the same two steps.
+CDK asks `LocalPipBundling.try_bundle` first; it runs `pip install --target` of the lock file
+(`requirements/lambda.txt`, hashes required, no resolution at synth time) for the Lambda's
+platform (wheels only, so nothing is compiled for the wrong machine) and copies the packages in,
+without the embedded stack and the CLI (`lambda_bundle.NOT_SHIPPED`). Then, with the runtime's
+own Python (`python3.14` on PATH), it compiles everything to bytecode that is valid without
+checking the sources (unchecked-hash: the asset zip does not keep modification times), because
+/var/task is read-only and an uncompiled bundle is compiled again on every cold start (decision
+0088). Without that interpreter it says so and ships sources only. Docker is only the fallback
+CDK requires a recipe for; it runs the same steps.
 
 Context `bundling=skip` (the CDK tests use it) makes an asset of the source alone: no pip, no
 network, same handler paths. Never deploy such an asset: its dependencies are missing.
@@ -10,11 +16,9 @@ network, same handler paths. Never deploy such an asset: its dependencies are mi
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -24,29 +28,40 @@ from aws_cdk import BundlingOptions, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# The packages, and the templates tctfmsg.rendering reads from beside them.
-PACKAGES = ("tctfmsg", "lambdas", "templates")
-# Dependencies of the library that only the laptop needs: the embedded stack's AWS emulator and
-# the Handlebars it renders SES-hosted templates with (decision 0084).
-LOCAL_ONLY = frozenset({"moto", "pybars3"})
+from cdk.components.lambda_bundle import (
+    LOCK_FILE,
+    NOT_SHIPPED,
+    PACKAGES,
+    REPO_ROOT,
+    shipped_files,
+)
+
 _PIP_PLATFORMS = {
     "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
     "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
 }
-# Everything but the packages and pyproject.toml (whose dependencies change the bundle).
+_LOCK = LOCK_FILE.relative_to(REPO_ROOT).as_posix()
+# Everything but the shipped packages and the lock (whose pins change the bundle).
 ASSET_EXCLUDE = [
     "*",
     ".*",
     *(f"!{package}" for package in PACKAGES),
     *(f"!{package}/**" for package in PACKAGES),
-    "!pyproject.toml",
+    f"!{Path(_LOCK).parent.as_posix()}",
+    f"!{_LOCK}",
+    *(pattern for part in NOT_SHIPPED for pattern in (part, f"{part}/**")),
     "**/__pycache__",
     "**/*.pyc",
 ]
 SKIP = "skip"
 
 Runner = Callable[..., Any]
+Finder = Callable[[str], str | None]
+
+
+def compile_arguments(target: str) -> list[str]:
+    """compileall for the runtime's Python: bytecode trusted without the sources' mtimes."""
+    return ["-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", target]
 
 
 def lambda_code(
@@ -55,7 +70,6 @@ def lambda_code(
     if scope.node.try_get_context("bundling") == SKIP:
         return lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
     local = LocalPipBundling(
-        requirements=lambda_requirements(),
         platforms=_PIP_PLATFORMS[architecture.name],
         python_version=runtime.name.removeprefix("python"),
     )
@@ -71,34 +85,24 @@ def lambda_code(
     )
 
 
-def lambda_requirements(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
-    """The library's own dependency specifiers, minus what only runs on a laptop."""
-    declared = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-    return [spec for spec in declared if _distribution(spec) not in LOCAL_ONLY]
-
-
-def _distribution(specifier: str) -> str:
-    return re.split(r"[\s\[<>=!~;]", specifier, maxsplit=1)[0].lower().replace("_", "-")
-
-
 @jsii.implements(ILocalBundling)
 class LocalPipBundling:
     def __init__(
         self,
         *,
-        requirements: Sequence[str],
         platforms: Sequence[str],
         python_version: str,
         source: Path = REPO_ROOT,
         run: Runner = subprocess.run,
+        find_python: Finder = shutil.which,
     ) -> None:
-        self.requirements = list(requirements)
         self.platforms = list(platforms)
         self.python_version = python_version
         self.source = source
         self._run = run
+        self._find_python = find_python
 
-    def pip_arguments(self, target: str) -> list[str]:
+    def pip_arguments(self, target: str, lock: str) -> list[str]:
         platforms = [arg for platform in self.platforms for arg in ("--platform", platform)]
         return [
             "install",
@@ -113,23 +117,40 @@ class LocalPipBundling:
             "--python-version",
             self.python_version,
             "--only-binary=:all:",
-            *self.requirements,
+            "--no-deps",  # the lock is the whole closure: nothing is resolved at synth time
+            "--require-hashes",
+            "--requirement",
+            lock,
         ]
 
     def try_bundle(self, output_dir: str, options: BundlingOptions | None = None) -> bool:
         # jsii hands the options over as one positional struct, not as keyword arguments.
-        self._run([sys.executable, "-m", "pip", *self.pip_arguments(output_dir)], check=True)
+        lock = str(self.source / _LOCK)
+        self._run([sys.executable, "-m", "pip", *self.pip_arguments(output_dir, lock)], check=True)
         shutil.rmtree(Path(output_dir) / "bin", ignore_errors=True)  # console scripts: unused
-        for package in PACKAGES:
-            shutil.copytree(
-                self.source / package,
-                Path(output_dir) / package,
-                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-                dirs_exist_ok=True,
-            )
+        for path in shipped_files(self.source):
+            copy = Path(output_dir) / path.relative_to(self.source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+        self._compile(output_dir)
         return True
 
+    def _compile(self, output_dir: str) -> None:
+        runtime_python = self._find_python(f"python{self.python_version}")
+        if runtime_python is None:
+            print(
+                f"warning: python{self.python_version} not found: the Lambda bundle ships no "
+                "bytecode, so every cold start compiles what it imports (decision 0088)",
+                file=sys.stderr,
+            )
+            return
+        self._run([runtime_python, *compile_arguments(output_dir)], check=True)
+
     def docker_script(self) -> str:
-        pip = " ".join(f"'{arg}'" for arg in self.pip_arguments("/asset-output"))
+        arguments = self.pip_arguments("/asset-output", f"/asset-input/{_LOCK}")
+        pip = " ".join(f"'{arg}'" for arg in arguments)
+        # /asset-input is the asset's source, already filtered by ASSET_EXCLUDE.
         copies = " ".join(f"/asset-input/{package}" for package in PACKAGES)
-        return f"pip {pip} && cp -r {copies} /asset-output/"
+        compile_all = " ".join(compile_arguments("/asset-output"))
+        # The bundling image's python is the runtime's.
+        return f"pip {pip} && cp -r {copies} /asset-output/ && python {compile_all}"

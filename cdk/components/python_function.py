@@ -23,6 +23,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.components.bundling import lambda_code
+from cdk.components.depends_on import drop_role_from_depends_on
 from cdk.components.nag import acknowledge
 from tctfmsg.core import resources
 
@@ -80,6 +81,7 @@ class PythonFunction(Construct):
                 **(environment or {}),
             },
         )
+        drop_role_from_depends_on(self.function, self.role)  # cfn-lint W3005 (decision 0088)
         if tracing:
             acknowledge(
                 self,

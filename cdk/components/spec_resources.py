@@ -18,6 +18,7 @@ from constructs import Construct
 
 from cdk.components.nag import acknowledge
 from cdk.components.stage_config import DEV
+from cdk.components.secret_rotation import no_rotation_reason
 from tctfmsg.core import resources
 
 _ATTRIBUTE_TYPES = {
@@ -133,8 +134,7 @@ class SpecResources(Construct):
         acknowledge(
             secret,
             "AwsSolutions-SMG4",
-            "Provider API keys are issued by the providers and rotated in their consoles; a "
-            "signing key rotated on a timer would void every unsubscribe link already sent.",
+            no_rotation_reason(spec.logical),
         )
         self._output(spec.logical, spec.physical_name(self.stage), spec.purpose)
         return secret

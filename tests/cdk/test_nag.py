@@ -12,7 +12,9 @@ from cdk_nag import AwsSolutionsChecks
 
 from cdk.app import build_app
 from cdk.components.nag import acknowledge
+from cdk.components.secret_rotation import NO_TIMED_ROTATION, no_rotation_reason
 from tctfmsg.core import resources
+from tctfmsg.core.errors import ConfigurationError
 
 from .conftest import OFFLINE, STAGE
 
@@ -47,3 +49,10 @@ def test_a_finding_cannot_be_acknowledged_without_a_reason() -> None:
 
     with pytest.raises(ValueError, match="reason"):
         acknowledge(app, "AwsSolutions-SQS4", "ok")
+
+
+def test_every_secret_says_why_it_does_not_rotate_and_a_new_one_must() -> None:
+    assert set(NO_TIMED_ROTATION) == {secret.logical for secret in resources.SECRETS}
+
+    with pytest.raises(ConfigurationError, match="no reason for not rotating"):
+        no_rotation_reason("a_secret_nobody_reviewed")

@@ -151,11 +151,13 @@ def test_offline_code_asset_holds_the_packages_and_nothing_else(
     assert len(assets) == 1  # every function of the app shares one asset
     assert sorted(p.name for p in assets[0].iterdir()) == [
         "lambdas",
-        "pyproject.toml",
+        "requirements",
         "tctfmsg",
         "templates",
     ]
     assert (assets[0] / "tctfmsg" / "core" / "resources.py").is_file()
+    assert not (assets[0] / "tctfmsg" / "local").exists()
+    assert not (assets[0] / "tctfmsg" / "cli").exists()
     assert (assets[0] / "templates" / "registry.toml").is_file()
     assert not list(assets[0].rglob("__pycache__"))
 
