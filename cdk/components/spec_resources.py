@@ -17,8 +17,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.components.nag import acknowledge
-from cdk.components.stage_config import DEV
 from cdk.components.secret_rotation import no_rotation_reason
+from cdk.components.stage_config import DEV
 from tctfmsg.core import resources
 
 _ATTRIBUTE_TYPES = {
