@@ -18,7 +18,7 @@ from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.email.message import PROVIDERS
 
-from .conftest import STAGE
+from .conftest import OFFLINE, STAGE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -172,10 +172,11 @@ def test_the_shared_stack_holds_the_stages_one_alarm_topic_ssl_only(templates):
     assert len(named) == 1
     policies = json.dumps(templates[resources.SHARED].find_resources("AWS::SNS::TopicPolicy"))
     assert "aws:SecureTransport" in policies
-    # no alarm_email in the context: nobody is subscribed
-    assert not templates[resources.SHARED].find_resources(
+    # the stage's alarm_email (required outside dev, decision 0087), and no one else
+    subscribed = templates[resources.SHARED].find_resources(
         "AWS::SNS::Subscription", {"Properties": {"Protocol": "email"}}
     )
+    assert [s["Properties"]["Endpoint"] for s in subscribed.values()] == [OFFLINE["alarm_email"]]
 
 
 def _shared(context: dict[str, str]) -> Template:
