@@ -23,7 +23,7 @@ types: install
 	$(BIN)/mypy
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 check: lint types test
 

@@ -20,11 +20,10 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from tctfmsg.campaigns.adapters.pause_alarm import METRIC as AUTO_PAUSED
-from tctfmsg.communication.adapters.latency_metric import METRIC as NOTIFICATION_LATENCY
 from tctfmsg.core import resources, settings
-from tctfmsg.email.breaker_metric import breaker_opened_metric
-from tctfmsg.email.message import PROVIDERS
+from tctfmsg.core.metric_names import CAMPAIGN_AUTO_PAUSED as AUTO_PAUSED
+from tctfmsg.core.metric_names import EMAIL_PROVIDERS as PROVIDERS
+from tctfmsg.core.metric_names import NOTIFICATION_LATENCY, breaker_opened_metric
 
 NAMESPACE = "tctfmsg"  # the handlers' Powertools Metrics namespace (lambdas/*/_common.py)
 RUNBOOKS = "docs/runbooks"

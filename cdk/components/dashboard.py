@@ -17,10 +17,9 @@ from cdk.components.alarms import (
     queue_metric,
     service_metric,
 )
-from tctfmsg.campaigns.services.consumer import Outcome
 from tctfmsg.core import resources
-from tctfmsg.email.breaker_metric import breaker_opened_metric
-from tctfmsg.email.message import PROVIDERS
+from tctfmsg.core.metric_names import DELIVERY_OUTCOMES, breaker_opened_metric
+from tctfmsg.core.metric_names import EMAIL_PROVIDERS as PROVIDERS
 
 WIDTH = 8  # three graphs a row (a dashboard is 24 units wide)
 
@@ -85,7 +84,7 @@ class StageDashboard(Construct):
     def _figures(self, service: resources.Service) -> list[cloudwatch.IWidget]:
         """What only this service counts."""
         if service == "campaigns":
-            outcomes = (Outcome.SENT, Outcome.FAILED, Outcome.SKIPPED)  # Delivery-{outcome}
+            outcomes = DELIVERY_OUTCOMES  # Delivery-{outcome}
             return [
                 self._graph(
                     "deliveries", [service_metric(service, f"Delivery-{o}") for o in outcomes]

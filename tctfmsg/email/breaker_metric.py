@@ -9,9 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-
-def breaker_opened_metric(provider: str) -> str:
-    return f"BreakerOpened-{provider}"
+from tctfmsg.core.metric_names import breaker_opened_metric
 
 
 class MetricBreakerAlarm:

@@ -9,6 +9,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from tctfmsg.core.errors import InvalidInput, TctfmsgError
+from tctfmsg.core.metric_names import EMAIL_PROVIDERS
 from tctfmsg.email.headers import one_address, require_header_safe, without_bidi
 
 _HEADER_NAME = re.compile(r"^[!-9;-~]{1,76}$")  # RFC 5322 field name: printable, no colon
@@ -131,7 +132,7 @@ class AllProvidersUnavailable(TctfmsgError):
         self.uncertain = uncertain
 
 
-PROVIDERS: tuple[str, ...] = ("ses", "resend", "sendgrid")
+PROVIDERS: tuple[str, ...] = EMAIL_PROVIDERS
 
 
 @dataclass(frozen=True)

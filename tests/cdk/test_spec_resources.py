@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from cdk.components.alarm_topic import TOPIC_OUTPUT, alarm_topic_name
 from tctfmsg.core import resources
 from tctfmsg.core.specs import user_messages as chat_spec
 
@@ -208,13 +209,15 @@ def test_every_resource_publishes_its_physical_name_under_its_output_key(
     } | URLS_BEYOND_THE_SPEC.get(owner, set())
 
 
-# Chat's attachments bucket and its WebSocket stage's URLs (tests/cdk/test_user_messages_stack.py)
+# Chat's attachments bucket and its WebSocket stage's URLs (tests/cdk/test_user_messages_stack.py);
+# the stage's alarm topic, in the shared stack (tests/cdk/test_alarms.py)
 NAMES_BEYOND_THE_SPEC = {
     "user_messages": {
         resources.output_key(chat_spec.ATTACHMENTS_BUCKET): resources.physical_name(
             STAGE, chat_spec.ATTACHMENTS_BUCKET
         )
-    }
+    },
+    resources.SHARED: {TOPIC_OUTPUT: alarm_topic_name(STAGE)},
 }
 URLS_BEYOND_THE_SPEC = {
     "user_messages": {chat_spec.WEBSOCKET_URL_OUTPUT, chat_spec.MANAGEMENT_URL_OUTPUT},

@@ -84,7 +84,7 @@ def test_all_providers_down_dead_letters_then_dlq_retry_delivers_each_once(
 
 
 def test_illegal_move_names_the_allowed_ones(stack: Stack, tmp_path: Path) -> None:
-    _import(stack, tmp_path, "e2e-nobody", ["nobody@example.com"])  # an empty list is refused
+    _import(stack, tmp_path, "e2e-nobody", ["lonely@example.com"])  # an empty list is refused
     campaign_id = create_campaign(stack, "e2e-nobody")
 
     result = stack.cli("campaign", "pause", campaign_id)

@@ -9,7 +9,9 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-METRIC = "CampaignAutoPaused"
+from tctfmsg.core.metric_names import CAMPAIGN_AUTO_PAUSED
+
+METRIC = CAMPAIGN_AUTO_PAUSED
 
 
 class MetricPauseAlarm:

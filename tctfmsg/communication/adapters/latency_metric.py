@@ -9,7 +9,9 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-METRIC = "NotificationLatency"
+from tctfmsg.core.metric_names import NOTIFICATION_LATENCY
+
+METRIC = NOTIFICATION_LATENCY
 
 
 class MetricLatency:

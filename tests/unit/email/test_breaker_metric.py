@@ -7,7 +7,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tctfmsg.email.breaker_metric import MetricBreakerAlarm, breaker_opened_metric
+from tctfmsg.core.metric_names import breaker_opened_metric
+from tctfmsg.email.breaker_metric import MetricBreakerAlarm
 from tctfmsg.email.failover import FailoverSender
 from tctfmsg.email.pacer import Pacer
 from tests.unit.email.fakes import FakeClock, MemoryBreakerStorage, ScriptedProvider, message
