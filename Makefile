@@ -23,7 +23,7 @@ types: install
 	$(BIN)/mypy
 
 test: install
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest
 
 check: lint types test
 
