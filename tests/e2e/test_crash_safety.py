@@ -4,10 +4,8 @@ its state and its providers' outbox, the campaign still exists and no one is sen
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,24 +13,15 @@ from typing import Any
 from tctfmsg.local import state as stack_state
 from tctfmsg.local import supervisor
 from tests.e2e.conftest import Stack
+from tests.e2e.helpers import as_json, wait_for
 
 RECIPIENTS = 80
 
 
-def _json(stack: Stack, *args: str) -> Any:
-    return json.loads(stack.cli(*args, "--json", check=True).stdout)
-
-
-def _wait(what: str, check: Any, timeout_s: float = 240.0) -> Any:
+def _slow_wait(what: str, check: Any) -> Any:
     # generous: a killed runtime's claims settle only after their visibility timeouts, on a
     # machine other tests share
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(what, check, timeout_s=240.0)
 
 
 def _started_campaign(stack: Stack, tmp_path: Path, name: str) -> tuple[str, list[str]]:
@@ -40,7 +29,7 @@ def _started_campaign(stack: Stack, tmp_path: Path, name: str) -> tuple[str, lis
     source = tmp_path / f"{name}.csv"
     source.write_text("email,name\n" + "".join(f"{e},N{i}\n" for i, e in enumerate(emails)))
     stack.cli("subscriber", "import", str(source), "--list", name, check=True)
-    created = _json(
+    created = as_json(
         stack, "campaign", "create", "--name", name, "--template", "newsletter",
         "--subject", "Hello", "--list", name,
     )  # fmt: skip
@@ -51,16 +40,16 @@ def _started_campaign(stack: Stack, tmp_path: Path, name: str) -> tuple[str, lis
 
 
 def _sent(stack: Stack, campaign_id: str) -> int:
-    return int(_json(stack, "campaign", "status", campaign_id)["counters"]["sent"])
+    return int(as_json(stack, "campaign", "status", campaign_id)["counters"]["sent"])
 
 
 def _outbox(stack: Stack, emails: list[str]) -> Counter[str]:
     wanted = set(emails)
-    return Counter(m["to"] for m in _json(stack, "local", "outbox") if m["to"] in wanted)
+    return Counter(m["to"] for m in as_json(stack, "local", "outbox") if m["to"] in wanted)
 
 
 def _settled(stack: Stack, campaign_id: str) -> dict[str, Any]:
-    status = _json(stack, "campaign", "status", campaign_id)
+    status = as_json(stack, "campaign", "status", campaign_id)
     counters = status["counters"]
     done = counters["sent"] + counters["failed"] + counters["skipped"] == RECIPIENTS
     return status if status["status"] == "completed" and done else {}
@@ -71,19 +60,21 @@ def test_sigkill_of_the_aws_process_mid_campaign_loses_nothing_and_sends_no_one_
 ) -> None:
     stack = fresh_stack
     campaign_id, emails = _started_campaign(stack, tmp_path, "awskill")
-    _wait("the first sends", lambda: _sent(stack, campaign_id) >= 5)
+    _slow_wait("the first sends", lambda: _sent(stack, campaign_id) >= 5)
     daemon = stack_state.read(stack.home / "local")
     assert daemon is not None
     aws_pid = supervisor.read(stack.home / "local", daemon.pid)["aws"]["pid"]
 
     os.kill(aws_pid, signal.SIGKILL)
     repaired = stack.cli("local", "up", check=True)
-    components = _wait(
+    components = _slow_wait(
         "the AWS process restarted",
-        lambda: (c := _json(stack, "local", "status")["components"])["aws"]["restarts"] == 1 and c,
+        lambda: (
+            (c := as_json(stack, "local", "status")["components"])["aws"]["restarts"] == 1 and c
+        ),
     )
     stack.cli("local", "fault", "ses", "--up", check=True)
-    status = _wait("the campaign to finish", lambda: _settled(stack, campaign_id))
+    status = _slow_wait("the campaign to finish", lambda: _settled(stack, campaign_id))
 
     assert "repaired aws" in repaired.stdout or "already running" in repaired.stdout
     assert all(c["alive"] for c in components.values())
@@ -98,7 +89,7 @@ def test_sigkill_of_the_daemon_mid_campaign_keeps_the_campaign_and_the_outbox(
 ) -> None:
     stack = fresh_stack
     campaign_id, emails = _started_campaign(stack, tmp_path, "runtimekill")
-    _wait("the first sends", lambda: _sent(stack, campaign_id) >= 5)
+    _slow_wait("the first sends", lambda: _sent(stack, campaign_id) >= 5)
     daemon = stack_state.read(stack.home / "local")
     assert daemon is not None
     before = _outbox(stack, emails)
@@ -107,7 +98,7 @@ def test_sigkill_of_the_daemon_mid_campaign_keeps_the_campaign_and_the_outbox(
     up = stack.cli("local", "up", check=True)
     stack.cli("local", "fault", "ses", "--up", check=True)
     after_restart = _outbox(stack, emails)
-    status = _wait("the campaign to finish", lambda: _settled(stack, campaign_id))
+    status = _slow_wait("the campaign to finish", lambda: _settled(stack, campaign_id))
 
     assert "restored saved state" in up.stdout
     assert after_restart >= before  # the outbox survived the kill
@@ -116,9 +107,9 @@ def test_sigkill_of_the_daemon_mid_campaign_keeps_the_campaign_and_the_outbox(
     assert len(sent) == status["counters"]["sent"]
     # a delivery the killed runtime had claimed is `interrupted`: retry leaves it out
     interrupted = [
-        f for f in _json(stack, "dlq", "list", "--campaign", campaign_id)
+        f for f in as_json(stack, "dlq", "list", "--campaign", campaign_id)
         if f["reason"] == "interrupted"
     ]  # fmt: skip
-    retried = _json(stack, "dlq", "retry", "--campaign", campaign_id)
+    retried = as_json(stack, "dlq", "retry", "--campaign", campaign_id)
     assert len(retried["left_uncertain"]) == len(interrupted)
     assert retried["retried"] == []
