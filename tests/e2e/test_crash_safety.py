@@ -21,7 +21,7 @@ RECIPIENTS = 80
 def _slow_wait(what: str, check: Any) -> Any:
     # generous: a killed runtime's claims settle only after their visibility timeouts, on a
     # machine other tests share
-    return wait_for(what, check, timeout_s=240.0)
+    return wait_for(what, check, timeout_s=150.0)
 
 
 def _started_campaign(stack: Stack, tmp_path: Path, name: str) -> tuple[str, list[str]]:

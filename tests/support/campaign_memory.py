@@ -9,7 +9,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus, Counters, Window
+from tctfmsg.campaigns.domain.campaign import (
+    Campaign,
+    CampaignStatus,
+    Counters,
+    Window,
+    breaker_failures,
+)
 from tctfmsg.campaigns.domain.delivery import Delivery, DeliveryRequest, DeliveryStatus
 from tctfmsg.campaigns.domain.failed_message import FailedMessage, FailureState
 from tctfmsg.campaigns.domain.subscriber import Subscriber, SubscriberStatus
@@ -76,7 +82,7 @@ class MemoryCampaigns:
         window = replace(
             w,
             window_settled=w.window_settled + settled,
-            window_failed=w.window_failed + counts.get("failed", 0),
+            window_failed=w.window_failed + breaker_failures(counts.get("failed", 0), failures),
         )
         tallies, samples = dict(c.failure_counts), dict(c.failure_samples)
         for reason, (count, sample) in failures.items():

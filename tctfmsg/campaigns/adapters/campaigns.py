@@ -17,6 +17,7 @@ from tctfmsg.campaigns.domain.campaign import (
     CampaignStatus,
     Counters,
     Window,
+    breaker_failures,
 )
 from tctfmsg.campaigns.ports import StateChanged
 from tctfmsg.core.dynamodb import codec
@@ -146,7 +147,8 @@ class DynamoCampaignStore:
         failures: Mapping[str, tuple[int, str]],
     ) -> Campaign:
         names, values, adds = _counter_adds(counts)
-        settled, failed = counts.get("sent", 0) + counts.get("failed", 0), counts.get("failed", 0)
+        settled = counts.get("sent", 0) + counts.get("failed", 0)
+        failed = breaker_failures(counts.get("failed", 0), failures)
         if settled:
             adds += ["window_settled :ws", "window_failed :wf"]
             values |= {":ws": {"N": str(settled)}, ":wf": {"N": str(failed)}}

@@ -123,6 +123,20 @@ class Window:
         return self.window_failed + self.window_prev_failed * overlap
 
 
+# A delivery stopped between its claim and its record (a crash of ours) says nothing about the
+# campaign, its list or its sender's reputation: it is counted failed, but not by the breaker,
+# so a runtime that restarts mid-campaign does not pause it (its own alarms fire instead).
+NOT_THE_CAMPAIGNS_FAULT = frozenset({"interrupted"})
+
+
+def breaker_failures(failed: int, failures: Mapping[str, tuple[int, str]]) -> int:
+    """Of a batch's `failed` deliveries, those the campaign's breaker counts."""
+    ours = sum(
+        count for reason, (count, _) in failures.items() if reason in NOT_THE_CAMPAIGNS_FAULT
+    )
+    return max(failed - ours, 0)
+
+
 @dataclass(frozen=True)
 class FailureSummary:
     reason: str

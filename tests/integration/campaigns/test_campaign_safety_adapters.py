@@ -46,6 +46,19 @@ def test_outcomes_add_to_counters_window_and_the_summary_keeping_the_first_sampl
     ]
 
 
+def test_interrupted_deliveries_count_as_failed_but_stay_out_of_the_breakers_window(
+    provisioned: dict[str, Any],
+) -> None:
+    store, cid = _store(provisioned)
+
+    after = store.record_outcomes(
+        cid, {"sent": 1, "failed": 3}, {"interrupted": (2, "a@y.io"), "rejected": (1, "b@y.io")}
+    )
+
+    assert after.counters.failed == 3
+    assert (after.window.window_settled, after.window.window_failed) == (4, 1)
+
+
 def test_a_campaign_stored_before_the_summary_existed_gets_one(
     provisioned: dict[str, Any],
 ) -> None:

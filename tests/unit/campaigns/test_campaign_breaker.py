@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from tctfmsg.campaigns.domain.campaign import CampaignStatus, Thresholds, Window
 from tctfmsg.campaigns.domain.delivery import DeliveryStatus
@@ -11,6 +12,7 @@ from tctfmsg.campaigns.domain.subscriber import Subscriber
 from tctfmsg.campaigns.services import campaigns, consumer
 from tctfmsg.campaigns.services.consumer import Outcome
 from tctfmsg.campaigns.services.views import campaign_json, delivery_failure_json
+from tctfmsg.email.message import AllProvidersUnavailable
 from tests.unit.campaigns.conftest import World
 
 
@@ -164,6 +166,31 @@ def test_failures_under_the_threshold_do_not_pause(world: World) -> None:
     _deliver_all(world)
 
     assert world.store.items[campaign.campaign_id].status is CampaignStatus.COMPLETED
+
+
+def test_interrupted_deliveries_are_failures_but_do_not_pause_the_campaign(world: World) -> None:
+    # a runtime that dies between claim and record is our crash, not the campaign's fault
+    alarms = Alarms()
+    _with(world, Thresholds(failure_window=20, failure_rate=0.1), alarms)
+    world.seed(6)
+    campaign = world.started(page_size=10)
+
+    class Uncertain:
+        def send(self, message: object, proceed: Any = None) -> object:
+            assert proceed is not None and proceed()
+            raise AllProvidersUnavailable(("ses: timeout",), uncertain=("ses",))
+
+    crashed = replace(world.consumer, sender=Uncertain())
+    records = world.queue.take()
+    outcomes = [consumer.deliver(crashed, r, f"c{i}") for i, r in enumerate(records[:4])]
+    outcomes += [consumer.deliver(world.consumer, r, f"t{i}") for i, r in enumerate(records[4:])]
+
+    final = world.store.items[campaign.campaign_id]
+    assert outcomes == [Outcome.INTERRUPTED] * 4 + [Outcome.SENT] * 2
+    assert final.status is CampaignStatus.COMPLETED
+    assert (final.counters.failed, final.counters.sent) == (4, 2)
+    assert final.failure_counts == {"interrupted": 4}
+    assert alarms.raised == []
 
 
 def test_old_failures_leave_the_window_as_new_deliveries_come() -> None:
