@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
-    from tctfmsg.local.runtime import serialise_dynamodb_writes
+    from tctfmsg.local.runtime import serialise_dynamodb
 
-    serialise_dynamodb_writes()  # conditional writes atomic, as in DynamoDB (decision 0044)
+    serialise_dynamodb()  # conditional writes atomic, reads isolated, as in DynamoDB (0044)
     durable.install_determinism()
     parent = os.getppid()
     stop = threading.Event()

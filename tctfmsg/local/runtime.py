@@ -246,31 +246,52 @@ class FunctionRuntime:
             self.invoke_async(spec, scheduled_event(spec, self.stage, self.region))
 
 
-_WRITE_LOCK = threading.RLock()
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_ITEM_LOCK = threading.RLock()
+# held around moto's API handler, which builds its answer (ALL_NEW, a read's item) from the live
+# item: the backend alone would let another write change it before the answer is made
+_SERIALISED = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "batch_write_item",
+    "transact_write_items",
+    "get_item",
+    "batch_get_item",
+    "query",
+    "scan",
+    "transact_get_items",
+)
 
 
-def serialise_dynamodb_writes() -> None:
-    """Make moto's DynamoDB writes atomic, as DynamoDB's are.
+def serialise_dynamodb() -> None:
+    """Make moto's DynamoDB writes atomic, and its reads isolated, as DynamoDB's are.
 
     moto server answers requests on several threads and checks a ConditionExpression, then
     writes, with nothing in between held: two consumers claiming the same delivery at the same
     instant could both win, and concurrent ADDs could lose one. Every exactly-once guarantee of
     the pipeline rests on conditional writes being atomic, so the embedded stack serialises
-    them. Call it in the process that runs moto server, before it serves."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    for name in _WRITES:
-        method = getattr(DynamoDBBackend, name)
+    them, answer included (an ADD's new value read after another ADD gave two senders one
+    seq). moto also applies an update's actions to the stored item one by one, so a read on
+    another thread could see a status already SET and the fields beside it not yet: reads take
+    the same lock. Call it in the process that runs moto server, before it serves."""
+    for cls, name in serialised_methods():
+        method = getattr(cls, name)
         if getattr(method, "_tctfmsg_serialised", False):
             continue
 
         def serialised(self: Any, *args: Any, _original: Any = method, **kwargs: Any) -> Any:
-            with _WRITE_LOCK:
+            with _ITEM_LOCK:
                 return _original(self, *args, **kwargs)
 
         serialised._tctfmsg_serialised = True  # type: ignore[attr-defined]
-        setattr(DynamoDBBackend, name, serialised)
+        setattr(cls, name, serialised)
+
+
+def serialised_methods() -> list[tuple[type, str]]:
+    """The moto methods `serialise_dynamodb` wraps, for a test to put back."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    return [(DynamoHandler, name) for name in _SERIALISED]
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:

@@ -48,12 +48,10 @@ def _name(logical: str) -> str:
 def serialised(provisioned: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """DynamoDB's atomic writes over the patched moto, as the embedded stack gives them (its
     AWS process patches, then serialises); put back before the patches are undone."""
-    from moto.dynamodb.models import DynamoDBBackend
-
     with pytest.MonkeyPatch.context() as patch:
-        for name in runtime._WRITES:
-            patch.setattr(DynamoDBBackend, name, getattr(DynamoDBBackend, name))
-        runtime.serialise_dynamodb_writes()
+        for cls, name in runtime.serialised_methods():
+            patch.setattr(cls, name, getattr(cls, name))
+        runtime.serialise_dynamodb()
         yield provisioned
 
 
