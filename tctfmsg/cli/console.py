@@ -23,7 +23,15 @@ PIPED_WIDTH = 4000
 
 class OutputConsole(Console):
     """A terminal keeps its width; output into a pipe or a file does not wrap at 80 columns.
-    An explicit COLUMNS still wins, as Rich documents."""
+    An explicit COLUMNS still wins, as Rich documents: the one in the environment when a line
+    is printed, not when this module was imported (Rich fixes the width it sees at creation)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kwargs.get("width") is None:
+            self._width = None  # measured at each print, from COLUMNS or the terminal
+        if kwargs.get("height") is None:
+            self._height = None
 
     @property
     def size(self) -> ConsoleDimensions:

@@ -136,3 +136,15 @@ def test_a_streamed_json_object_is_what_print_json_prints(items, capsys):
 
     assert capsys.readouterr().out == whole
     assert json.loads(whole)["subscribers"] == items
+
+
+def test_the_width_is_the_columns_set_when_printing_not_when_the_console_was_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pytest-xdist workers start with COLUMNS=80; the console module is imported then
+    monkeypatch.setenv("COLUMNS", "80")
+    made_narrow = OutputConsole(file=io.StringIO())
+    monkeypatch.setenv("COLUMNS", "150")
+
+    assert made_narrow.size.width == 150
+    assert OutputConsole(file=io.StringIO(), width=60).size.width == 60  # asked for: kept
