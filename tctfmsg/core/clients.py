@@ -15,6 +15,7 @@ from tctfmsg.core import settings as settings_module
 from tctfmsg.core.errors import ConfigurationError, StackNotRunning
 from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.lanes import LANES
+from tctfmsg.core.lazy import OnFirstUse
 from tctfmsg.core.resources import ResourceNames
 from tctfmsg.core.settings import Settings
 
@@ -52,9 +53,12 @@ class Clients:
         return ResourceNames(s.stage, discover(s.stage, self.client("cloudformation"), cache))
 
     def client(self, service: str) -> Any:
+        """The shared client of `service`, made when it is first used: a command or a handler
+        pays for the clients it calls (each loads its service model, 0.1-0.7 s), not for every
+        client its composition root wires up."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self.build(service)
+                self._clients[service] = OnFirstUse(lambda: self.build(service), service)
             return self._clients[service]
 
     def send_client(self, service: str, endpoint_url: str | None, timeout_s: float) -> Any:
@@ -114,12 +118,14 @@ class Clients:
         API locally (its address comes in through settings)."""
         endpoint = self.settings.lambda_endpoint_url
         if self.settings.target == "local" and not endpoint:
+            _ = self.endpoint_url  # no stack at all: StackNotRunning, which says to start it
             raise ConfigurationError(
                 "no local Lambda endpoint",
                 "start the embedded stack with `tctfmsg local up`, or set "
                 "TCTFMSG_LAMBDA_ENDPOINT_URL",
             )
-        return LambdaInvoker(self.names, self.build("lambda", endpoint_url=endpoint))
+        made = OnFirstUse(lambda: self.build("lambda", endpoint_url=endpoint), "lambda")
+        return LambdaInvoker(self.names, made)
 
     @cached_property
     def secrets(self) -> SecretsProvider:

@@ -3,10 +3,8 @@ use cases' dependencies, built once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from email.utils import parseaddr
 from functools import cached_property
-from typing import Any
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
@@ -41,12 +39,13 @@ class TemplateRoot:
 
     @cached_property
     def config_store(self) -> DynamoTemplateVersions:
-        dynamodb = _OnFirstUse(lambda: self.clients.client("dynamodb"))
-        return DynamoTemplateVersions(self.clients.names["config"], dynamodb)
+        # the client is made when first used: `template list` works from the files alone
+        # when the embedded stack is down, and learns so from the first call
+        return DynamoTemplateVersions(self.clients.names["config"], self.clients.client("dynamodb"))
 
     @cached_property
     def hosted(self) -> SesHostedTemplates:
-        return SesHostedTemplates(_OnFirstUse(lambda: self.clients.client("ses")))
+        return SesHostedTemplates(self.clients.client("ses"))
 
     @cached_property
     def template_deps(self) -> TemplateDeps:
@@ -123,17 +122,3 @@ class TemplateRoot:
                 f"secret {name} has no 'unsubscribe' key", "set it to a long random string"
             )
         return str(key).encode()
-
-
-class _OnFirstUse:
-    """A client built when first used, not when its adapter is: `template list` works from the
-    files alone when the embedded stack is down, and learns so from the first call."""
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self._build = build
-        self._client: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._client is None:
-            self._client = self._build()  # the factory caches clients, so a race costs nothing
-        return getattr(self._client, name)

@@ -4,7 +4,6 @@ attachment store, built once per process on the shared client factory. Doors ask
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property, lru_cache
 from typing import Any, cast
 
@@ -12,6 +11,7 @@ from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.lazy import OnFirstUse
 from tctfmsg.core.spec_types import physical_name
 from tctfmsg.core.specs.user_messages import ATTACHMENTS_BUCKET, MANAGEMENT_URL_OUTPUT
 from tctfmsg.user_messages.adapters.attachments import S3AttachmentStore
@@ -47,9 +47,9 @@ class UserMessagesRoot:
             pins=DynamoPinStore(names["chat_pins"], dynamodb),
             schedules=DynamoScheduleStore(names["chat_schedules"], dynamodb),
             # Built on first use: $connect and the operator's reads push and upload nothing.
-            gateway=cast(ConnectionGateway, _OnFirstUse(lambda: self.gateway)),
-            notifier=cast(Notifier, _OnFirstUse(lambda: self.notifier)),
-            attachments=cast(AttachmentStore, _OnFirstUse(lambda: self.attachments)),
+            gateway=cast(ConnectionGateway, OnFirstUse(lambda: self.gateway)),
+            notifier=cast(Notifier, OnFirstUse(lambda: self.notifier)),
+            attachments=cast(AttachmentStore, OnFirstUse(lambda: self.attachments)),
             clock=SystemClock(),
             token_key=self.token_key,
             limits=ChatLimits(unread_notice_after_s=self.settings.chat_unread_notice_after_s),
@@ -98,14 +98,6 @@ class UserMessagesRoot:
                 f"secret {name} has no {TOKEN_KEY!r} key", "set it to a long random string"
             )
         return str(key).encode()
-
-
-class _OnFirstUse:
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self._build = build
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._build(), name)
 
 
 def _ensure_bucket(s3: Any, bucket: str) -> None:
