@@ -8,8 +8,9 @@ Run directly, Lambda code is not bundled unless `-c bundling=local` is given, so
 offline; under the CDK CLI it is bundled (cdk/components/bundling.py), ready to deploy.
 
 The stage comes from context `stage`, else TCTFMSG_STAGE, else "dev". What the stage needs
-decided (sender, asset URL, alarm email, concurrency) comes from cdk/stages/<stage>.toml and
-context (cdk/components/stage_config.py); only "dev" deploys without them.
+decided (sender, asset URL, alarm email, concurrency, API throttling) comes from
+cdk/stages/<stage>.toml and context (cdk/components/stage_config.py); only "dev" deploys
+without them.
 """
 
 from __future__ import annotations

@@ -20,10 +20,11 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from cdk.components.function_settings import stage_setting
 from tctfmsg.core import resources, settings
 from tctfmsg.core.metric_names import CAMPAIGN_AUTO_PAUSED as AUTO_PAUSED
+from tctfmsg.core.metric_names import CAMPAIGNS_STALLED, NOTIFICATION_LATENCY, breaker_opened_metric
 from tctfmsg.core.metric_names import EMAIL_PROVIDERS as PROVIDERS
-from tctfmsg.core.metric_names import NOTIFICATION_LATENCY, breaker_opened_metric
 
 NAMESPACE = "tctfmsg"  # the handlers' Powertools Metrics namespace (lambdas/*/_common.py)
 RUNBOOKS = "docs/runbooks"
@@ -38,7 +39,6 @@ DEAD_LETTER_RUNBOOKS = {
     "notification_dlq": "notifications.md",
     "provider_events_dlq": "deliverability.md",
 }
-STALLED_MINUTES = 15  # deliveries wait and none is taken for this long: the campaign is stuck
 LATENCY_OBJECTIVE_MS = 10_000  # p99 from accepted to sent for a transactional notification
 # Near SES's review thresholds (the campaign guard pauses a campaign at them): 80 % of them.
 NEAR_THRESHOLD = 0.8
@@ -197,22 +197,17 @@ def add_api_alarms(
 
 
 def add_campaign_alarms(alarms: AlarmSet) -> None:
-    stage = alarms.stage
-    waiting = queue_metric(stage, "delivery", "ApproximateNumberOfMessagesVisible", "Maximum")
-    taken = queue_metric(stage, "delivery", "NumberOfMessagesDeleted", "Sum")
+    # The scheduler's every-minute tick counts the campaigns that are sending with recipients
+    # left and no outcome counted for the stage's campaign_stalled_after_s (Campaign.stalled,
+    # the definition `tctfmsg doctor` uses): whatever the queue holds (decision 0093).
+    after_min = stage_setting(alarms, "campaign_stalled_after_s") / 60
     alarms.add(
         "campaign-stalled",
-        cloudwatch.MathExpression(
-            expression="IF(FILL(waiting, 0) > 0 AND FILL(taken, 0) == 0, 1, 0)",
-            using_metrics={"waiting": waiting, "taken": taken},
-            label="deliveries waiting, none taken",
-            period=FIVE_MINUTES,
-        ),
+        service_metric("campaigns", CAMPAIGNS_STALLED, statistic="Maximum"),
         threshold=0,
-        evaluation_periods=STALLED_MINUTES // 5,
         runbook="campaign-stuck.md",
-        means=f"Deliveries have waited on the delivery queue for {STALLED_MINUTES} minutes "
-        "and none was taken: a sending campaign makes no progress.",
+        means=f"A campaign is sending with recipients left and has counted no outcome for "
+        f"{after_min:g} minutes.",
     )
     alarms.add(
         "campaign-auto-paused",

@@ -59,6 +59,15 @@ Runner = Callable[..., Any]
 Finder = Callable[[str], str | None]
 
 
+def without_bytecode(python_version: str) -> str:
+    """The one line the bundler prints when it cannot compile the bundle."""
+    return (
+        f"warning: building the Lambda bundle WITHOUT bytecode: python{python_version} is not "
+        f"on PATH, so every cold start compiles what it imports (install Python "
+        f"{python_version} where you synthesize; decision 0088)"
+    )
+
+
 def compile_arguments(target: str) -> list[str]:
     """compileall for the runtime's Python: bytecode trusted without the sources' mtimes."""
     return ["-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", target]
@@ -138,11 +147,7 @@ class LocalPipBundling:
     def _compile(self, output_dir: str) -> None:
         runtime_python = self._find_python(f"python{self.python_version}")
         if runtime_python is None:
-            print(
-                f"warning: python{self.python_version} not found: the Lambda bundle ships no "
-                "bytecode, so every cold start compiles what it imports (decision 0088)",
-                file=sys.stderr,
-            )
+            print(without_bytecode(self.python_version), file=sys.stderr)
             return
         self._run([runtime_python, *compile_arguments(output_dir)], check=True)
 

@@ -122,6 +122,7 @@ class SpecFunctions(Construct):
             handler=fn.function,
             name=spec.physical_name(self.stage),
             description=spec.purpose,
+            **self.config.limits(spec.logical),  # the stage's throttling, else the API's default
         )
         key = resources.api_url_output_key(spec.logical)
         output = cdk.CfnOutput(self, key, value=api.url, description=f"URL of {spec.logical}")

@@ -10,11 +10,14 @@ They come from `cdk/stages/<stage>.toml`, then from CDK context, which wins key 
     asset_base_url = "https://assets.example.com/email"
     [concurrency]                             # -c concurrency='{"campaign_consumer": 20}'
     campaign_consumer = 20
+    [throttling]                              # -c throttling='{"campaign_api": {...}}'
+    campaign_api = { rate = 20, burst = 40 }  # requests a second, steady and in a burst
 
-Every stage but `dev` must give the sender, the asset base URL, the alarm email and the
-concurrency of every sending function, or the synth stops with one line naming what is missing.
-`dev` falls back to the defaults: the sender `news@tctfmsg.local`, the registry's asset URL, no
-alarm subscription, the spec's concurrency. Unsubscribe links need nothing: the campaigns stack
+Every stage but `dev` must give the sender, the asset base URL, the alarm email, the
+concurrency of every sending function and the throttling of every API, or the synth stops with
+one line naming what is missing. `dev` falls back to the defaults: the sender
+`news@tctfmsg.local`, the registry's asset URL, no alarm subscription, the spec's concurrency,
+each API component's own rate and burst. Unsubscribe links need nothing: the campaigns stack
 points them at its own public HTTP API (`unsubscribe_base_url` overrides it, for a domain of
 your own).
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +35,12 @@ from constructs import Construct
 
 from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError, TctfmsgError
+from tctfmsg.core.specs.user_messages import WEBSOCKET_API
 from tctfmsg.email.headers import one_address
 
 STAGES_DIR = Path(__file__).resolve().parents[1] / "stages"
 DEV = "dev"  # the one stage that may deploy on defaults
-KEYS = ("settings", "alarm_email", "concurrency")
+KEYS = ("settings", "alarm_email", "concurrency", "throttling")
 _MAX_FILE_BYTES = 64 * 1024
 _MAX_CONCURRENCY = 1000  # Lambda's cap on an SQS event source's maximum concurrency
 # Settings every other stage must set: the defaults would send from an unverified address and
@@ -45,6 +49,34 @@ REQUIRED_SETTINGS = ("sender", "asset_base_url")
 _QUEUE_FED = {f.logical: f for f in resources.FUNCTIONS if f.queue_source}
 # Senders' instances split the provider's rate between them: how many there are is a decision.
 REQUIRED_CONCURRENCY = tuple(f.logical for f in resources.FUNCTIONS if f.sends_email)
+# API Gateway's default account quota: a stage's API can take no more than its account.
+_MAX_RATE, _MAX_BURST = 10_000, 5_000
+
+
+def public_api(service: str) -> str:
+    """The name of a service's public HTTP API (unsubscribe page, webhooks)."""
+    return f"{service}_public"
+
+
+# Every API a stage throttles, each required outside dev: the IAM REST APIs (by their function),
+# the public HTTP APIs and the chat WebSocket API. What each takes is a load decision per stage.
+THROTTLED_APIS = (
+    *(f.logical for f in resources.FUNCTIONS if f.api),
+    *dict.fromkeys(public_api(f.service) for f in resources.FUNCTIONS if f.http_routes),
+    WEBSOCKET_API,
+)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """An API stage's default route throttling: requests a second, steady and in a burst."""
+
+    rate: float
+    burst: int
+
+    def limits(self) -> dict[str, Any]:
+        """As the API components take them."""
+        return {"rate_limit": self.rate, "burst_limit": self.burst}
 
 
 @dataclass(frozen=True)
@@ -53,6 +85,14 @@ class StageConfig:
     settings: dict[str, Any]
     alarm_email: str | None
     concurrency: dict[str, int]
+    throttling: dict[str, Throttle] = field(default_factory=dict)
+
+    def limits(self, api: str) -> dict[str, Any]:
+        """The stage's rate and burst for an API (THROTTLED_APIS), as keyword arguments of
+        its component; none (the component's defaults) where a dev stage left them out."""
+        assert api in THROTTLED_APIS, api
+        throttle = self.throttling.get(api)
+        return throttle.limits() if throttle else {}
 
     def max_concurrency(self, spec: resources.FunctionSpec) -> int:
         """The stage's bound on a queue-fed function's instances, else the spec's."""
@@ -87,6 +127,7 @@ def stage_config(scope: Construct, stage: str) -> StageConfig:
         settings=raw_settings,
         alarm_email=_alarm_email(scope.node.try_get_context("alarm_email")),
         concurrency=_concurrency(_object(scope.node.try_get_context("concurrency"), "concurrency")),
+        throttling=_throttling(_object(scope.node.try_get_context("throttling"), "throttling")),
     )
     _check_urls(config.settings)
     if "sender" in config.settings:
@@ -95,6 +136,7 @@ def stage_config(scope: Construct, stage: str) -> StageConfig:
         missing = [f"settings.{name}" for name in REQUIRED_SETTINGS if not raw_settings.get(name)]
         missing += [] if config.alarm_email else ["alarm_email"]
         missing += [f"concurrency.{n}" for n in REQUIRED_CONCURRENCY if n not in config.concurrency]
+        missing += [f"throttling.{n}" for n in THROTTLED_APIS if n not in config.throttling]
         if missing:
             raise ConfigurationError(
                 f"stage {stage} is missing {', '.join(missing)}",
@@ -119,7 +161,7 @@ def _read(path: Path) -> dict[str, Any]:
         )
     if "alarm_email" in parsed and not isinstance(parsed["alarm_email"], str):
         raise ConfigurationError(f"{path.name}: alarm_email must be a string", "quote it")
-    for key in ("settings", "concurrency"):
+    for key in ("settings", "concurrency", "throttling"):
         if key in parsed and not isinstance(parsed[key], dict):
             raise ConfigurationError(f"{path.name}: {key} must be a table", f"write [{key}]")
     return parsed
@@ -175,6 +217,34 @@ def _concurrency(raw: dict[str, Any]) -> dict[str, int]:
                 f"got {str(value)[:40]!r}",
             )
     return dict(raw)
+
+
+def _throttling(raw: dict[str, Any]) -> dict[str, Throttle]:
+    unknown = sorted(set(raw) - set(THROTTLED_APIS))
+    if unknown:
+        raise ConfigurationError(
+            f"throttling names {', '.join(unknown)}, which is not an API",
+            f"name APIs: {', '.join(THROTTLED_APIS)}",
+        )
+    found = {}
+    for name, value in raw.items():
+        example = f"e.g. {name} = {{ rate = 50, burst = 100 }}"
+        if not isinstance(value, dict) or set(value) != {"rate", "burst"}:
+            raise ConfigurationError(f"throttling.{name} must give rate and burst only", example)
+        rate, burst = value["rate"], value["burst"]
+        if type(rate) not in (int, float) or not 0 < rate <= _MAX_RATE:
+            raise ConfigurationError(
+                f"throttling.{name}.rate must be a number of requests a second over 0 and at "
+                f"most {_MAX_RATE}",
+                f"got {str(rate)[:40]!r}",
+            )
+        if type(burst) is not int or not 1 <= burst <= _MAX_BURST:
+            raise ConfigurationError(
+                f"throttling.{name}.burst must be a whole number from 1 to {_MAX_BURST}",
+                f"got {str(burst)[:40]!r}",
+            )
+        found[name] = Throttle(rate, burst)
+    return found
 
 
 def _check_urls(values: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from cdk.components.http_api import PublicHttpApi
 from cdk.components.shared_references import SharedReferences
 from cdk.components.spec_functions import SpecFunctions
 from cdk.components.spec_resources import SpecResources
+from cdk.components.stage_config import public_api
 from tctfmsg.core import resources
 
 
@@ -79,12 +80,14 @@ class ServiceStack(cdk.Stack):
         }
         if not routes:
             return None
+        name = public_api(self.service)
         api = PublicHttpApi(
             self,
             "PublicApi",
-            name=resources.physical_name(self.stage, f"{self.service}_public"),
+            name=resources.physical_name(self.stage, name),
             description=f"tctfmsg {self.service} public routes, stage {self.stage}",
             routes=routes,
+            **self.functions.config.limits(name),
         )
         for fn in self.functions.functions.values():
             fn.function.add_environment("TCTFMSG_PUBLIC_BASE_URL", api.url)

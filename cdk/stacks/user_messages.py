@@ -60,6 +60,7 @@ class UserMessagesStack(ServiceStack):
                 for route, logical in websocket_routes(self.service).items()
             },
             stage_name=stage,
+            **self.functions.config.limits(WEBSOCKET_API),
         )
         self._acknowledge_routes()
         add_websocket_alarms(self.alarms, self.websocket.api, stage)

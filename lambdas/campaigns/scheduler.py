@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.campaigns._common import logger, metrics
 from tctfmsg.campaigns import bootstrap
 from tctfmsg.campaigns.services import scheduler
+from tctfmsg.core.metric_names import CAMPAIGNS_STALLED
 
 
 @logger.inject_lambda_context
@@ -24,8 +25,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         event,
         remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
         config=root.fanout_config,
+        stalled_after=root.stalled_after,
     )
     metrics.add_metric(
         name="DeliveriesQueued", unit=MetricUnit.Count, value=result.get("queued", 0)
     )
+    if "stalled" in result:  # a tick: the campaign-stalled alarm reads every minute's count
+        metrics.add_metric(
+            name=CAMPAIGNS_STALLED, unit=MetricUnit.Count, value=len(result["stalled"])
+        )
     return result

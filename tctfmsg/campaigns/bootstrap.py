@@ -230,6 +230,11 @@ class CampaignsRoot:
         # so no page is larger than the depth it may reach.
         return FanoutConfig(page_size=min(FanoutConfig.page_size, depth), max_queue_depth=depth)
 
+    @property
+    def stalled_after(self) -> timedelta:
+        """How long a sending campaign may go without progress before it is stalled."""
+        return timedelta(seconds=self.settings.campaign_stalled_after_s)
+
     @cached_property
     def idempotency_store(self) -> DynamoDBPersistenceLayer:
         """Where the campaign API keeps Idempotency-Keys: Powertools' records on the

@@ -86,16 +86,23 @@ class CampaignStore(Protocol):
         pause reason becomes `reason` (none: cleared)."""
         ...
 
-    def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign: ...
+    def add_counts(
+        self, campaign_id: str, counts: Mapping[str, int], *, progress_at: datetime | None = None
+    ) -> Campaign:
+        """Adds to the counters; with `progress_at` (the counts are outcomes), stamps the
+        campaign's progress in the same write."""
+        ...
 
     def record_outcomes(
         self,
         campaign_id: str,
         counts: Mapping[str, int],
         failures: Mapping[str, tuple[int, str]],
+        now: datetime,
     ) -> Campaign:
         """Adds to the counters, to the breaker's window (sent and failed deliveries) and to
-        the failure summary (reason → (count, a sample recipient; the first one stays))."""
+        the failure summary (reason → (count, a sample recipient; the first one stays)), and
+        stamps `progress_at` = now, all in one write."""
         ...
 
     def roll_window(self, campaign_id: str, seen: Window) -> Campaign:

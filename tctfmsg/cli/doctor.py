@@ -26,14 +26,14 @@ from tctfmsg.user_messages.services.health import chat_health
 def doctor_command(
     ctx: typer.Context,
     stalled_after: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
             max=1440,
-            help="Minutes a sending campaign with nothing queued "
-            "may go before it counts as stalled.",
+            help="Minutes a sending campaign with recipients left may go without progress "
+            "before it counts as stalled [default: the campaign_stalled_after_s setting, 10].",
         ),
-    ] = 10,
+    ] = None,
     latency_p99: Annotated[
         float,
         typer.Option(min=0.1, max=3600, help="Notification latency objective, seconds (p99)."),
@@ -47,8 +47,11 @@ def doctor_command(
     latency, open WebSocket connections) and one line per finding with its runbook; exit 1
     when something needs attention."""
     cli = state(ctx)
+    stalled_after_s = (
+        stalled_after * 60.0 if stalled_after else cli.settings.campaign_stalled_after_s
+    )
     report = health.examine(
-        _probes(cli, CampaignLimits(stalled_after_s=stalled_after * 60.0),
+        _probes(cli, CampaignLimits(stalled_after_s=stalled_after_s),
                 NotificationLimits(latency_sample=latency_sample, latency_p99_s=latency_p99))
     )  # fmt: skip
     if as_json:

@@ -5,6 +5,8 @@ redeploys only its own stack), and where the emitters take them from."""
 from __future__ import annotations
 
 CAMPAIGN_AUTO_PAUSED = "CampaignAutoPaused"
+# sending campaigns with recipients left and no progress (Campaign.stalled), counted each minute
+CAMPAIGNS_STALLED = "CampaignsStalled"
 NOTIFICATION_LATENCY = "NotificationLatency"  # ms, from due to sent
 EMAIL_PROVIDERS: tuple[str, ...] = ("ses", "resend", "sendgrid")  # in failover order
 DELIVERY_OUTCOMES: tuple[str, ...] = ("sent", "failed", "skipped")  # Delivery-{outcome}

@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     campaign_bounce_rate: float = Field(default=0.05, gt=0, le=1)
     campaign_complaint_rate: float = Field(default=0.001, gt=0, le=1)
     campaign_reputation_min_sends: int = Field(default=100, ge=1, le=1_000_000)
+    # A sending campaign with recipients left and no outcome for this long is stalled (0093).
+    campaign_stalled_after_s: int = Field(default=600, ge=60, le=86_400)
 
     @property
     def local_dir(self) -> Path:

@@ -19,12 +19,20 @@ STAGE = "test"
 # concurrency differs from the spec's, so the tests see that the stage's reaches the template.
 STAGE_SETTINGS = {"sender": "News <news@example.com>", "asset_base_url": "https://cdn.example.com"}
 CONCURRENCY = {"campaign_consumer": 4, "notification_worker": 3}
+# Every API's rate and burst, each unlike its component's default (so the stage's is seen).
+THROTTLING = {
+    "campaign_api": {"rate": 11, "burst": 22},
+    "notification_api": {"rate": 33, "burst": 44},
+    "campaigns_public": {"rate": 55, "burst": 66},
+    "chat_websocket": {"rate": 77, "burst": 88},
+}
 OFFLINE = {
     "stage": STAGE,
     "bundling": "skip",
     "settings": STAGE_SETTINGS,
     "alarm_email": "ops@example.com",
     "concurrency": CONCURRENCY,
+    "throttling": THROTTLING,
 }
 
 

@@ -16,6 +16,7 @@ from cdk.components.alarms import LATENCY_OBJECTIVE_MS, OLDEST_MESSAGE_S
 from cdk.stacks import SharedStack
 from tctfmsg.core import resources
 from tctfmsg.core.errors import ConfigurationError
+from tctfmsg.core.metric_names import CAMPAIGNS_STALLED
 from tctfmsg.email.message import PROVIDERS
 
 from .conftest import OFFLINE, STAGE
@@ -132,12 +133,13 @@ def test_the_websocket_api_alarms_on_route_failures_and_refused_connections(alar
 
 def test_a_campaign_that_stalls_or_pauses_itself_raises_an_alarm(alarms):
     stalled = _alarm(alarms, "campaign-stalled", "campaigns")
-    metrics = _metrics(stalled)
-    assert {m["MetricName"] for m in metrics.values()} == {
-        "ApproximateNumberOfMessagesVisible",
-        "NumberOfMessagesDeleted",
-    }
-    assert stalled["EvaluationPeriods"] * 5 >= 15
+    # the count the scheduler's tick emits by Campaign.stalled, the doctor's definition (0093)
+    assert (stalled["Namespace"], stalled["MetricName"]) == ("tctfmsg", CAMPAIGNS_STALLED)
+    assert _dimensions(stalled) == {"service": "campaigns"}
+    assert (stalled["Statistic"], stalled["Threshold"]) == ("Maximum", 0)
+    assert "no outcome for 10 minutes" in stalled["AlarmDescription"]
+    scheduler = (REPO / "lambdas/campaigns/scheduler.py").read_text()
+    assert "name=CAMPAIGNS_STALLED" in scheduler
     paused = _alarm(alarms, "campaign-auto-paused", "campaigns")
     assert (paused["Namespace"], paused["MetricName"]) == ("tctfmsg", "CampaignAutoPaused")
     assert _dimensions(paused) == {"service": "campaigns"}

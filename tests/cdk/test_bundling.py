@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from cdk.components.bundling import _PIP_PLATFORMS, LocalPipBundling, compile_arguments
+from cdk.components.bundling import (
+    _PIP_PLATFORMS,
+    LocalPipBundling,
+    compile_arguments,
+    without_bytecode,
+)
 from cdk.components.lambda_bundle import LOCK_FILE, REPO_ROOT
 from cdk.components.python_function import ARCHITECTURE, RUNTIME
 
@@ -89,7 +94,20 @@ def test_without_the_runtimes_python_the_bundle_ships_sources_and_says_so(
     _bundler(run, runtime_python=None).try_bundle(str(tmp_path))
 
     assert len(run.commands) == 1  # pip only
-    assert f"{RUNTIME.name} not found" in capsys.readouterr().err
+    said = capsys.readouterr().err.splitlines()
+    assert said == [without_bytecode(RUNTIME.name.removeprefix("python"))]  # one line
+    assert "WITHOUT bytecode" in said[0] and f"{RUNTIME.name} is not on PATH" in said[0]
+
+
+def test_with_the_runtimes_python_the_bundle_is_compiled_without_a_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _RecordingRun()
+
+    _bundler(run, runtime_python="/opt/python/bin/python3.14").try_bundle(str(tmp_path))
+
+    assert run.commands[-1][0] == "/opt/python/bin/python3.14"
+    assert capsys.readouterr().err == ""
 
 
 def test_docker_fallback_runs_the_same_pip_install() -> None:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from cdk.components.iam_rest_api import BURST_LIMIT, RATE_LIMIT, STAGE_NAME
+from cdk.components.iam_rest_api import STAGE_NAME
 from tctfmsg.core import resources
 
-from .conftest import STAGE
+from .conftest import STAGE, THROTTLING
 from .roles import function_of
 
 API_FUNCTIONS = [f for f in resources.FUNCTIONS if f.api]
@@ -127,8 +127,9 @@ def test_stage_logs_access_and_errors_and_is_throttled(
             "LoggingLevel": "ERROR",
             "DataTraceEnabled": False,  # request bodies carry recipients' data
             "MetricsEnabled": True,
-            "ThrottlingRateLimit": RATE_LIMIT,
-            "ThrottlingBurstLimit": BURST_LIMIT,
+            # the stage's (cdk/stages/<stage>.toml [throttling])
+            "ThrottlingRateLimit": THROTTLING[spec.logical]["rate"],
+            "ThrottlingBurstLimit": THROTTLING[spec.logical]["burst"],
         }
     ]
 

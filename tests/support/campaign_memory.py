@@ -68,15 +68,22 @@ class MemoryCampaigns:
             changes["completed_at"] = now
         return self._put(replace(c, **changes))
 
-    def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign:
+    def add_counts(
+        self, campaign_id: str, counts: Mapping[str, int], *, progress_at: datetime | None = None
+    ) -> Campaign:
         c = self._get(campaign_id)
         values = c.counters.as_dict()
         for k, v in counts.items():
             values[k] += v
-        return self._put(replace(c, counters=Counters(**values)))
+        if not any(counts.values()):
+            return c  # as DynamoDB: no write, no stamp
+        stamp = {"progress_at": progress_at} if progress_at is not None else {}
+        return self._put(replace(c, counters=Counters(**values), **stamp))
 
-    def record_outcomes(self, campaign_id, counts, failures) -> Campaign:
-        c = self.add_counts(campaign_id, counts)
+    def record_outcomes(self, campaign_id, counts, failures, now) -> Campaign:
+        if not any(counts.values()) and not failures:
+            return self._get(campaign_id)
+        c = self.add_counts(campaign_id, counts, progress_at=now)
         w = c.window
         settled = counts.get("sent", 0) + counts.get("failed", 0)
         window = replace(
@@ -88,7 +95,15 @@ class MemoryCampaigns:
         for reason, (count, sample) in failures.items():
             tallies[reason] = tallies.get(reason, 0) + count
             samples.setdefault(reason, sample)
-        return self._put(replace(c, window=window, failure_counts=tallies, failure_samples=samples))
+        return self._put(
+            replace(
+                c,
+                window=window,
+                failure_counts=tallies,
+                failure_samples=samples,
+                progress_at=now,
+            )
+        )
 
     def roll_window(self, campaign_id: str, seen: Window) -> Campaign:
         c = self._get(campaign_id)

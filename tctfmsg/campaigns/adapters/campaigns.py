@@ -125,16 +125,21 @@ class DynamoCampaignStore:
             ExpressionAttributeValues=values,
         )
 
-    def add_counts(self, campaign_id: str, counts: Mapping[str, int]) -> Campaign:
+    def add_counts(
+        self, campaign_id: str, counts: Mapping[str, int], *, progress_at: datetime | None = None
+    ) -> Campaign:
         names, values, adds = _counter_adds(counts)
         if not adds:
             found = self.get(campaign_id)
             if found is None:
                 raise NotFound(f"no campaign {campaign_id}")
             return found
+        stamp = ""
+        if progress_at is not None:
+            stamp, values[":progress"] = "SET progress_at = :progress ", _s(progress_at)
         return self._update(
             campaign_id,
-            UpdateExpression="ADD " + ", ".join(adds),
+            UpdateExpression=stamp + "ADD " + ", ".join(adds),
             ConditionExpression="attribute_exists(#pk)",
             ExpressionAttributeNames={**names, "#pk": KEYS.partition},
             ExpressionAttributeValues=values,
@@ -145,14 +150,16 @@ class DynamoCampaignStore:
         campaign_id: str,
         counts: Mapping[str, int],
         failures: Mapping[str, tuple[int, str]],
+        now: datetime,
     ) -> Campaign:
         names, values, adds = _counter_adds(counts)
+        values[":progress"] = _s(now)
         settled = counts.get("sent", 0) + counts.get("failed", 0)
         failed = breaker_failures(counts.get("failed", 0), failures)
         if settled:
             adds += ["window_settled :ws", "window_failed :wf"]
             values |= {":ws": {"N": str(settled)}, ":wf": {"N": str(failed)}}
-        sets = []
+        sets = ["progress_at = :progress"]  # the same write: progress costs nothing more
         for i, (reason, (count, sample)) in enumerate(sorted(failures.items())):
             names[f"#r{i}"] = reason
             values |= {f":n{i}": {"N": str(count)}, f":s{i}": {"S": sample}, ":zero": {"N": "0"}}
@@ -160,12 +167,9 @@ class DynamoCampaignStore:
                 f"failure_counts.#r{i} = if_not_exists(failure_counts.#r{i}, :zero) + :n{i}",
                 f"failure_samples.#r{i} = if_not_exists(failure_samples.#r{i}, :s{i})",
             ]
-        parts = (["SET " + ", ".join(sets)] if sets else []) + (
-            ["ADD " + ", ".join(adds)] if adds else []
-        )
-        if not parts:
+        if not adds and not failures:
             return self.add_counts(campaign_id, {})
-        expression = " ".join(parts)
+        expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
         request = {
             "UpdateExpression": expression,
             "ConditionExpression": "attribute_exists(#pk)",
@@ -176,7 +180,7 @@ class DynamoCampaignStore:
             return self._update(campaign_id, **request)
         except ClientError as exc:
             # a campaign stored before the summary existed has no maps to add into
-            if not sets or exc.response["Error"]["Code"] != "ValidationException":
+            if not failures or exc.response["Error"]["Code"] != "ValidationException":
                 raise
         self.client.update_item(
             TableName=self.table,

@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import formataddr
 from enum import StrEnum
 
@@ -167,6 +167,9 @@ class Campaign:
     # outcomes are counted, so showing them reads one item (docs/decisions/0076).
     failure_counts: Mapping[str, int] = field(default_factory=dict)
     failure_samples: Mapping[str, str] = field(default_factory=dict)
+    # When an outcome (sent, failed, skipped, cancelled) was last counted: stamped by the same
+    # write that counts it, so a sending campaign's progress is on its one item.
+    progress_at: datetime | None = None
 
     @property
     def failures(self) -> list[FailureSummary]:
@@ -187,6 +190,21 @@ class Campaign:
     def finished_sending(self) -> bool:
         """Every targeted recipient has an outcome and no one is left to target."""
         return self.fanout_done and self.counters.settled >= self.counters.targeted
+
+    def stalled(self, now: datetime, after: timedelta) -> bool:
+        """Sending, recipients left, and no outcome counted for longer than `after` since the
+        last one or since it started or resumed sending, whichever is later; whatever the
+        queue holds (messages in flight that never end are stalled too)."""
+        return (
+            self.status is CampaignStatus.SENDING
+            and not self.finished_sending
+            and self.idle_for(now) > after
+        )
+
+    def idle_for(self, now: datetime) -> timedelta:
+        """How long since its last outcome, or since its last change of state if later."""
+        moved = [t for t in (self.progress_at, self.updated_at, self.created_at) if t is not None]
+        return now - max(moved) if moved else timedelta(0)
 
 
 def new_campaign(

@@ -36,10 +36,11 @@ def record_outcomes(
     counts: Mapping[str, int],
     failures: Mapping[str, tuple[int, str]],
 ) -> Campaign | None:
-    """Counts a batch's outcomes, pauses the campaign if its recent failures crossed the
-    threshold, and completes it if that was its last outcome."""
+    """Counts a batch's outcomes (stamping the campaign's progress), pauses the campaign if its
+    recent failures crossed the threshold, and completes it if that was its last outcome."""
     try:
-        campaign = books.campaigns.record_outcomes(campaign_id, counts, failures)
+        now = books.clock.now()
+        campaign = books.campaigns.record_outcomes(campaign_id, counts, failures, now)
     except NotFound:
         log.warning("outcomes for unknown campaign %s dropped", campaign_id)
         return None

@@ -25,8 +25,9 @@ class Books:
 
 
 def count(books: Books, campaign_id: str, counts: dict[str, int]) -> Campaign | None:
-    """Adds to the counters and completes the campaign if that was the last outcome."""
-    campaign = books.campaigns.add_counts(campaign_id, counts)
+    """Adds outcomes to the counters, stamping the campaign's progress, and completes the
+    campaign if that was the last outcome."""
+    campaign = books.campaigns.add_counts(campaign_id, counts, progress_at=books.clock.now())
     if campaign.finished_sending:
         return settle(books, campaign)
     return campaign

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tctfmsg.campaigns.domain.campaign import Campaign, CampaignStatus
+from tctfmsg.campaigns.domain.campaign import CampaignStatus
 from tctfmsg.campaigns.domain.failed_message import FailureState
 from tctfmsg.campaigns.ports import CampaignStore, FailedMessageStore
 from tctfmsg.core.clock import Clock
@@ -28,7 +28,8 @@ class CampaignHealthDeps:
 
 @dataclass(frozen=True)
 class CampaignLimits:
-    # sending this long with recipients left and nothing on the delivery queue: stalled
+    # sending with recipients left and no outcome counted for this long: stalled (whatever the
+    # queue holds: messages in flight that never end stall a campaign too)
     stalled_after_s: float = 600.0
     max_queue_age_s: float = 900.0
 
@@ -59,18 +60,12 @@ def campaigns_health(
         )
     live = deps.campaigns.list()
     sending = [c for c in live if c.status is CampaignStatus.SENDING]
-    queued = sum(queues["delivery"][k] for k in ("visible", "in_flight", "delayed"))
-    stalled = [
-        c
-        for c in sending
-        if not queued
-        and not c.finished_sending
-        and _idle_s(c, now.timestamp()) > limits.stalled_after_s
-    ]
+    after = timedelta(seconds=limits.stalled_after_s)
+    stalled = [c for c in sending if c.stalled(now, after)]
     auto_paused = [c for c in live if c.status is CampaignStatus.PAUSED and c.pause_reason]
     findings += [
-        Finding(SERVICE, f"campaign {c.campaign_id} is sending with recipients left and none "
-                f"queued, {_idle_s(c, now.timestamp()) / 60:.0f} min after it started",
+        Finding(SERVICE, f"campaign {c.campaign_id} is sending with recipients left and no "
+                f"progress for {c.idle_for(now).total_seconds() / 60:.0f} min",
                 "campaign-stuck.md")
         for c in stalled[:MAX_LISTED]
     ]  # fmt: skip
@@ -95,10 +90,3 @@ def campaigns_health(
         },
         tuple(findings),
     )
-
-
-def _idle_s(campaign: Campaign, now_s: float) -> float:
-    """updated_at is stamped on each change of state (counters do not stamp it): how long it
-    has been sending since it started or was last resumed."""
-    moved = campaign.updated_at or campaign.created_at
-    return 0.0 if moved is None else now_s - moved.timestamp()

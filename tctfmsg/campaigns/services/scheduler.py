@@ -53,6 +53,9 @@ class TickReport:
     started: list[str] = field(default_factory=list)
     fanouts: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
+    # sending with recipients left and no progress for `stalled_after` (Campaign.stalled):
+    # counted in a metric the campaign-stalled alarm watches (decision 0093)
+    stalled: list[str] = field(default_factory=list)
 
 
 def run(
@@ -62,12 +65,13 @@ def run(
     event: Mapping[str, object],
     remaining_s: Callable[[], float],
     config: FanoutConfig = FanoutConfig(),
+    stalled_after: timedelta = timedelta(minutes=10),
 ) -> dict[str, Any]:
     """One invocation: the every-minute rule's event carries no action (`tick`); send-now and
     resume ask to `start`; a run that hands on asks for `fanout` with its lease."""
     action = event.get("action", "tick")
     if action == "tick":
-        return asdict(tick(deps))
+        return asdict(tick(deps, stalled_after))
     campaign_id, lease = event.get("campaign_id"), event.get("lease")
     if action not in ("start", "fanout") or not isinstance(campaign_id, str):
         raise InvalidInput(f"not a scheduler request: {dict(event)!r:.200}", "see scheduler.run")
@@ -80,14 +84,18 @@ def run(
     return asdict(report)
 
 
-def tick(deps: CampaignDeps) -> TickReport:
-    """The every-minute run: start what is due, restart a fan-out whose run died, and
-    complete campaigns whose last outcome was recorded without completing them."""
+def tick(deps: CampaignDeps, stalled_after: timedelta = timedelta(minutes=10)) -> TickReport:
+    """The every-minute run: start what is due, restart a fan-out whose run died, complete
+    campaigns whose last outcome was recorded without completing them, and name those that
+    stalled."""
     report = TickReport()
-    for campaign in deps.campaigns.due(deps.clock.now()):
+    now = deps.clock.now()
+    for campaign in deps.campaigns.due(now):
         if start(deps, campaign.campaign_id):
             report.started.append(campaign.campaign_id)
     for campaign in deps.campaigns.list(CampaignStatus.SENDING):
+        if campaign.stalled(now, stalled_after):
+            report.stalled.append(campaign.campaign_id)
         if not campaign.fanout_done:
             deps.invoker.invoke_async(
                 SCHEDULER, {"action": "fanout", "campaign_id": campaign.campaign_id}

@@ -33,9 +33,9 @@ def test_outcomes_add_to_counters_window_and_the_summary_keeping_the_first_sampl
 ) -> None:
     store, cid = _store(provisioned)
 
-    store.record_outcomes(cid, {"sent": 3, "failed": 2}, {"rejected": (2, "x@y.io")})
+    store.record_outcomes(cid, {"sent": 3, "failed": 2}, {"rejected": (2, "x@y.io")}, NOW)
     after = store.record_outcomes(
-        cid, {"failed": 2}, {"rejected": (1, "z@y.io"), "render-error": (1, "q@y.io")}
+        cid, {"failed": 2}, {"rejected": (1, "z@y.io"), "render-error": (1, "q@y.io")}, NOW
     )
 
     assert (after.counters.sent, after.counters.failed) == (3, 4)
@@ -52,7 +52,10 @@ def test_interrupted_deliveries_count_as_failed_but_stay_out_of_the_breakers_win
     store, cid = _store(provisioned)
 
     after = store.record_outcomes(
-        cid, {"sent": 1, "failed": 3}, {"interrupted": (2, "a@y.io"), "rejected": (1, "b@y.io")}
+        cid,
+        {"sent": 1, "failed": 3},
+        {"interrupted": (2, "a@y.io"), "rejected": (1, "b@y.io")},
+        NOW,
     )
 
     assert after.counters.failed == 3
@@ -69,14 +72,14 @@ def test_a_campaign_stored_before_the_summary_existed_gets_one(
         UpdateExpression="REMOVE failure_counts, failure_samples",
     )
 
-    after = store.record_outcomes(cid, {"failed": 1}, {"rejected": (1, "x@y.io")})
+    after = store.record_outcomes(cid, {"failed": 1}, {"rejected": (1, "x@y.io")}, NOW)
 
     assert [(f.reason, f.count) for f in after.failures] == [("rejected", 1)]
 
 
 def test_a_window_rolls_once_however_many_ask(provisioned: dict[str, Any]) -> None:
     store, cid = _store(provisioned)
-    seen = store.record_outcomes(cid, {"sent": 8, "failed": 2}, {"rejected": (2, "x@y.io")})
+    seen = store.record_outcomes(cid, {"sent": 8, "failed": 2}, {"rejected": (2, "x@y.io")}, NOW)
 
     rolled = store.roll_window(cid, seen.window)
     again = store.roll_window(cid, seen.window)

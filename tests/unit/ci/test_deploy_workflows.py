@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from cdk.components.python_function import RUNTIME
 from tctfmsg.core import resources
 from tests.support import workflows as wf
 from tests.support.workflows import REPO
@@ -205,3 +206,30 @@ def test_path_filters_read_as_github_reads_them() -> None:
     assert not wf.matches("cdk/stacks/*.py", "cdk/stacks/sub/shared.py")
     assert not wf.matches("tctfmsg/core/**", "tctfmsg/corex/a.py")
     assert not wf.matches("lambdas/campaigns/**", "lambdas/communication/api.py")
+
+
+def test_the_job_that_synthesizes_has_the_lambda_runtimes_python_for_the_bundles_bytecode() -> None:
+    pipeline = wf.pipeline()
+    (synth,) = [job for job in pipeline["jobs"].values() if wf.steps_running(job, "cdk synth")]
+    env = {**pipeline.get("env", {}), **synth.get("env", {})}
+    runtime = RUNTIME.name.removeprefix("python")  # what the bundler looks for: python3.14
+    steps = synth["steps"]
+    (setup,) = wf.uses_steps(synth, "actions/setup-python")
+    versions = _env(str(setup["with"]["python-version"]), env).split()
+    synth_at = next(i for i, step in enumerate(steps) if "cdk synth" in str(step.get("run", "")))
+
+    assert runtime in versions
+    assert versions[-1] == env["PYTHON_VERSION"]  # `python`, what installs and runs the app
+    assert steps.index(setup) < synth_at
+    checks = [
+        i
+        for i, step in enumerate(steps)
+        if _env(str(step.get("run", "")), env).startswith(f"python{runtime} --version")
+    ]
+    assert checks and checks[0] < synth_at, "the synth must stop if python3.14 is missing"
+
+
+def _env(text: str, env: dict[str, str]) -> str:
+    """`${{ env.X }}` and "$X" as the runner expands them, from the workflow's env."""
+    text = re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: str(env[m.group(1)]), text)
+    return re.sub(r'"?\$(\w+)"?', lambda m: str(env.get(m.group(1), m.group(0))), text).strip()

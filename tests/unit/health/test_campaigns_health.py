@@ -73,7 +73,7 @@ def test_failures_of_the_last_hour_are_counted_by_reason_older_ones_are_not() ->
     assert health.figures["failed_last_hour_by_reason"] == {"providers-unavailable": 2}
 
 
-def test_a_sending_campaign_with_work_left_nothing_queued_and_idle_is_stalled() -> None:
+def test_a_sending_campaign_with_work_left_and_no_progress_for_the_limit_is_stalled() -> None:
     deps, campaigns = world()
     campaigns.create(campaign(deps, "stuck", CampaignStatus.SENDING, idle_s=601))
     campaigns.create(campaign(deps, "young", CampaignStatus.SENDING, idle_s=60))
@@ -85,14 +85,34 @@ def test_a_sending_campaign_with_work_left_nothing_queued_and_idle_is_stalled() 
     assert health.figures["stalled"] == ["stuck"]
     assert health.figures["sending"] == 3
     assert [f.runbook for f in health.findings] == ["campaign-stuck.md"]
-    assert "campaign stuck is sending" in health.findings[0].what
+    assert health.findings[0].what == (
+        "campaign stuck is sending with recipients left and no progress for 10 min"
+    )
 
 
-def test_a_campaign_is_not_stalled_while_the_delivery_queue_still_holds_messages() -> None:
+def test_messages_stuck_in_flight_do_not_hide_a_stalled_campaign() -> None:
     deps, campaigns = world(SetQueues(depths={"delivery": (0, 3, 0)}))
-    campaigns.create(campaign(deps, "busy", CampaignStatus.SENDING, idle_s=3600))
+    campaigns.create(campaign(deps, "held", CampaignStatus.SENDING, idle_s=3600))
 
-    assert campaigns_health(deps, LIMITS).findings == ()
+    assert campaigns_health(deps, LIMITS).figures["stalled"] == ["held"]
+
+
+def test_a_campaign_that_started_long_ago_but_counted_an_outcome_lately_is_not_stalled() -> None:
+    deps, campaigns = world(SetQueues(depths={"delivery": (500, 10, 0)}))
+    recent = deps.clock.now() - timedelta(seconds=30)
+    campaigns.create(campaign(deps, "busy", CampaignStatus.SENDING, idle_s=7200,
+                              progress_at=recent))  # fmt: skip
+
+    assert campaigns_health(deps, LIMITS).figures["stalled"] == []
+
+
+def test_a_campaign_resumed_lately_is_not_stalled_by_its_progress_before_the_pause() -> None:
+    deps, campaigns = world()
+    old = deps.clock.now() - timedelta(hours=3)
+    campaigns.create(campaign(deps, "resumed", CampaignStatus.SENDING, idle_s=60,
+                              progress_at=old))  # fmt: skip
+
+    assert campaigns_health(deps, LIMITS).figures["stalled"] == []
 
 
 def test_a_campaign_that_paused_itself_is_a_finding_and_one_paused_by_hand_is_not() -> None:
