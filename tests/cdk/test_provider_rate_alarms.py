@@ -4,6 +4,7 @@ were accepted for a rate to mean something (docs/decisions/0092)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tctfmsg.core.settings import Settings
 
 from .conftest import STAGE
 
+REPO = Path(__file__).resolve().parents[2]
 KINDS = (
     ("bounce", "bounced", Settings().campaign_bounce_rate),
     ("complaint", "complained", Settings().campaign_complaint_rate),
@@ -60,3 +62,11 @@ def test_each_providers_rate_divides_its_reported_events_by_what_it_accepted(
     assert props["Threshold"] == pytest.approx(limit * NEAR_THRESHOLD)
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert props["AlarmDescription"].endswith("docs/runbooks/deliverability.md")
+
+
+@pytest.mark.parametrize("provider", RATE_PROVIDERS)
+@pytest.mark.parametrize("what", ["bounce", "complaint"])
+def test_the_runbook_names_each_rate_alarm(templates, provider, what):
+    props = _shared_alarm(templates, f"{provider}-{what}-rate")
+    runbook = REPO / props["AlarmDescription"].rsplit("Runbook: ", 1)[1]
+    assert f"`tctfmsg-STAGE-{provider}-{what}-rate`" in runbook.read_text()
