@@ -5,6 +5,7 @@ counts, docs/decisions/0092)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from tctfmsg.campaigns.services import provider_events
@@ -12,6 +13,8 @@ from tctfmsg.core.metric_names import email_event_metric
 from tctfmsg.core.queue_batch import BatchWork, QueueMessage
 from tctfmsg.email.events import ses
 from tctfmsg.email.events.model import ProviderEvent
+
+log = logging.getLogger(__name__)
 
 
 class EventTally(Protocol):
@@ -31,7 +34,15 @@ class ProviderEventBatch(BatchWork[list[ProviderEvent]]):
     def handle(self, request: list[ProviderEvent]) -> str:
         outcomes = set()
         for event in request:
-            outcomes.add(provider_events.apply(self.deps, event).value)
+            try:
+                outcomes.add(provider_events.apply(self.deps, event).value)
+            except Exception:
+                # what `dlq events list` sends an operator to, should it dead-letter
+                log.warning(
+                    "could not apply %s event %s from %s; it comes back",
+                    event.kind.value, event.event_id, event.provider, exc_info=True,
+                )  # fmt: skip
+                raise
             if self.tally is not None:  # once applied: a retried event is counted when it is
                 self.tally.add(email_event_metric(event.kind.value), event.provider)
         return outcomes.pop() if len(outcomes) == 1 else ("mixed" if outcomes else "ignored")

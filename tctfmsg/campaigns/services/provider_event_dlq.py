@@ -150,8 +150,8 @@ def describe(letter: DeadLetter, now: datetime) -> DeadEvent:
         kinds,
         len(events),
         ",".join(campaigns),
-        f"applying it failed on each of its receives ({letter.receives} so far); the "
-        "provider_event_consumer's log has the error under this message id",
+        f"it failed to apply on each of {letter.receives} receives: the "
+        f"provider_event_consumer's log says why (search it for {events[0].event_id})",
         age,
         letter.receives,
     )

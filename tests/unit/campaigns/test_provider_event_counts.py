@@ -60,8 +60,8 @@ def test_applied_events_are_counted_by_kind_and_provider_and_published_at_the_en
     ]]  # fmt: skip
 
 
-def test_an_event_that_fails_to_apply_is_not_counted_until_it_does(
-    world: World, deps: EventDeps
+def test_an_event_that_fails_to_apply_is_not_counted_until_it_does_and_is_logged_by_its_id(
+    world: World, deps: EventDeps, caplog: pytest.LogCaptureFixture
 ) -> None:
     world.seed(1)
     campaign = world.started()
@@ -76,3 +76,4 @@ def test_an_event_that_fails_to_apply_is_not_counted_until_it_does(
         batch.handle([early])
 
     assert tally.added == []  # SQS brings it back; it is counted when it applies
+    assert "could not apply delivered event resend-p00@example.com from resend" in caplog.text

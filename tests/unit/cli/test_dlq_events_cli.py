@@ -75,7 +75,8 @@ def test_list_says_what_each_is_and_takes_nothing_off_the_queue(cli: Cli, queue:
         "message_id": bounce, "provider": "resend", "kinds": ["bounced"], "recipients": 1,
         "campaign_id": "c-1", "why": "", "age_s": 3 * 3600.0, "receives": 0,
     }  # fmt: skip
-    assert "applying it failed" in rows[bounce]["why"]
+    assert rows[bounce]["why"].startswith("it failed to apply on each of 6 receives")
+    assert rows[bounce]["why"].endswith("(search it for svix-1)")  # what the consumer logged
     assert rows[junk]["provider"] == "" and rows[junk]["why"].startswith("not a provider event")
     assert queue.dead.visible == [bounce, junk]  # both given back, none removed
 
