@@ -8,10 +8,14 @@ import threading
 
 import pytest
 
+from tctfmsg.core import settings
+from tctfmsg.core.clients import Clients
 from tctfmsg.core.metric_names import EMAIL_SENT, email_event_metric
 from tctfmsg.core.provider_metrics import ProviderCounts
+from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.email.failover import FailoverSender
 from tctfmsg.email.pacer import Pacer
+from tctfmsg.local.components import pointed_at
 from tests.unit.email.fakes import FakeClock, MemoryBreakerStorage, ScriptedProvider, message
 from tests.unit.email.test_failover import configs, outage
 
@@ -88,3 +92,17 @@ def test_a_count_that_fails_never_fails_the_send(caplog: pytest.LogCaptureFixtur
 
     assert sender.send(message()).provider == "ses"
     assert "could not count a send through ses" in caplog.text
+
+
+def test_a_sending_functions_backbone_publishes_each_accepted_send_under_its_service(capsys):
+    clients = Clients(pointed_at(settings.load(target="local"), 40000))
+    consumer = EmailRoot(clients, "campaign_consumer").backbone.sender
+    operator = EmailRoot(clients).backbone.sender
+
+    assert operator.accepted is None  # an operator's test send counts nothing
+    assert consumer.accepted is not None
+    consumer.accepted("sendgrid")
+
+    (record,) = _emf_records(capsys.readouterr().out)
+    assert record[EMAIL_SENT] == [1.0]
+    assert (record["service"], record["Provider"]) == ("campaigns", "sendgrid")
