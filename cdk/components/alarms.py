@@ -23,7 +23,15 @@ from constructs import Construct
 from cdk.components.function_settings import stage_setting
 from tctfmsg.core import resources, settings
 from tctfmsg.core.metric_names import CAMPAIGN_AUTO_PAUSED as AUTO_PAUSED
-from tctfmsg.core.metric_names import CAMPAIGNS_STALLED, NOTIFICATION_LATENCY, breaker_opened_metric
+from tctfmsg.core.metric_names import (
+    CAMPAIGNS_STALLED,
+    EMAIL_SENT,
+    NOTIFICATION_LATENCY,
+    PROVIDER_DIMENSION,
+    PROVIDER_EVENTS_SERVICE,
+    breaker_opened_metric,
+    email_event_metric,
+)
 from tctfmsg.core.metric_names import EMAIL_PROVIDERS as PROVIDERS
 
 NAMESPACE = "tctfmsg"  # the handlers' Powertools Metrics namespace (lambdas/*/_common.py)
@@ -42,6 +50,11 @@ DEAD_LETTER_RUNBOOKS = {
 LATENCY_OBJECTIVE_MS = 10_000  # p99 from accepted to sent for a transactional notification
 # Near SES's review thresholds (the campaign guard pauses a campaign at them): 80 % of them.
 NEAR_THRESHOLD = 0.8
+# The providers whose rates only our own counts give (SES's come from SES itself, above), over
+# an hour: bounces come back minutes after the send. Below the campaign guard's minimum of
+# sends in the hour the rate is noise (1 bounce of 2 sends is not 50 %).
+RATE_PROVIDERS = tuple(p for p in PROVIDERS if p != "ses")
+RATE_PERIOD = cdk.Duration.hours(1)
 # A refused connection is a bad or expired token; a fifth of all connects is no longer noise.
 REFUSED_CONNECTIONS_RATIO = 0.2
 MIN_CONNECTS = 20
@@ -296,6 +309,7 @@ def add_backbone_alarms(alarms: AlarmSet) -> None:
             runbook="provider-outage.md",
             means=f"The {provider} breaker opened: its sends fail over to the next provider.",
         )
+    add_provider_rate_alarms(alarms, senders)
     for what, metric, setting in (
         ("bounce", "Reputation.BounceRate", "campaign_bounce_rate"),
         ("complaint", "Reputation.ComplaintRate", "campaign_complaint_rate"),
@@ -311,3 +325,44 @@ def add_backbone_alarms(alarms: AlarmSet) -> None:
             runbook="deliverability.md",
             means=f"SES's {what} rate for the account is near {limit:.2%}, where SES reviews it.",
         )
+
+
+def add_provider_rate_alarms(alarms: AlarmSet, senders: list[str]) -> None:
+    """Each provider's bounce and complaint rate from our own counts (docs/decisions/0092): the
+    events it reported back over the messages it accepted, once enough were sent."""
+    fields = settings.Settings.model_fields
+    min_sends = fields["campaign_reputation_min_sends"].default
+    for provider in RATE_PROVIDERS:
+
+        def counted(service: str, name: str, provider: str = provider) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=NAMESPACE,
+                metric_name=name,
+                dimensions_map={"service": service, PROVIDER_DIMENSION: provider},
+                statistic="Sum",
+                period=RATE_PERIOD,
+            )
+
+        sent = {f"sent{i}": counted(service, EMAIL_SENT) for i, service in enumerate(senders)}
+        sends = "(" + " + ".join(f"FILL({key}, 0)" for key in sent) + ")"
+        for what, kind, setting in (
+            ("bounce", "bounced", "campaign_bounce_rate"),
+            ("complaint", "complained", "campaign_complaint_rate"),
+        ):
+            limit = fields[setting].default
+            events = counted(PROVIDER_EVENTS_SERVICE, email_event_metric(kind))
+            alarms.add(
+                f"{provider}-{what}-rate",
+                cloudwatch.MathExpression(
+                    expression=f"IF({sends} >= {min_sends}, FILL(events, 0) / {sends}, 0)",
+                    using_metrics={**sent, "events": events},
+                    label=f"{provider} {what}s per message accepted",
+                    period=RATE_PERIOD,
+                ),
+                threshold=limit * NEAR_THRESHOLD,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                runbook="deliverability.md",
+                means=f"{provider}'s {what} rate over the last hour (at least {min_sends} "
+                f"messages accepted) is near {limit:.2%}, where the campaign guard pauses a "
+                f"campaign and providers review an account.",
+            )

@@ -22,6 +22,7 @@ from tctfmsg.campaigns.adapters.sender_identities import (
     SesSenderVerification,
 )
 from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
+from tctfmsg.campaigns.adapters.sqs_dead_letters import SqsDeadLetterDestination, SqsDeadLetters
 from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
 from tctfmsg.campaigns.adapters.webhook_keys import SecretsWebhookKeys
 from tctfmsg.campaigns.domain.campaign import Thresholds
@@ -32,6 +33,7 @@ from tctfmsg.campaigns.services.campaign_progress import Books
 from tctfmsg.campaigns.services.campaigns import CampaignDeps
 from tctfmsg.campaigns.services.consumer import ConsumerDeps
 from tctfmsg.campaigns.services.dlq import DlqDeps
+from tctfmsg.campaigns.services.provider_event_dlq import DeadEventDeps
 from tctfmsg.campaigns.services.provider_events import EventDeps
 from tctfmsg.campaigns.services.provider_webhooks import WebhookDeps
 from tctfmsg.campaigns.services.scheduler import FanoutConfig
@@ -41,6 +43,7 @@ from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.lazy import OnFirstUse
+from tctfmsg.core.queue_gauge import SqsQueueGauge
 from tctfmsg.core.resources import table
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.email.suppression import DynamoSuppressionList
@@ -197,6 +200,17 @@ class CampaignsRoot:
     def provider_event_queue(self) -> SqsProviderEventQueue:
         names, sqs = self.clients.names, self.clients.client("sqs")
         return SqsProviderEventQueue(names["provider_events"], sqs)
+
+    @cached_property
+    def dead_event_deps(self) -> DeadEventDeps:
+        """The provider-events dead-letter queue, for operators (`dlq events …`)."""
+        names, sqs, clock = self.clients.names, self.clients.client("sqs"), SystemClock()
+        return DeadEventDeps(
+            dead=SqsDeadLetters(names["provider_events_dlq"], sqs),
+            destination=SqsDeadLetterDestination(names["provider_events"], sqs),
+            gauge=SqsQueueGauge(names, sqs, self.clients.client("cloudwatch"), clock),
+            clock=clock,
+        )
 
     def webhook_deps(self, count_refusal: Callable[[str, str], None]) -> WebhookDeps:
         """Cheap to call per request: the queue (its URL looked up once) and the secrets'

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -309,3 +309,38 @@ class Reputation(Protocol):
     """What a campaign's bounces and complaints mean for it (it may pause itself)."""
 
     def note(self, campaign_id: str, kind: Literal["bounced", "complained"]) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message of a dead-letter queue, borrowed: out of sight until given back or removed."""
+
+    message_id: str
+    body: str
+    receipt: str  # what gives it back or removes it
+    sent_at: datetime | None  # when it was first queued (SQS keeps this through the move)
+    receives: int
+    attributes: Mapping[str, Any] = field(default_factory=dict)  # its message attributes
+
+
+class DeadLetterQueue(Protocol):
+    """The provider-events dead-letter queue, read without losing a message."""
+
+    def borrow(self, most: int, hide_s: int) -> list[DeadLetter]:
+        """Up to `most` (at most 10) messages, hidden for hide_s; none: it is empty."""
+        ...
+
+    def give_back(self, letters: Sequence[DeadLetter]) -> None:
+        """Visible again at once."""
+        ...
+
+    def remove(self, letters: Sequence[DeadLetter]) -> dict[str, str]:
+        """Deletes them; answers why, by message id, for each one still there."""
+        ...
+
+
+class DeadLetterDestination(Protocol):
+    def requeue(self, letters: Sequence[DeadLetter]) -> dict[str, str]:
+        """Sends each one's body and attributes to the main queue again; answers why, by
+        message id, for each one it did not take."""
+        ...

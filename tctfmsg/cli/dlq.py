@@ -11,10 +11,15 @@ from rich.table import Column, Table
 from tctfmsg.campaigns.domain.failed_message import FailureState
 from tctfmsg.campaigns.services import dlq
 from tctfmsg.campaigns.services.views import failed_json
+from tctfmsg.cli import dlq_events
 from tctfmsg.cli.console import console, literal, print_json
 from tctfmsg.cli.context import state
 
-app = typer.Typer(no_args_is_help=True, help="Inspect, retry and resolve dead campaign messages.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Inspect, retry and resolve dead campaign messages; `dlq events` for provider events.",
+)
+app.add_typer(dlq_events.app, name="events")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 CampaignOption = Annotated[str | None, typer.Option("--campaign", help="Only this campaign.")]

@@ -83,6 +83,7 @@ class QueueWatch:
     runbook: str
     dead_letter: bool = False  # any message in it needs attention
     max_age_s: float | None = None  # its oldest message older than this needs attention
+    look_with: str = ""  # the command that shows what is in it, named in the finding
 
 
 def watch_queues(
@@ -95,10 +96,10 @@ def watch_queues(
         figures[watch.logical] = measured.as_json()
         depth = measured.visible + measured.in_flight + measured.delayed
         if watch.dead_letter and depth:
-            findings.append(
-                Finding(service, f"{depth} message(s) in dead-letter queue {watch.logical}",
-                        watch.runbook)
-            )  # fmt: skip
+            what = f"{depth} message(s) in dead-letter queue {watch.logical}"
+            if watch.look_with:
+                what += f": see `{watch.look_with}`"
+            findings.append(Finding(service, what, watch.runbook))
         age = measured.oldest_age_s
         if watch.max_age_s is not None and age is not None and age > watch.max_age_s:
             findings.append(

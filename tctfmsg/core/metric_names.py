@@ -14,3 +14,15 @@ DELIVERY_OUTCOMES: tuple[str, ...] = ("sent", "failed", "skipped")  # Delivery-{
 
 def breaker_opened_metric(provider: str) -> str:
     return f"BreakerOpened-{provider}"
+
+
+# Per provider, under a `Provider` dimension (docs/decisions/0092): what each provider accepted
+# from a sending function (dimensions service and Provider), and each kind of event a provider
+# reported back (from provider_event_consumer: service campaigns), e.g. EmailEvent-bounced.
+PROVIDER_DIMENSION = "Provider"
+EMAIL_SENT = "EmailSent"
+PROVIDER_EVENTS_SERVICE = "campaigns"  # the service whose consumer counts provider events
+
+
+def email_event_metric(kind: str) -> str:
+    return f"EmailEvent-{kind}"

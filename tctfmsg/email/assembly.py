@@ -47,6 +47,7 @@ def assemble(
     pacer: Pacer,
     suppressions: SuppressionList | None = None,
     breaker_opened: Callable[[str], None] | None = None,
+    accepted: Callable[[str], None] | None = None,
 ) -> EmailBackbone:
     s = clients.settings
     endpoints = provider_endpoints(clients)
@@ -87,6 +88,7 @@ def assemble(
         pacer,
         suppressions=suppressions,
         breaker_opened=breaker_opened,
+        accepted=accepted,
     )
     return EmailBackbone(sender, config_store, storages, endpoints)
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from functools import cached_property
 
 from tctfmsg.core.clients import Clients
+from tctfmsg.core.metric_names import EMAIL_SENT
+from tctfmsg.core.provider_metrics import ProviderCounts
 from tctfmsg.core.resources import function
 from tctfmsg.email.assembly import EmailBackbone, assemble
 from tctfmsg.email.breaker_metric import MetricBreakerAlarm
@@ -42,7 +44,13 @@ class EmailRoot:
     @cached_property
     def backbone(self) -> EmailBackbone:
         """The sender plus what operators inspect: provider config and shared breakers."""
-        return assemble(self.clients, self.pacer, self.suppressions, self._breaker_opened())
+        return assemble(
+            self.clients,
+            self.pacer,
+            self.suppressions,
+            self._breaker_opened(),
+            self._accepted(),
+        )
 
     def _breaker_opened(self) -> Callable[[str], None] | None:
         """A sending function counts the breakers it opens (the stage's breaker alarms watch
@@ -54,6 +62,20 @@ class EmailRoot:
         service = function(self.sends_as).service
         # the namespace and service of the handlers' Metrics: it shares their metric set
         return MetricBreakerAlarm(Metrics(namespace="tctfmsg", service=service)).opened
+
+    def _accepted(self) -> Callable[[str], None] | None:
+        """A sending function counts what each provider accepted: the per-provider bounce and
+        complaint rate alarms divide by it (docs/decisions/0092). Published with each send, as
+        nothing tells the backbone where a batch ends; an operator's sends count nothing."""
+        if self.sends_as is None:
+            return None
+        counts = ProviderCounts(function(self.sends_as).service)
+
+        def accepted(provider: str) -> None:
+            counts.add(EMAIL_SENT, provider)
+            counts.flush()
+
+        return accepted
 
     @cached_property
     def suppressions(self) -> DynamoSuppressionList:

@@ -55,9 +55,11 @@ class FailoverSender:
         clock: Clock | None = None,
         suppressions: SuppressionList | None = None,
         breaker_opened: Callable[[str], None] | None = None,
+        accepted: Callable[[str], None] | None = None,
     ) -> None:
         self.providers = dict(providers)
         self.breaker_opened = breaker_opened  # told the provider whose breaker this one opened
+        self.accepted = accepted  # told the provider that took each message
         self.suppressions = suppressions  # consulted before every send
         self.configs = configs
         self.storages = dict(storages)
@@ -111,12 +113,21 @@ class FailoverSender:
                 storage.note_failure(f"unexpected {type(exc).__name__}: {exc}", None)
             else:
                 attempts.append(f"{config.name}: delivered")
+                self._count_accepted(config.name)
                 return dataclasses.replace(
                     receipt, attempts=tuple(attempts), uncertain=tuple(uncertain)
                 )
         raise AllProvidersUnavailable(
             tuple(attempts), min(waits) if waits else None, uncertain=tuple(uncertain)
         )
+
+    def _count_accepted(self, provider: str) -> None:
+        if self.accepted is None:
+            return
+        try:
+            self.accepted(provider)
+        except Exception:  # a metric must never change what the send does
+            log.exception("could not count a send through %s", provider)
 
     def _refuse_suppressed(self, to: str) -> None:
         if self.suppressions is None:

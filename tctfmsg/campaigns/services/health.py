@@ -44,7 +44,12 @@ def campaigns_health(
             QueueWatch("delivery", "campaign-stuck.md", max_age_s=limits.max_queue_age_s),
             QueueWatch("delivery_dlq", "dead-letters.md", dead_letter=True),
             QueueWatch("provider_events", "deliverability.md", max_age_s=limits.max_queue_age_s),
-            QueueWatch("provider_events_dlq", "deliverability.md", dead_letter=True),
+            QueueWatch(
+                "provider_events_dlq",
+                "deliverability.md",
+                dead_letter=True,
+                look_with="tctfmsg dlq events list",
+            ),
         ],
     )
     queues = dict(figures)

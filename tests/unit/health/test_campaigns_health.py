@@ -62,6 +62,17 @@ def test_a_message_on_the_campaign_dlq_and_open_failed_messages_point_to_dead_le
     ]
 
 
+def test_a_dead_provider_event_is_a_finding_naming_the_command_that_lists_it() -> None:
+    deps, _ = world(SetQueues(depths={"provider_events_dlq": (1, 1, 0)}))
+
+    health = campaigns_health(deps, LIMITS)
+
+    assert [(f.what, f.runbook) for f in health.findings] == [(
+        "2 message(s) in dead-letter queue provider_events_dlq: see `tctfmsg dlq events list`",
+        "deliverability.md",
+    )]  # fmt: skip
+
+
 def test_failures_of_the_last_hour_are_counted_by_reason_older_ones_are_not() -> None:
     deps, _ = world()
     deps.failures.record(failure(deps, "f1", "providers-unavailable", 60))
