@@ -59,7 +59,7 @@ class Stack:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped after the last e2e test, not at the session's end
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     yield from _started(tmp_path_factory.mktemp("tctfmsg-home"))
 
