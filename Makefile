@@ -23,7 +23,7 @@ types: install
 	$(BIN)/mypy
 
 test: install
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
+	$(BIN)/pytest -n 2 --durations=25
 
 check: lint types test
 

@@ -11,7 +11,8 @@ every request that changes state and answers only once its record is on disk
   version ids) is seeded with the record's sequence number and its clock is pinned to the
   request's start, on that thread only; replay does the same, so it recreates the same ids and
   the same visibility deadlines.
-- Long polls: a ReceiveMessage is applied with WaitTimeSeconds 0 and retried here until a
+- Long polls: a ReceiveMessage is applied with WaitTimeSeconds 0 and retried here, when a
+  write to its queue could have made a message receivable (and once a second), until a
   message comes or the wait is over, so no write holds the lock while it waits; a receive that
   took nothing changed nothing and is not journaled.
 """
@@ -41,6 +42,10 @@ log = logging.getLogger("tctfmsg.local.aws")
 READ_PREFIXES = ("Get", "List", "Describe", "Scan", "Query", "BatchGet", "TransactGet", "Head")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RECEIVE = "ReceiveMessage"
+# writes after which a long-polling receive of that queue should look again
+ARRIVING = frozenset(
+    {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
+)
 MAX_WAIT_S = 20  # SQS's own limit on WaitTimeSeconds
 _local = threading.local()
 
@@ -92,6 +97,45 @@ def _without_wait(environ: dict[str, Any], body: bytes) -> tuple[bytes, float]:
     except (TypeError, ValueError):
         seconds = 0.0  # moto answers the malformed value itself
     return new, seconds
+
+
+def queue_of(environ: dict[str, Any], body: bytes) -> str:
+    """The name of the queue an SQS request is about ("" if it names none)."""
+    url = ""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            return ""
+        url = params.get("QueueUrl", "") if isinstance(params, dict) else ""
+    else:
+        for source in (environ.get("QUERY_STRING", ""), _form(environ, body)):
+            url = next((v for k, v in parse_qsl(source) if k == "QueueUrl"), url)
+    return str(url).rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+
+
+class Arrivals:
+    """Per queue, how many writes could have made a message receivable there, so a long poll
+    sleeps until one does: waking every poller on every write of the stack kept each one
+    receiving again and again while a campaign ran, and an idle stack polled all the time."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._counts: dict[str, int] = {}
+
+    def mark(self, queue: str) -> None:
+        with self._changed:
+            self._counts[queue] = self._counts.get(queue, 0) + 1
+            self._changed.notify_all()
+
+    def count(self, queue: str) -> int:
+        with self._changed:
+            return self._counts.get(queue, 0)
+
+    def wait_past(self, queue: str, seen: int, timeout_s: float) -> None:
+        """Returns once `queue` had a write after `seen`, or after `timeout_s`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._counts.get(queue, 0) != seen, timeout_s)
 
 
 # ---- determinism: moto's random source and clock, per request --------------------------------
@@ -150,7 +194,7 @@ class DurableEndpoint:
         self.app = app
         self.journal = journal
         self.lock = threading.Lock()  # orders writes, and keeps them out during a snapshot
-        self._wrote = threading.Condition()
+        self.arrivals = Arrivals()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if self.journal is None:
@@ -167,7 +211,9 @@ class DurableEndpoint:
         else:
             with self.lock:
                 answer, seq = self._apply_and_append(environ, body)
-            self._written(seq)
+            self.journal.wait_durable(seq)
+            if action(environ, body) in ARRIVING:
+                self.arrivals.mark(queue_of(environ, body))
         status, headers, content = answer
         start_response(status, headers)
         return [content]
@@ -184,28 +230,26 @@ class DurableEndpoint:
             return answer, seq
         return answer, self.journal.last_seq
 
-    def _written(self, seq: int) -> None:
-        assert self.journal is not None
-        self.journal.wait_durable(seq)
-        with self._wrote:
-            self._wrote.notify_all()
-
     def _receive(self, environ: dict[str, Any], body: bytes) -> _Answer:
         try:
             body, wait_s = _without_wait(environ, body)
         except (ValueError, UnicodeDecodeError):
             wait_s = 0.0  # moto answers the malformed body itself
         environ["CONTENT_LENGTH"] = str(len(body))
+        assert self.journal is not None
+        queue = queue_of(environ, body)
         deadline = time.monotonic() + wait_s
         while True:
+            seen = self.arrivals.count(queue)
             with self.lock:
                 answer, seq = self._apply_and_append(environ, body, journal_empty=False)
-            self._written(seq)
+            self.journal.wait_durable(seq)
             remaining = deadline - time.monotonic()
             if b"ReceiptHandle" in answer[2] or remaining <= 0:
                 return answer
-            with self._wrote:  # woken by the next write, e.g. a SendMessage
-                self._wrote.wait(min(remaining, 1.0))
+            # woken by a send to this queue; once a second anyway, for a message whose
+            # visibility timeout or delay ran out
+            self.arrivals.wait_past(queue, seen, min(remaining, 1.0))
 
     # ---- snapshot and replay ------------------------------------------------------------------
 

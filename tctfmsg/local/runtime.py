@@ -76,16 +76,17 @@ class FunctionRuntime:
         *,
         visibility_timeout_s: int | None = None,
         schedule_s: float | None = None,
-        wait_s: int = 0,
+        wait_s: int | None = None,
         idle_s: float = 0.2,
         sqs: Any = None,
     ) -> None:
         self.functions = functions
         self.visibility_timeout_s = visibility_timeout_s
         self.schedule_s = schedule_s
-        # moto wakes every long-polling receiver on every message sent, and each one rescans
-        # the whole queue: with a deep queue that turns fan-out quadratic. Short polls with a
-        # client-side pause when the queue is empty behave the same without that cost.
+        # None: long polls of a second where the stack's durable endpoint answers them (it wakes
+        # a receive only for a send to its queue), short polls with a pause when the queue is
+        # empty where moto does (it wakes every long-polling receiver on every message sent,
+        # and each rescans the whole queue: with a deep queue that turns fan-out quadratic)
         self.wait_s = wait_s
         self.idle_s = idle_s
         self._sqs = sqs
@@ -110,6 +111,8 @@ class FunctionRuntime:
             self.visibility_timeout_s = current.local_visibility_timeout_s
         if self.schedule_s is None:
             self.schedule_s = current.local_schedule_s
+        if self.wait_s is None:
+            self.wait_s = 1 if current.local_durable else 0
         for spec in self.functions:
             self._handlers[spec.logical] = _load(spec.handler)
         api = invoke_api.handler(self, invoke_api.Guard.of(context.home))  # signed only (0083)
@@ -196,7 +199,7 @@ class FunctionRuntime:
                     arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
                         "Attributes"
                     ]["QueueArn"]
-                if not self.poll_once(spec, url, arn, source.batch_size):
+                if not self.poll_once(spec, url, arn, source.batch_size) and not self.wait_s:
                     self.stopping.wait(idle)
             except Exception:
                 log.exception("poller of %s failed; retrying", spec.logical)
@@ -207,7 +210,7 @@ class FunctionRuntime:
         request: dict[str, Any] = {
             "QueueUrl": url,
             "MaxNumberOfMessages": batch_size,
-            "WaitTimeSeconds": self.wait_s,
+            "WaitTimeSeconds": self.wait_s or 0,
             "AttributeNames": ["All"],
             "MessageAttributeNames": ["All"],
         }

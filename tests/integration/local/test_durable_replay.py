@@ -204,6 +204,57 @@ def test_an_empty_receive_is_not_journaled_and_a_long_poll_still_waits_for_a_mes
     assert [m["Body"] for m in got] == ["late"]
 
 
+def test_a_long_poll_looks_again_for_a_send_to_its_own_queue_not_for_every_write(
+    endpoint: Endpoint,
+) -> None:
+    sqs = endpoint.client("sqs")
+    mine = sqs.create_queue(QueueName="mine")["QueueUrl"]
+    other = sqs.create_queue(QueueName="other")["QueueUrl"]
+    receives: list[str] = []
+    moto_app = endpoint.app.app
+
+    def counting(environ: dict[str, Any], start_response: Any) -> Any:
+        body = environ["wsgi.input"].getvalue()
+        if durable.action(environ, body) == "ReceiveMessage":
+            receives.append(durable.queue_of(environ, body))
+        return moto_app(environ, start_response)
+
+    endpoint.app.app = counting
+
+    def traffic() -> None:
+        busy = endpoint.client("sqs")
+        for i in range(30):  # another queue's writes: they must not wake the poll
+            busy.send_message(QueueUrl=other, MessageBody=f"other {i}")
+        busy.send_message(QueueUrl=mine, MessageBody="mine")
+
+    sender = threading.Thread(target=traffic)
+    sender.start()
+    got = sqs.receive_message(QueueUrl=mine, WaitTimeSeconds=10)["Messages"]
+    sender.join(timeout=10)
+
+    assert [m["Body"] for m in got] == ["mine"]
+    assert set(receives) == {"mine"}
+    # the first look, the look after its own send, and the once-a-second look while 30 other
+    # sends went by: never one look per write
+    assert len(receives) <= 2 + 3
+
+
+def test_the_queue_of_a_request_is_read_from_either_protocol() -> None:
+    url = "http://127.0.0.1:4566/123456789012/tctfmsg-local-delivery"
+    json_request = {"HTTP_X_AMZ_TARGET": "AmazonSQS.SendMessage"}
+    form = {"CONTENT_TYPE": "application/x-www-form-urlencoded", "QUERY_STRING": ""}
+
+    assert durable.queue_of(json_request, b'{"QueueUrl": "%s"}' % url.encode()) == (
+        "tctfmsg-local-delivery"
+    )
+    assert durable.queue_of(form, b"Action=SendMessage&QueueUrl=" + url.encode()) == (
+        "tctfmsg-local-delivery"
+    )
+    assert durable.queue_of(json_request, b"not json") == ""
+    assert durable.queue_of(json_request, b'{"QueueUrl": 7}') == ""
+    assert durable.queue_of(json_request, b"[1]") == ""
+
+
 def test_an_s3_upload_and_a_secret_come_back_after_a_crash(endpoint: Endpoint) -> None:
     s3, secrets = endpoint.client("s3"), endpoint.client("secretsmanager")
     s3.create_bucket(Bucket="attachments")
