@@ -88,8 +88,14 @@ NAME, TEXT, ADDRESS, IDS = 200, 998, 320, 1000  # 998: RFC 5322's longest header
 
 
 class _Body(BaseModel):
+    # defer_build: a body's validator is built by the first request that sends one, not at
+    # every cold start
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, populate_by_name=True, strict=True
+        extra="forbid",
+        str_strip_whitespace=True,
+        populate_by_name=True,
+        strict=True,
+        defer_build=True,
     )
 
 
