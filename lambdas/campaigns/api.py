@@ -18,18 +18,14 @@ import re
 from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from http import HTTPStatus
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -48,6 +44,9 @@ from tctfmsg.campaigns.services.views import (
 from tctfmsg.core.errors import Conflict, InvalidInput, NotFound, TctfmsgError, Throttled
 from tctfmsg.email.message import AllProvidersUnavailable, ProviderUnavailable
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
 # debug=False whatever POWERTOOLS_DEV says: Powertools' debug mode answers with tracebacks.
 app = APIGatewayRestResolver(debug=False)
 
@@ -65,12 +64,20 @@ RETRY_AFTER_S = 2
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")  # printable ASCII, no spaces: it becomes a key
-IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="key",
-    payload_validation_jmespath="campaign",  # the same key with another body is refused
-    expires_after_seconds=24 * 3600,  # a client retrying within a day gets the same campaign
-    raise_on_no_idempotency_key=True,  # never silently unprotected: no key takes _create
-)
+
+
+@lru_cache(maxsize=1)
+def idempotency_config() -> IdempotencyConfig:
+    """Built on the first request with a key: Powertools' idempotency utility imports boto3
+    and its DynamoDB layer, which no other request needs (a cold start without them)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="campaign",  # the same key with another body is refused
+        expires_after_seconds=24 * 3600,  # a client retrying within a day gets the same one
+        raise_on_no_idempotency_key=True,  # never silently unprotected: no key takes _create
+    )
 
 
 # ---- request bodies ------------------------------------------------------------------------
@@ -81,8 +88,14 @@ NAME, TEXT, ADDRESS, IDS = 200, 998, 320, 1000  # 998: RFC 5322's longest header
 
 
 class _Body(BaseModel):
+    # defer_build: a body's validator is built by the first request that sends one, not at
+    # every cold start
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, populate_by_name=True, strict=True
+        extra="forbid",
+        str_strip_whitespace=True,
+        populate_by_name=True,
+        strict=True,
+        defer_build=True,
     )
 
 
@@ -151,11 +164,19 @@ def _create_recorded(request: dict[str, Any]) -> dict[str, Any]:
 def _create_once(key: str, body: CreateCampaign) -> dict[str, Any]:
     """`_create` once per key: the recorded answer for a key seen before with this body. A
     create that fails records nothing, so the key can be sent again."""
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    config = idempotency_config()
+    config.register_lambda_context(app.lambda_context)  # a key in progress is freed at timeout
     once = idempotent_function(
         _create_recorded,
         data_keyword_argument="request",
         persistence_store=bootstrap.default().idempotency_store,
-        config=IDEMPOTENCY,
+        config=config,
     )
     request = {"key": key, "campaign": body.model_dump(mode="json", by_alias=True)}
     try:
@@ -372,5 +393,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     malformed = malformed_event(event)
     if malformed:  # not from API Gateway: the resolver would raise on it
         return refusal(malformed)
-    IDEMPOTENCY.register_lambda_context(context)  # a key in progress is freed at the timeout
     return app.resolve(event, context)

@@ -16,15 +16,12 @@ from tctfmsg.campaigns.adapters.campaigns import DynamoCampaignStore
 from tctfmsg.campaigns.adapters.deliveries import DynamoDeliveryLedger
 from tctfmsg.campaigns.adapters.failed_messages import DynamoFailedMessageStore
 from tctfmsg.campaigns.adapters.pause_alarm import MetricPauseAlarm
-from tctfmsg.campaigns.adapters.provider_events import SqsProviderEventQueue
 from tctfmsg.campaigns.adapters.sender_identities import (
     EmbeddedSenderVerification,
     SesSenderVerification,
 )
 from tctfmsg.campaigns.adapters.sqs import SqsDeliveryQueue
-from tctfmsg.campaigns.adapters.sqs_dead_letters import SqsDeadLetterDestination, SqsDeadLetters
 from tctfmsg.campaigns.adapters.subscribers import DynamoSubscriberStore
-from tctfmsg.campaigns.adapters.webhook_keys import SecretsWebhookKeys
 from tctfmsg.campaigns.domain.campaign import Thresholds
 from tctfmsg.campaigns.ports import CampaignRenderer, SenderVerification
 from tctfmsg.campaigns.services.campaign_checks import Readiness
@@ -33,25 +30,29 @@ from tctfmsg.campaigns.services.campaign_progress import Books
 from tctfmsg.campaigns.services.campaigns import CampaignDeps
 from tctfmsg.campaigns.services.consumer import ConsumerDeps
 from tctfmsg.campaigns.services.dlq import DlqDeps
-from tctfmsg.campaigns.services.provider_event_dlq import DeadEventDeps
-from tctfmsg.campaigns.services.provider_events import EventDeps
-from tctfmsg.campaigns.services.provider_webhooks import WebhookDeps
 from tctfmsg.campaigns.services.scheduler import FanoutConfig
-from tctfmsg.campaigns.services.unsubscribe_links import LinkDeps
 from tctfmsg.core import clients as clients_module
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.clock import SystemClock
 from tctfmsg.core.lambda_invoker import LambdaInvoker
 from tctfmsg.core.lazy import OnFirstUse
-from tctfmsg.core.queue_gauge import SqsQueueGauge
 from tctfmsg.core.resources import table
 from tctfmsg.email.bootstrap import EmailRoot
 from tctfmsg.email.suppression import DynamoSuppressionList
 from tctfmsg.rendering.bootstrap import TemplateRoot
 from tctfmsg.rendering.unsubscribe import unsubscribe_url
 
+# What only one handler uses (provider events, webhooks and their verifiers, the unsubscribe
+# page) is imported where it is built, so no other handler's cold start pays for it.
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from tctfmsg.campaigns.adapters.provider_events import SqsProviderEventQueue
+    from tctfmsg.campaigns.adapters.webhook_keys import SecretsWebhookKeys
+    from tctfmsg.campaigns.services.provider_event_dlq import DeadEventDeps
+    from tctfmsg.campaigns.services.provider_events import EventDeps
+    from tctfmsg.campaigns.services.provider_webhooks import WebhookDeps
+    from tctfmsg.campaigns.services.unsubscribe_links import LinkDeps
 
 SENDING_FUNCTION = "campaign_consumer"  # the one function of this service that sends email
 
@@ -167,6 +168,8 @@ class CampaignsRoot:
     def link_deps(self) -> LinkDeps:
         """What the unsubscribe page works with: subscribers, and the key links are signed
         with, read when a link is checked."""
+        from tctfmsg.campaigns.services.unsubscribe_links import LinkDeps
+
         templates = self.templates
         return LinkDeps(self.subscribers, SystemClock(), lambda: templates.unsubscribe_key)
 
@@ -176,6 +179,8 @@ class CampaignsRoot:
 
     @cached_property
     def event_deps(self) -> EventDeps:
+        from tctfmsg.campaigns.services.provider_events import EventDeps
+
         deps = self.dlq_deps
         return EventDeps(
             subscribers=self.subscribers,
@@ -193,17 +198,28 @@ class CampaignsRoot:
     @cached_property
     def webhook_keys(self) -> SecretsWebhookKeys:
         """Where the providers' webhook verification keys are set (`providers webhook-key`)."""
+        from tctfmsg.campaigns.adapters.webhook_keys import SecretsWebhookKeys
+
         names, client = self.clients.names, self.clients.client("secretsmanager")
         return SecretsWebhookKeys(names["webhook_keys"], client)
 
     @cached_property
     def provider_event_queue(self) -> SqsProviderEventQueue:
+        from tctfmsg.campaigns.adapters.provider_events import SqsProviderEventQueue
+
         names, sqs = self.clients.names, self.clients.client("sqs")
         return SqsProviderEventQueue(names["provider_events"], sqs)
 
     @cached_property
     def dead_event_deps(self) -> DeadEventDeps:
         """The provider-events dead-letter queue, for operators (`dlq events …`)."""
+        from tctfmsg.campaigns.adapters.sqs_dead_letters import (
+            SqsDeadLetterDestination,
+            SqsDeadLetters,
+        )
+        from tctfmsg.campaigns.services.provider_event_dlq import DeadEventDeps
+        from tctfmsg.core.queue_gauge import SqsQueueGauge
+
         names, sqs, clock = self.clients.names, self.clients.client("sqs"), SystemClock()
         return DeadEventDeps(
             dead=SqsDeadLetters(names["provider_events_dlq"], sqs),
@@ -215,6 +231,8 @@ class CampaignsRoot:
     def webhook_deps(self, count_refusal: Callable[[str, str], None]) -> WebhookDeps:
         """Cheap to call per request: the queue (its URL looked up once) and the secrets'
         cache are the root's."""
+        from tctfmsg.campaigns.services.provider_webhooks import WebhookDeps
+
         secrets, name = self.clients.secrets, self.clients.names["webhook_keys"]
 
         def keys() -> Mapping[str, str]:

@@ -1,21 +1,31 @@
-"""One validated settings object, read once per process by the CLI and by every Lambda."""
+"""One validated settings object, read once per process by the CLI and by every Lambda.
+
+A plain pydantic model that `load` fills from the environment itself, as pydantic-settings
+would (`TCTFMSG_<FIELD>` or a field's aliases, any case), without importing pydantic-settings
+at every cold start (docs/decisions/0091)."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from tctfmsg.core.errors import ConfigurationError
 
 Target = Literal["local", "aws"]
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TCTFMSG_", frozen=True, extra="ignore")
+ENV_PREFIX = "TCTFMSG_"
+
+
+class Settings(BaseModel):
+    # by name (CLI overrides, `load`) or by alias: `region` is also AWS_REGION
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True
+    )
 
     target: Target = "local"
     stage: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,19}$")
@@ -143,10 +153,27 @@ class Settings(BaseSettings):
         return "AWS_LAMBDA_FUNCTION_NAME" in os.environ
 
 
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The settings the environment sets, by field name, as text for the model to validate:
+    `TCTFMSG_<FIELD>`, or for a field with aliases the first of them that is set; names in any
+    case."""
+    values = {name.lower(): value for name, value in (environ or os.environ).items()}
+    found: dict[str, str] = {}
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        keys = alias.choices if isinstance(alias, AliasChoices) else [ENV_PREFIX + name]
+        for key in keys:
+            if isinstance(key, str) and key.lower() in values:
+                found[name] = values[key.lower()]
+                break
+    return found
+
+
 def load(**overrides: object) -> Settings:
     """Read settings from the environment; overrides come from CLI options."""
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        return Settings.model_validate({**from_environment(), **given})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"

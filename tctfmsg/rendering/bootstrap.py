@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from tctfmsg.core.clients import Clients
 from tctfmsg.core.errors import ConfigurationError
 from tctfmsg.core.resources import public_url_output_key
-from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
 from tctfmsg.rendering.adapters.config_store import DynamoTemplateVersions
 from tctfmsg.rendering.adapters.ses import SesHostedTemplates
 from tctfmsg.rendering.checks import load_registry
@@ -17,10 +17,14 @@ from tctfmsg.rendering.hosted import HostedNames, constants_for, hosted_campaign
 from tctfmsg.rendering.layered import LayeredTemplateStore
 from tctfmsg.rendering.registry import Registry
 from tctfmsg.rendering.renderer import Renderer
-from tctfmsg.rendering.service import TemplateDeps
 from tctfmsg.rendering.ses import SesTemplate
 from tctfmsg.rendering.store import TEMPLATES_DIR, FileTemplateStore
 from tctfmsg.rendering.unsubscribe import unsubscribe_mailto
+
+# The operator's use cases (`tctfmsg template …`) and their Chromium are imported where they
+# are built: no Lambda handler uses them, so none of their cold starts pays for them.
+if TYPE_CHECKING:
+    from tctfmsg.rendering.service import TemplateDeps
 
 
 class TemplateRoot:
@@ -50,6 +54,9 @@ class TemplateRoot:
     @cached_property
     def template_deps(self) -> TemplateDeps:
         """What `tctfmsg template …` works with."""
+        from tctfmsg.rendering.adapters.chromium import ChromiumScreenshotter
+        from tctfmsg.rendering.service import TemplateDeps
+
         return TemplateDeps(
             files=self.files,
             versions=self.config_store,

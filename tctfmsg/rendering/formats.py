@@ -13,20 +13,14 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from babel import Locale
-from babel.dates import (
-    format_date,
-    format_datetime,
-    get_date_format,
-    get_datetime_format,
-    get_time_format,
-)
-from babel.numbers import format_currency, format_decimal, format_percent
+from typing import TYPE_CHECKING, Any
 
 from tctfmsg.core.errors import InvalidInput
 from tctfmsg.rendering.language import babel_locale
+
+# Babel's formatters are imported by the first message that formats something.
+if TYPE_CHECKING:
+    from babel import Locale
 
 KINDS = ("date", "datetime", "number", "percent", "currency")
 CURRENCY_VARIABLE = "currency"  # the ISO 4217 code a "currency" amount is in
@@ -49,10 +43,20 @@ def apply(formats: Mapping[str, str], data: Mapping[str, Any], locale: str) -> M
 
 
 def _date(name: str, data: Mapping[str, Any], locale: Locale) -> str:
+    from babel.dates import format_date
+
     return format_date(_parse_when(name, data[name]), "long", locale=locale)
 
 
 def _datetime(name: str, data: Mapping[str, Any], locale: Locale) -> str:
+    from babel.dates import (
+        format_date,
+        format_datetime,
+        get_date_format,
+        get_datetime_format,
+        get_time_format,
+    )
+
     when = _parse_when(name, data[name])
     if not isinstance(when, datetime):
         return format_date(when, "long", locale=locale)
@@ -67,15 +71,21 @@ def _datetime(name: str, data: Mapping[str, Any], locale: Locale) -> str:
 
 
 def _number(name: str, data: Mapping[str, Any], locale: Locale) -> str:
+    from babel.numbers import format_decimal
+
     return format_decimal(_parse_decimal(name, data[name]), locale=locale)
 
 
 def _percent(name: str, data: Mapping[str, Any], locale: Locale) -> str:
     """A fraction (0.8) as the locale writes 80 %."""
+    from babel.numbers import format_percent
+
     return format_percent(_parse_decimal(name, data[name]), locale=locale)
 
 
 def _currency(name: str, data: Mapping[str, Any], locale: Locale) -> str:
+    from babel.numbers import format_currency
+
     code = data.get(CURRENCY_VARIABLE)
     if not isinstance(code, str) or not CURRENCY.match(code):
         raise InvalidInput(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
-
-from babel import Locale, UnknownLocaleError
+from typing import TYPE_CHECKING, Literal
 
 from tctfmsg.core.errors import InvalidInput
+
+# Babel is imported by what renders or formats, not by every handler that imports this module.
+if TYPE_CHECKING:
+    from babel import Locale
 
 DEFAULT_LOCALE = "en"  # every template has it: the catalog other locales are checked against
 # A BCP 47 language tag as far as messages need one: language, then optional script or region
@@ -51,6 +53,8 @@ def resolve(available: tuple[str, ...], requested: str | None) -> str:
 @lru_cache(maxsize=64)
 def direction(locale: str) -> Direction:
     """Which way the locale's script runs, from CLDR (Babel): `ar` and `he` are right to left."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         order = Locale.parse(locale, sep="-").character_order
     except (UnknownLocaleError, ValueError):
@@ -60,6 +64,8 @@ def direction(locale: str) -> Direction:
 
 def babel_locale(locale: str) -> Locale:
     """Babel's locale for a tag a template has; an unknown one formats as the default."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(locale, sep="-")
     except (UnknownLocaleError, ValueError):

@@ -14,14 +14,15 @@ import base64
 import binascii
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from tctfmsg.core.errors import InvalidInput
+
+# cryptography is imported at the first token sealed or opened: only the sending consumer and
+# the unsubscribe page do, and the other handlers' cold starts need not pay for it.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 VERSION = 1  # the first byte of every token: a new key scheme or layout takes the next one
 MAX_TOKEN_CHARS = 700  # a campaign id and an address of up to 254 characters fit with room
@@ -56,6 +57,8 @@ def verify_unsubscribe(key: bytes, token: str) -> tuple[str, str]:
         raise invalid from None
     if _b64(raw) != token or len(raw) < 2 or raw[0] != VERSION:
         raise invalid  # unused trailing bits set, or a version this code does not read
+    from cryptography.exceptions import InvalidTag
+
     try:
         plain = _cipher(key).decrypt(raw[1:], [raw[:1]])
         text = plain.decode("utf-8")
@@ -82,6 +85,10 @@ def unsubscribe_mailto(address: str, key: bytes, campaign_id: str, email: str) -
 
 @lru_cache(maxsize=8)  # one key per process in practice; deriving it per token is waste
 def _cipher(key: bytes) -> AESSIV:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     # The stored key is any long random string; AES-256-SIV takes 64 bytes derived from it.
     derived = HKDF(
         algorithm=hashes.SHA256(), length=64, salt=None, info=b"tctfmsg unsubscribe v1"

@@ -3,6 +3,7 @@ the CLI, the embedded stack or the tests; its size is printed and kept under a b
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import importlib.util
 import json
@@ -97,10 +98,26 @@ def test_handlers_import_only_what_the_lock_ships(imported: dict[str, list[str]]
         assert ours == [], handler
 
 
-def test_every_bundled_requirement_is_imported_by_some_handler(
+def _imported_by_shipped_code() -> list[str]:
+    """Every module the shipped code imports, at its top or on a path (a handler imports what
+    only one route or a rare path needs where it is used, decision 0091)."""
+    names = []
+    for path in shipped_files():
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return names
+
+
+def test_every_bundled_requirement_is_imported_by_the_shipped_code(
     imported: dict[str, list[str]],
 ) -> None:
-    used = set().union(*(_distributions_of(modules) for modules in imported.values()))
+    at_import = set().union(*(_distributions_of(modules) for modules in imported.values()))
+    used = at_import | _distributions_of(_imported_by_shipped_code())
 
     unused = {distribution(Requirement(s).name) for s in lambda_requirements()} - used
     assert unused == set()

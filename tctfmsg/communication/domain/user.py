@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
 from tctfmsg.core.errors import InvalidInput
 
 CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp", "push", "websocket")
@@ -50,6 +48,9 @@ def check_email(value: str) -> str:
         raise InvalidInput(
             "invalid email address", f"give one address of at most {MAX_EMAIL} characters"
         )
+    # imported by the paths that check an address, not at every cold start
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:

@@ -1,17 +1,21 @@
 """What the HTTP providers share: one POST that turns transport failures into domain errors,
-and the reading of the headers that say when to come back."""
+and the reading of the headers that say when to come back.
+
+requests is imported at the first POST, not with the module: most cold starts of a sending
+function never fail over to an HTTP provider (SES answers first)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import requests
-from urllib3.exceptions import NewConnectionError
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from tctfmsg.email.message import EmailMessage, ProviderUnavailable, RecipientRejected, SendReceipt
+
+if TYPE_CHECKING:
+    import requests
 
 USER_AGENT = "tctfmsg-email-backbone/1"
 DEFAULT_THROTTLE_BACKOFF_S = 1.0
@@ -25,6 +29,8 @@ def post_json(
     headers: dict[str, str],
     timeout_s: float,
 ) -> requests.Response:
+    import requests
+
     try:
         return session.post(
             url,
@@ -76,6 +82,8 @@ def error_json(response: requests.Response) -> dict[str, Any]:
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
+    from urllib3.exceptions import NewConnectionError
+
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError)
 
@@ -101,8 +109,14 @@ class HttpEmailProvider:
         self._api_key = api_key
         self._url = (base_url or self.default_url).rstrip("/") + self.path
         self._timeout_s = timeout_s
-        self._session = session or requests.Session()
+        self._given_session = session
         self._on_auth_failure = on_auth_failure
+
+    @cached_property
+    def _session(self) -> requests.Session:
+        import requests
+
+        return self._given_session or requests.Session()
 
     def send(self, message: EmailMessage) -> SendReceipt:
         response = post_json(

@@ -6,9 +6,7 @@ falling back to the status code; never by the human message.
 
 from __future__ import annotations
 
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from tctfmsg.email.message import EmailMessage, ProviderUnavailable, RecipientRejected
 from tctfmsg.email.providers.http import (
@@ -17,6 +15,9 @@ from tctfmsg.email.providers.http import (
     error_json,
     retry_after_s,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_URL = "https://api.resend.com"
 

@@ -8,9 +8,7 @@ to fix and another provider can send meanwhile.
 from __future__ import annotations
 
 from email.utils import parseaddr
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from tctfmsg.email.message import EmailMessage, ProviderUnavailable, RecipientRejected
 from tctfmsg.email.providers.http import (
@@ -19,6 +17,9 @@ from tctfmsg.email.providers.http import (
     error_json,
     retry_after_s,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_URL = "https://api.sendgrid.com"
 MESSAGE_FIELDS = ("personalizations", "content", "subject")

@@ -90,7 +90,7 @@ def test_a_create_that_fails_leaves_the_key_free_for_the_corrected_request(
 
 def test_a_key_still_in_progress_is_a_conflict_that_says_to_retry(world: World) -> None:
     store = world.idempotency
-    store.configure(api.IDEMPOTENCY, f"{api.__name__}._create_recorded")
+    store.configure(api.idempotency_config(), f"{api.__name__}._create_recorded")
     request = {
         "key": KEY["Idempotency-Key"],
         "campaign": BODY | {"filter": {}, "sender": None, "render": "runtime"},
