@@ -117,6 +117,9 @@ class Settings(BaseModel):
     # Embedded stack only: journal every acknowledged write (decision 0082); off only to
     # measure what it costs (bench/durability_bench.py).
     local_durable: bool = True
+    # Embedded stack only: how long a queue poller's receive waits for a message (None: one
+    # second where the stack is durable, else 0, short polls with a pause; decision 0094).
+    local_poll_wait_s: int | None = Field(default=None, ge=0, le=20)
     # Embedded stack only: the local email providers report a delivery for every send they
     # take, as the real ones do (decision 0077); off only for a benchmark that must not pay it.
     local_delivery_reports: bool = True

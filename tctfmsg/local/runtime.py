@@ -112,6 +112,8 @@ class FunctionRuntime:
         if self.schedule_s is None:
             self.schedule_s = current.local_schedule_s
         if self.wait_s is None:
+            self.wait_s = current.local_poll_wait_s
+        if self.wait_s is None:
             self.wait_s = 1 if current.local_durable else 0
         for spec in self.functions:
             self._handlers[spec.logical] = _load(spec.handler)
