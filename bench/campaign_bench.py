@@ -104,7 +104,8 @@ def main() -> None:
         campaign_s = time.perf_counter() - started
         running = state.running(runtime.settings.local_dir)
         assert running is not None
-        outboxes = {p: control.outbox(running, p) for p in control.PROVIDERS}
+        controls = control.access(runtime.settings.local_dir, running)
+        outboxes = {p: control.outbox(controls, p) for p in control.PROVIDERS}
         result = audit(campaign.campaign_id, outboxes, deps.ledger.list(campaign.campaign_id))
 
     print(

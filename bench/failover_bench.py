@@ -42,8 +42,9 @@ class Run:
         self.messages = messages
         self.outage_after = outage_after
         self.tag = uuid.uuid4().hex[:8]
-        self.running = state.running(runtime.settings.local_dir)
-        assert self.running is not None
+        running = state.running(runtime.settings.local_dir)
+        assert running is not None
+        self.running = control.access(runtime.settings.local_dir, running)
         self.lock = threading.Lock()
         self.done = 0
         self.outage_at: float | None = None

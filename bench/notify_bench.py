@@ -71,7 +71,7 @@ def steady(root: CommunicationRoot, phase: str, count: int, rate: float) -> dict
     return asked
 
 
-def latencies(running: state.StackState, asked: dict[str, float]) -> list[float]:
+def latencies(running: control.StackAccess, asked: dict[str, float]) -> list[float]:
     deadline = time.time() + TIMEOUT_S
     while True:
         received = {m["to"]: m["received_at"] for m in control.outbox(running, "sms")}
@@ -120,8 +120,9 @@ def main() -> None:
     rate = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
     with private_stack() as runtime:
         root = CommunicationRoot(runtime.clients, runtime.templates)
-        running = state.running(runtime.settings.local_dir)
-        assert running is not None
+        stack = state.running(runtime.settings.local_dir)
+        assert stack is not None
+        running = control.access(runtime.settings.local_dir, stack)
 
         latencies(running, steady(root, "warm-idle", WARM_UP, rate))  # cold starts, not the path
         idle = latencies(running, steady(root, "idle", codes, rate))

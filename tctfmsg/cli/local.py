@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from tctfmsg.core.errors import InvalidInput, StackNotRunning
 from tctfmsg.local import stack
 from tctfmsg.local import state as stack_state
 from tctfmsg.local import status as stack_status
+
+if TYPE_CHECKING:
+    from tctfmsg.local.providers.control import StackAccess
 
 app = typer.Typer(no_args_is_help=True, help="Run the embedded stack: AWS APIs and runtime.")
 
@@ -137,6 +140,13 @@ def env(ctx: typer.Context) -> None:
     typer.echo(client_env.exports(values), nl=False)
 
 
+def _controls(ctx: typer.Context) -> StackAccess:
+    """The running stack, with the keys its providers' control API answers to."""
+    from tctfmsg.local.providers import control
+
+    return control.access(state(ctx).settings.local_dir, _running(ctx))
+
+
 def _running(ctx: typer.Context) -> stack_state.StackState:
     running = stack_state.running(state(ctx).settings.local_dir)
     if running is None:
@@ -168,14 +178,15 @@ def outbox(
         raise InvalidInput(
             f"unknown channel {channel!r}", f"choose one of {', '.join(control.CHANNELS)}"
         )
-    running = _running(ctx)
+    controls = _controls(ctx)
+    running = controls.running
     if provider:
         names = [provider]
     elif channel:
         names = list(control.CHANNELS[channel])
     else:  # a stack started before a channel existed simply has no endpoint for it
         names = [n for n in control.ENDPOINTS if n in running.endpoints]
-    messages = [m for name in names for m in control.outbox(running, name)]
+    messages = [m for name in names for m in control.outbox(controls, name)]
     if channel:
         messages = [m for m in messages if m.get("channel") == channel]
     if to:
@@ -252,7 +263,7 @@ def fault(
                 "`tctfmsg local fault ses --bounce ana@example.com`",
             )
         kind, address = feedback[0]
-        control.set_feedback(_running(ctx), provider, address, kind)
+        control.set_feedback(_controls(ctx), provider, address, kind)
         told = {"bounce": "bounces", "complain": "complains", "none": "delivers normally"}[kind]
         console.print(f"{provider} now {told} for {literal(address)}")
         return
@@ -262,7 +273,7 @@ def fault(
             raise InvalidInput(
                 "--unregister TOKEN is for push alone", "`tctfmsg local fault push --unregister T`"
             )
-        control.unregister(_running(ctx), unregister)
+        control.unregister(_controls(ctx), unregister)
         console.print(f"push now answers UNREGISTERED for {literal(unregister)}")
         return
     if len(modes) > 1 or (up and slow):
@@ -271,9 +282,9 @@ def fault(
         )
     if not modes and slow is None:
         raise InvalidInput("say how to misbehave", "give --down, --up, --slow MS or --throttle")
-    running = _running(ctx)
-    current = control.fault(running, provider)
+    controls = _controls(ctx)
+    current = control.fault(controls, provider)
     mode = modes[0] if modes else current["mode"]
-    result = control.set_fault(running, provider, mode, slow or 0)
+    result = control.set_fault(controls, provider, mode, slow or 0)
     delay = f", answers delayed {result['slow_ms']} ms" if result["slow_ms"] else ""
     console.print(f"{provider} is now {result['mode']}{delay}")

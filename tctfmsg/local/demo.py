@@ -34,7 +34,6 @@ from tctfmsg.core.settings import Settings
 from tctfmsg.email import admin as email_admin
 from tctfmsg.email.message import PROVIDERS as EMAIL_PROVIDERS
 from tctfmsg.local import stack
-from tctfmsg.local import state as stack_state
 from tctfmsg.local.components import pointed_at
 from tctfmsg.local.demo_transactional import TransactionalDemo, TransactionalReport
 from tctfmsg.local.providers import control
@@ -84,7 +83,7 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
         f"at {started.state.endpoint}"
     )
     runtime = Runtime(Clients(pointed_at(settings, started.state.port)))
-    running = started.state
+    running = control.access(settings.local_dir, started.state)
     transactional = TransactionalDemo(
         CommunicationRoot(runtime.clients, runtime.templates), running
     )
@@ -131,7 +130,7 @@ def run(settings: Settings, reporter: Reporter, options: DemoOptions = DemoOptio
 
 
 def _healthy_providers(
-    runtime: Runtime, running: stack_state.StackState, options: DemoOptions, reporter: Reporter
+    runtime: Runtime, running: control.StackAccess, options: DemoOptions, reporter: Reporter
 ) -> None:
     backbone = runtime.email.backbone
     for provider in EMAIL_PROVIDERS:
@@ -175,7 +174,7 @@ class _CountedRejects:
 
 def _follow(
     runtime: Runtime,
-    running: stack_state.StackState,
+    running: control.StackAccess,
     campaign_id: str,
     members: int,
     options: DemoOptions,

@@ -18,7 +18,6 @@ from tctfmsg.communication.services.users import set_user
 from tctfmsg.core.errors import TctfmsgError
 from tctfmsg.email import admin as email_admin
 from tctfmsg.email.message import PROVIDERS as EMAIL_PROVIDERS
-from tctfmsg.local import state as stack_state
 from tctfmsg.local.providers import control
 
 USER = User("demo-ada", email="ada@example.com", phone="+447700900123", timezone="Europe/London")
@@ -55,7 +54,7 @@ class TransactionalReport:
 
 
 class TransactionalDemo:
-    def __init__(self, root: CommunicationRoot, running: stack_state.StackState) -> None:
+    def __init__(self, root: CommunicationRoot, running: control.StackAccess) -> None:
         self.root = root
         self.running = running
         self.report = TransactionalReport()

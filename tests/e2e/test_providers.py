@@ -26,8 +26,9 @@ def providers(stack) -> Iterator[object]:
     before = {c.name: c for c in backbone.config_store.load()}
 
     def healthy() -> None:
-        running = state.running(runtime.settings.local_dir)
-        assert running is not None
+        stack_state = state.running(runtime.settings.local_dir)
+        assert stack_state is not None
+        running = control.access(runtime.settings.local_dir, stack_state)
         for name in PROVIDERS:
             control.set_fault(running, name, "up")
             backbone.config_store.update(

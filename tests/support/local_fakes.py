@@ -34,7 +34,9 @@ RUNNING = StackState(
 
 
 def stack_running_in(monkeypatch: pytest.MonkeyPatch, directory: Path) -> StackState:
-    """The state file says RUNNING is up in `directory` (and nothing runs anywhere else)."""
+    """The state file says RUNNING is up in `directory` (and nothing runs anywhere else), with
+    the keys its control API answers to."""
+    stack_state.ensure_credentials(directory)
     monkeypatch.setattr(
         stack_state, "running", lambda where: RUNNING if Path(where) == directory else None
     )
@@ -84,18 +86,19 @@ class FakeProviderControl:
             monkeypatch.setattr(control, name, getattr(self, name))
         return self
 
-    def outbox(self, running: StackState, provider: str) -> list[dict[str, Any]]:
-        self.calls.append(("outbox", control.endpoint(running, provider)))
+    def outbox(self, stack: control.StackAccess, provider: str) -> list[dict[str, Any]]:
+        self.calls.append(("outbox", control.endpoint(stack.running, provider)))
         return list(self.outboxes.get(provider, []))
 
-    def fault(self, running: StackState, provider: str) -> dict[str, Any]:
-        self.calls.append(("fault", control.endpoint(running, provider)))
+    def fault(self, stack: control.StackAccess, provider: str) -> dict[str, Any]:
+        self.calls.append(("fault", control.endpoint(stack.running, provider)))
         return {"provider": provider, **self.faults.get(provider, {"mode": "up", "slow_ms": 0})}
 
     def set_fault(
-        self, running: StackState, provider: str, mode: str, slow_ms: int = 0
+        self, stack: control.StackAccess, provider: str, mode: str, slow_ms: int = 0
     ) -> dict[str, Any]:
-        self.calls.append(("set_fault", control.endpoint(running, provider), mode, str(slow_ms)))
+        endpoint = control.endpoint(stack.running, provider)
+        self.calls.append(("set_fault", endpoint, mode, str(slow_ms)))
         self.faults[provider] = {"mode": mode, "slow_ms": slow_ms}
         return {"provider": provider, **self.faults[provider]}
 

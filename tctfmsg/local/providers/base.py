@@ -1,5 +1,6 @@
 """What every local provider endpoint shares: its outbox, its fault switch, the control API
-(`/_local/outbox`, `/_local/fault`) and a threaded WSGI server on 127.0.0.1.
+(`/_local/outbox`, `/_local/fault`) and a threaded WSGI server on 127.0.0.1. On the stack the
+control API answers only requests SigV4-signed with the stack's own keys (decision 0095).
 
 On the embedded stack the outbox is kept with the rest of the state: every record is appended
 to a file in the state directory and fsynced before the provider answers, so what a provider
@@ -13,7 +14,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -24,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from tctfmsg.local.providers.feedback import KINDS, FeedbackRules
 from tctfmsg.local.signature_guard import signed_only
+from tctfmsg.local.sigv4 import Refusal
 
 if TYPE_CHECKING:
     from tctfmsg.local.providers.reports import ReportQueue
@@ -116,6 +118,7 @@ class ProviderEndpoint:
     def __init__(self) -> None:
         self.fault = Fault()
         self._signed: Any = None  # the SignatureGuard in front of the provider's API
+        self._controlled: Any = None  # and the one in front of the control API
         self.feedback = FeedbackRules()
         self.reports: ReportQueue | None = None  # set for an email provider by its component
         self.outbox = Outbox(self.name, listener=self._sent)
@@ -131,6 +134,9 @@ class ProviderEndpoint:
             )
         if self.sigv4 and state_dir is not None:
             self._signed = signed_only(self._api, state_dir, self.name)
+        if state_dir is not None:  # without one: a test's endpoint, as open as its API
+            name = f"{self.name}-control"
+            self._controlled = signed_only(self._control_api, state_dir, name, control_refused)
         self._server = make_server(
             "127.0.0.1", port, self, threaded=True, request_handler=_QuietHandler
         )
@@ -152,6 +158,8 @@ class ProviderEndpoint:
         request = Request(environ)
         if request.headers.get("Origin") is not None:  # a browser page: never (decision 0082)
             response = json_response({"error": "browser origins are refused"}, 403)
+        elif request.path.startswith(CONTROL) and self._controlled is not None:
+            return self._controlled(environ, start_response)
         elif request.path.startswith(CONTROL):
             response = self._control(request)
         elif self._signed is not None:
@@ -162,6 +170,9 @@ class ProviderEndpoint:
 
     def _api(self, environ: Any, start_response: Any) -> Any:
         return self._faulty(Request(environ))(environ, start_response)
+
+    def _control_api(self, environ: Any, start_response: Any) -> Any:
+        return self._control(Request(environ))(environ, start_response)
 
     # ---- control API -------------------------------------------------------------------------
 
@@ -239,6 +250,15 @@ def json_response(
     return Response(
         json.dumps(body), status=status, headers=headers or {}, content_type="application/json"
     )
+
+
+def control_refused(
+    refusal: Refusal, headers: Mapping[str, str]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """401 when nothing proves the keys, 403 when what came does not: one line of JSON."""
+    status = "401 Unauthorized" if refusal.kind == "missing" else "403 Forbidden"
+    body = json.dumps({"error": refusal.message}).encode()
+    return status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], body
 
 
 def bearer(request: Request) -> str | None:

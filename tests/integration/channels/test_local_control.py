@@ -9,14 +9,15 @@ from tctfmsg.communication.adapters.push import FcmPushChannel
 from tctfmsg.communication.ports import RecipientUnreachable
 from tctfmsg.core.errors import InvalidInput
 from tctfmsg.local.providers import control
-from tctfmsg.local.state import StackState
+from tctfmsg.local.state import StackCredentials, StackState
 from tests.integration.channels.channel_endpoints import KEYS, outgoing
 
 
-def running_with(**endpoints: str) -> StackState:
-    return StackState(
+def running_with(**endpoints: str) -> control.StackAccess:
+    running = StackState(
         pid=1, port=1, endpoint="http://127.0.0.1:1", started_at="", endpoints=endpoints
     )
+    return control.StackAccess(running, StackCredentials("TCTFTEST", "test-secret"))
 
 
 def test_unregister_makes_fcm_answer_unregistered_for_that_token(fcm_endpoint) -> None:

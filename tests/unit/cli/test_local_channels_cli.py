@@ -13,7 +13,6 @@ import pytest
 
 from tctfmsg.local import state as stack_state
 from tctfmsg.local.providers import control
-from tctfmsg.local.state import StackState
 from tests.support.cli_roots import error_line
 from tests.support.local_fakes import RUNNING, FakeProviderControl, received
 from tests.unit.cli.conftest import Cli
@@ -41,12 +40,12 @@ class ChannelControl(FakeProviderControl):
         monkeypatch.setattr(control, "unregister", self.unregister)
         return self
 
-    def outbox(self, running: StackState, provider: str) -> list[dict[str, Any]]:
+    def outbox(self, stack: control.StackAccess, provider: str) -> list[dict[str, Any]]:
         channel = "email" if provider in control.PROVIDERS else provider
-        return [{"channel": channel, **m} for m in super().outbox(running, provider)]
+        return [{"channel": channel, **m} for m in super().outbox(stack, provider)]
 
-    def unregister(self, running: StackState, token: str) -> dict[str, Any]:
-        self.calls.append(("unregister", control.endpoint(running, "push"), token))
+    def unregister(self, stack: control.StackAccess, token: str) -> dict[str, Any]:
+        self.calls.append(("unregister", control.endpoint(stack.running, "push"), token))
         self.unregistered.append(token)
         return {"provider": "fcm", "unregistered": token}
 
@@ -65,6 +64,7 @@ def sms(to: str, at: float) -> dict[str, Any]:
 @pytest.fixture
 def channels(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> ChannelControl:
     where = cli.settings.local_dir
+    stack_state.ensure_credentials(where)
     monkeypatch.setattr(
         stack_state, "running", lambda d: WITH_CHANNELS if Path(d) == where else None
     )
