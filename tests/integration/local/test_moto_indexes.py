@@ -151,7 +151,9 @@ def test_an_index_query_reads_only_the_items_of_its_key(aws: None) -> None:
     finally:
         indexes._holding = real  # type: ignore[assignment]
 
-    assert [i["sk"]["N"] for i in found] == ["7"] and handed == [1]
+    # every look at the index was handed the key's one item, never the table's fifty (how many
+    # looks a query takes is moto's business: on an xdist worker it was more than one)
+    assert [i["sk"]["N"] for i in found] == ["7"] and handed and set(handed) == {1}
 
 
 def test_a_write_to_another_table_leaves_an_index_map_built(aws: None) -> None:
