@@ -51,9 +51,12 @@ def one_run(wait: str, seconds: float) -> tuple[float, float]:
         directory = Path(home) / "local"
         daemon = state.read(directory)
         assert daemon is not None
-        aws_pid = supervisor.read(directory, daemon.pid)["aws"]["pid"]
-        pids = [daemon.pid, aws_pid]
         time.sleep(3.0)  # past the start-up
+        deadline = time.monotonic() + 30
+        while "aws" not in (health := supervisor.read(directory, daemon.pid)):
+            assert time.monotonic() < deadline, "the stack wrote no health file"
+            time.sleep(0.5)  # the daemon writes its components' health every few seconds
+        pids = [daemon.pid, health["aws"]["pid"]]
         before, started = sum(_cpu_s(p) for p in pids), time.perf_counter()
         time.sleep(seconds)
         used = (sum(_cpu_s(p) for p in pids) - before) / (time.perf_counter() - started)
