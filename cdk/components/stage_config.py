@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,13 +203,18 @@ def _address(name: str, raw: Any) -> tuple[str, str]:
         raise ConfigurationError(exc.message, exc.hint) from None
 
 
-def _concurrency(raw: dict[str, Any]) -> dict[str, int]:
-    unknown = sorted(set(raw) - set(_QUEUE_FED))
+def _only_known(raw: dict[str, Any], known: Iterable[str], table: str, what: str) -> None:
+    """One line naming every key of the `table` table that is not one of `known`."""
+    unknown = sorted(set(raw) - set(known))
     if unknown:
         raise ConfigurationError(
-            f"concurrency names {', '.join(unknown)}, which read no queue",
-            f"name queue-fed functions: {', '.join(sorted(_QUEUE_FED))}",
+            f"{table} names {', '.join(unknown)}, which {what}",
+            f"name one of: {', '.join(sorted(known))}",
         )
+
+
+def _concurrency(raw: dict[str, Any]) -> dict[str, int]:
+    _only_known(raw, _QUEUE_FED, "concurrency", "read no queue")
     for name, value in raw.items():
         if type(value) is not int or not 1 <= value <= _MAX_CONCURRENCY:
             raise ConfigurationError(
@@ -220,12 +225,7 @@ def _concurrency(raw: dict[str, Any]) -> dict[str, int]:
 
 
 def _throttling(raw: dict[str, Any]) -> dict[str, Throttle]:
-    unknown = sorted(set(raw) - set(THROTTLED_APIS))
-    if unknown:
-        raise ConfigurationError(
-            f"throttling names {', '.join(unknown)}, which is not an API",
-            f"name APIs: {', '.join(THROTTLED_APIS)}",
-        )
+    _only_known(raw, THROTTLED_APIS, "throttling", "is not an API")
     found = {}
     for name, value in raw.items():
         example = f"e.g. {name} = {{ rate = 50, burst = 100 }}"
