@@ -6,10 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import importlib.util
-import json
 import marshal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,44 +17,20 @@ from cdk.components.lambda_bundle import (
     CLI_ONLY,
     LOCAL_ONLY,
     LOCK_FILE,
-    REPO_ROOT,
     distribution,
     lambda_requirements,
     locked_pins,
     shipped_files,
 )
 from tctfmsg.core import resources
+from tests.support.handler_imports import HANDLER_MODULES, modules_loaded_by
 
-HANDLER_MODULES = sorted({spec.handler.split(":")[0] for spec in resources.FUNCTIONS})
 NEVER_BUNDLED = {"pygments", "click", "pytest", "hypothesis", "mypy", "ruff", "aws-cdk-lib"}
-
-# Imports one handler as Lambda would (a fresh interpreter) and names what that loaded, beyond
-# what the interpreter had at start (this environment's .pth hooks are no part of a bundle).
-_PROBE = """
-import importlib, json, sys
-before = set(sys.modules)
-importlib.import_module(sys.argv[1])
-print(json.dumps(sorted(set(sys.modules) - before)))
-"""
-
-
-def _modules_loaded_by(handler_module: str) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, handler_module],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT), "TCTFMSG_TARGET": "aws"},
-        check=True,
-    )
-    modules: list[str] = json.loads(result.stdout)
-    return modules
 
 
 @pytest.fixture(scope="module")
 def imported() -> dict[str, list[str]]:
-    return {module: _modules_loaded_by(module) for module in HANDLER_MODULES}
+    return {module: modules_loaded_by(module) for module in HANDLER_MODULES}
 
 
 def _distributions_of(modules: list[str]) -> set[str]:
