@@ -24,13 +24,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def count(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """How many provider events wait in the dead-letter queue."""
     figures = provider_event_dlq.count(state(ctx).campaigns.dead_event_deps)
-    total = figures.visible + figures.in_flight + figures.delayed
     if as_json:
-        print_json({"queue": provider_event_dlq.QUEUE, "total": total, **figures.as_json()})
+        print_json({"queue": provider_event_dlq.QUEUE, "total": figures.total, **figures.as_json()})
         return
     age = "" if figures.oldest_age_s is None else f", the oldest {figures.oldest_age_s:.0f}s old"
     console.print(
-        f"[bold]{total}[/] dead provider event message(s) ({figures.visible} waiting, "
+        f"[bold]{figures.total}[/] dead provider event message(s) ({figures.visible} waiting, "
         f"{figures.in_flight} being read{age})"
     )
 

@@ -33,6 +33,11 @@ class QueueFigures:
     delayed: int
     oldest_age_s: float | None  # None: not known (no metric for it on this target)
 
+    @property
+    def total(self) -> int:
+        """Every message in the queue: waiting, being read and delayed."""
+        return self.visible + self.in_flight + self.delayed
+
     def as_json(self) -> dict[str, Any]:
         return {
             "visible": self.visible,
@@ -94,7 +99,7 @@ def watch_queues(
     for watch in watches:
         measured = gauge.measure(watch.logical)
         figures[watch.logical] = measured.as_json()
-        depth = measured.visible + measured.in_flight + measured.delayed
+        depth = measured.total
         if watch.dead_letter and depth:
             what = f"{depth} message(s) in dead-letter queue {watch.logical}"
             if watch.look_with:
